@@ -1,0 +1,156 @@
+//! Reading and writing frames: CSV, JSON lines, Parquet, and JSON values from services.
+
+use super::{Frame, timestamps};
+use crate::{Error, Result};
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde_json::Value;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Cursor, Read, Seek};
+use std::path::Path;
+use std::sync::Arc;
+
+const BATCH_SIZE: usize = 8192;
+
+impl Frame {
+    /// Reads a CSV file with a header row; column types are inferred from the whole file and
+    /// date-time text becomes UTC timestamps. Errors name the file and line.
+    pub fn read_csv(path: impl AsRef<Path>) -> Result<Frame> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| Error::file(path, e))?;
+        Self::read_csv_from(file, path)
+    }
+
+    /// Reads CSV from any seekable reader; `source` names it in errors.
+    pub fn read_csv_from<R: Read + Seek>(mut reader: R, source: &Path) -> Result<Frame> {
+        let format = arrow::csv::reader::Format::default().with_header(true);
+        let (schema, _) = format
+            .infer_schema(&mut reader, None)
+            .map_err(|e| parse_error(source, e.to_string()))?;
+        reader.rewind().map_err(|e| Error::file(source, e))?;
+        let schema: SchemaRef = Arc::new(schema);
+        let csv = arrow::csv::ReaderBuilder::new(schema.clone())
+            .with_format(format)
+            .with_batch_size(BATCH_SIZE)
+            .build(reader)
+            .map_err(|e| parse_error(source, e.to_string()))?;
+        let batches = csv.collect::<Result<Vec<_>, _>>().map_err(|e| parse_error(source, e.to_string()))?;
+        Ok(timestamps::normalize(Frame::from_batches(schema, batches)))
+    }
+
+    /// Reads a JSON-lines file (one object per line). Errors name the file and line.
+    pub fn read_json(path: impl AsRef<Path>) -> Result<Frame> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
+        Self::read_json_lines_bytes(&bytes, path)
+    }
+
+    /// Reads JSON lines held in memory (e.g. a member of a zip archive); `source` names it in errors.
+    pub fn read_json_lines_bytes(bytes: &[u8], source: &Path) -> Result<Frame> {
+        let on_error = |e: arrow::error::ArrowError| json_error(bytes, source, e.to_string());
+        let (schema, _) = arrow::json::reader::infer_json_schema(Cursor::new(bytes), None).map_err(on_error)?;
+        let schema: SchemaRef = Arc::new(schema);
+        let reader = arrow::json::ReaderBuilder::new(schema.clone())
+            .with_batch_size(BATCH_SIZE)
+            .with_coerce_primitive(true)
+            .build(Cursor::new(bytes))
+            .map_err(on_error)?;
+        let batches = reader.collect::<Result<Vec<_>, _>>().map_err(on_error)?;
+        Ok(timestamps::normalize(Frame::from_batches(schema, batches)))
+    }
+
+    /// A frame from JSON objects (one per row), e.g. a service's result rows.
+    pub fn from_json_rows(rows: &[Value]) -> Result<Frame> {
+        let schema = arrow::json::reader::infer_json_schema_from_iterator(rows.iter().map(|v| Ok(v.clone())))?;
+        let schema: SchemaRef = Arc::new(schema);
+        let mut decoder = arrow::json::ReaderBuilder::new(schema.clone())
+            .with_coerce_primitive(true)
+            .build_decoder()?;
+        decoder.serialize(rows)?;
+        let batches: Vec<RecordBatch> = decoder.flush()?.into_iter().collect();
+        Ok(timestamps::normalize(Frame::from_batches(schema, batches)))
+    }
+
+    /// Reads a Parquet file.
+    pub fn read_parquet(path: impl AsRef<Path>) -> Result<Frame> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| Error::file(path, e))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parse_error(path, e.to_string()))?;
+        let schema = builder.schema().clone();
+        let reader = builder.with_batch_size(BATCH_SIZE).build().map_err(|e| parse_error(path, e.to_string()))?;
+        let batches = reader.collect::<Result<Vec<_>, _>>().map_err(|e| parse_error(path, e.to_string()))?;
+        Ok(timestamps::normalize(Frame::from_batches(schema, batches)))
+    }
+
+    /// Reads a file by its extension: `.csv`, `.json`/`.jsonl`/`.ndjson` (JSON lines), `.parquet`.
+    pub fn read_file(path: impl AsRef<Path>) -> Result<Frame> {
+        let path = path.as_ref();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "tsv" | "txt" => Self::read_csv(path),
+            "json" | "jsonl" | "ndjson" => Self::read_json(path),
+            "parquet" | "pq" => Self::read_parquet(path),
+            other => Err(Error::file(path, format!("unsupported file type '.{other}' (use .csv, .json, .jsonl or .parquet)"))),
+        }
+    }
+
+    /// Writes the frame as CSV with a header row.
+    pub fn write_csv(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let file = File::create(path).map_err(|e| Error::file(path, e))?;
+        let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(file);
+        for batch in self.batches() {
+            writer.write(batch).map_err(|e| Error::file(path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the frame as JSON lines.
+    pub fn write_json(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let file = File::create(path).map_err(|e| Error::file(path, e))?;
+        let mut writer = arrow::json::LineDelimitedWriter::new(file);
+        for batch in self.batches() {
+            writer.write(batch).map_err(|e| Error::file(path, e))?;
+        }
+        writer.finish().map_err(|e| Error::file(path, e))
+    }
+
+    /// Writes the frame as Parquet.
+    pub fn write_parquet(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let file = File::create(path).map_err(|e| Error::file(path, e))?;
+        let mut writer = ArrowWriter::try_new(file, self.schema(), None).map_err(|e| Error::file(path, e))?;
+        for batch in self.batches() {
+            writer.write(batch).map_err(|e| Error::file(path, e))?;
+        }
+        writer.close().map_err(|e| Error::file(path, e))?;
+        Ok(())
+    }
+}
+
+/// A parse error for `source`, with the line number taken from the reader's message when it has one.
+fn parse_error(source: &Path, message: String) -> Error {
+    let line = regex::Regex::new(r"line (\d+)")
+        .ok()
+        .and_then(|re| re.captures(&message).and_then(|c| c[1].parse::<usize>().ok()));
+    Error::Parse { path: source.to_path_buf(), line, message }
+}
+
+/// A JSON-lines error for `source`: finds the first line that is not valid JSON to name it.
+fn json_error(bytes: &[u8], source: &Path, message: String) -> Error {
+    for (index, line) in BufReader::new(bytes).lines().enumerate() {
+        let Ok(line) = line else {
+            return Error::Parse { path: source.to_path_buf(), line: Some(index + 1), message: "not valid UTF-8".into() };
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        if let Err(e) = serde_json::from_str::<Value>(&line) {
+            return Error::Parse { path: source.to_path_buf(), line: Some(index + 1), message: format!("invalid JSON: {e}") };
+        }
+    }
+    Error::Parse { path: source.to_path_buf(), line: None, message }
+}

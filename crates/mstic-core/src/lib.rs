@@ -1,0 +1,14 @@
+//! Core of Rust MSTIC: the Arrow-backed [`Frame`] table, the rich-display protocol shared with the
+//! kernel, the async runtime that drives DataFusion from synchronous notebook calls, and errors.
+
+pub mod config;
+pub mod display;
+pub mod error;
+pub mod frame;
+pub mod paths;
+pub mod runtime;
+pub mod timespan;
+
+pub use display::{DisplayHandle, MimeBundle};
+pub use error::{Error, Result};
+pub use frame::{Frame, SqlSession};

@@ -1,0 +1,22 @@
+//! Where shared fixture data lives: the one setting (`MSTIC_FIXTURES`) that example notebooks and
+//! tests use to find MSTICPy's test data, the OTRF datasets and the GeoLite2 test databases.
+
+use std::path::PathBuf;
+
+/// The fixture folder: `$MSTIC_FIXTURES` when set, else `../shared/fixtures` beside the repository
+/// (where CI puts it). `None` when neither exists.
+pub fn fixtures_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("MSTIC_FIXTURES") {
+        return Some(PathBuf::from(dir));
+    }
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let candidate = repo.join("../shared/fixtures");
+    candidate.is_dir().then(|| candidate.canonicalize().unwrap_or(candidate))
+}
+
+/// A path inside the fixture folder; panics with a clear message when there is none (tests only).
+pub fn fixture(relative: &str) -> PathBuf {
+    fixtures_dir()
+        .expect("fixture data not found: set MSTIC_FIXTURES or put ../shared/fixtures beside the repository")
+        .join(relative)
+}

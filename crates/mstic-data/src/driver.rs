@@ -1,0 +1,73 @@
+//! The `Driver` seam: one implementation per data source (local files, OSQuery, Velociraptor,
+//! OTRF datasets, and the remote services). A driver receives fully rendered query text and
+//! returns a [`Frame`]; templates, parameters and time ranges are the `QueryProvider`'s job.
+
+use mstic_core::{Frame, Result};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Per-query options passed from the provider to the driver.
+#[derive(Debug, Clone, Default)]
+pub struct QueryOptions {
+    /// Give up after this long (drivers without a notion of time-out ignore it).
+    pub timeout: Option<Duration>,
+    /// Fail instead of returning a frame with a warning when the source reports a partial result.
+    pub fail_on_partial: bool,
+    /// Driver-specific settings (e.g. `workspace`, `database`), as given by the caller.
+    pub settings: BTreeMap<String, String>,
+}
+
+/// What a driver can do, so the provider can adapt (e.g. split long time ranges).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Queries are pushed to a remote service.
+    pub remote: bool,
+    /// The driver can run several queries at once.
+    pub parallel_queries: bool,
+    /// Query text is SQL run locally on DataFusion.
+    pub local_sql: bool,
+}
+
+/// A query that a driver itself provides (MSTICPy's `driver_queries`), rather than a template file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriverQuery {
+    /// Query family, e.g. `osquery` or `mordor`.
+    pub family: String,
+    /// Query name within the family.
+    pub name: String,
+    /// The text passed back to [`Driver::query`] when the query runs.
+    pub query: String,
+    /// One-line description shown by `list_queries` and query help.
+    pub description: String,
+}
+
+/// A data source. Implementations are plain synchronous calls; remote drivers drive their async
+/// HTTP clients through `mstic_core::runtime::block_on`.
+pub trait Driver: Send + Sync {
+    /// The data environment name, as in MSTICPy (`LocalData`, `OSQueryLogs`, `Mordor`, `MSSentinel`…).
+    fn environment(&self) -> &str;
+
+    /// Connects (authenticates, opens files…). Calling it again reconnects.
+    fn connect(&mut self) -> Result<()>;
+
+    /// Whether [`Driver::connect`] has succeeded.
+    fn is_connected(&self) -> bool;
+
+    /// Runs rendered query text and returns its result.
+    fn query(&self, query: &str, options: &QueryOptions) -> Result<Frame>;
+
+    /// Tables and their `(column, type)` lists, where the source can tell.
+    fn schema(&self) -> Result<BTreeMap<String, Vec<(String, String)>>> {
+        Ok(BTreeMap::new())
+    }
+
+    /// What this driver can do.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+    }
+
+    /// Queries provided by the driver itself.
+    fn driver_queries(&self) -> Vec<DriverQuery> {
+        Vec::new()
+    }
+}
