@@ -4,3 +4,9 @@
 pub mod driver;
 
 pub use driver::{Capabilities, Driver, DriverQuery, QueryOptions};
+pub mod provider;
+pub mod template;
+pub use provider::DriverSettings;
+pub mod drivers;
+pub use drivers::create_driver;
+pub mod sample;

@@ -30,7 +30,9 @@ impl Frame {
             .infer_schema(&mut reader, None)
             .map_err(|e| parse_error(source, e.to_string()))?;
         reader.rewind().map_err(|e| Error::file(source, e))?;
-        let schema: SchemaRef = Arc::new(schema);
+        // Date-times are read as text and converted afterwards, which tolerates padding and zones
+        // that the CSV reader's own timestamp parser rejects.
+        let schema: SchemaRef = Arc::new(text_for_datetimes(schema));
         let csv = arrow::csv::ReaderBuilder::new(schema.clone())
             .with_format(format)
             .with_batch_size(BATCH_SIZE)
@@ -129,6 +131,19 @@ impl Frame {
         writer.close().map_err(|e| Error::file(path, e))?;
         Ok(())
     }
+}
+
+fn text_for_datetimes(schema: arrow::datatypes::Schema) -> arrow::datatypes::Schema {
+    use arrow::datatypes::{DataType, Field};
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => f.as_ref().clone().with_data_type(DataType::Utf8),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    arrow::datatypes::Schema::new(fields)
 }
 
 /// A parse error for `source`, with the line number taken from the reader's message when it has one.

@@ -135,3 +135,11 @@ fn warnings_travel_with_data() {
     assert!(frame.to_html(5).contains("partial result"));
     assert_eq!(frame.head(2).warnings(), ["partial result".to_string()]);
 }
+
+#[test]
+fn reads_padded_timestamps() {
+    let frame = Frame::read_csv(fixture("msticpy/testdata/winproctree-minimal.csv")).unwrap();
+    assert_eq!(frame.len(), 116);
+    let create = frame.schema().field_with_name("CreateTime").unwrap().data_type().clone();
+    assert_eq!(create, DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())));
+}

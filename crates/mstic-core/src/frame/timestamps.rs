@@ -66,7 +66,9 @@ fn convert(column: &ArrayRef) -> Option<ArrayRef> {
             if !looks_like_datetime(first) {
                 return None;
             }
-            let empty_as_null: StringArray = strings.iter().map(|s| s.filter(|v| !v.trim().is_empty())).collect();
+            // Trimmed, with blanks as nulls: exported logs often pad date-times with spaces.
+            let empty_as_null: StringArray =
+                strings.iter().map(|s| s.map(str::trim).filter(|v| !v.is_empty())).collect();
             let nulls_before = empty_as_null.null_count();
             let options = CastOptions { safe: true, ..Default::default() };
             let converted = cast_with_options(&empty_as_null, &utc_timestamp_type(), &options).ok()?;

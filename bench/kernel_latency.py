@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Latency of the installed Rust MSTIC kernel, measured through jupyter_client as a frontend sees it.
+
+Prints: start -> kernel_info reply; first cell; median and p90 of 20 trivial cells; a cell that builds
+and displays a 100,000-row Frame; and, when an `evcxr_jupyter` kernel ("rust") is installed, its
+trivial-cell figures side by side.
+
+Usage: .venv/bin/python bench/kernel_latency.py [--cells 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
+
+BIG_FRAME = """let n: i64 = 100_000;
+let ids = mstic::arrow::array::Int64Array::from((0..n).collect::<Vec<i64>>());
+let ports = mstic::arrow::array::Int64Array::from((0..n).map(|i| 1024 + i % 50_000).collect::<Vec<i64>>());
+let big = Frame::from_columns(vec![
+    ("id".to_string(), std::sync::Arc::new(ids) as mstic::arrow::array::ArrayRef),
+    ("port".to_string(), std::sync::Arc::new(ports) as mstic::arrow::array::ArrayRef),
+]).unwrap();
+big.display();
+big.len()"""
+
+
+def run(kc, code: str, timeout: float = 1800) -> tuple[float, dict]:
+    start = time.perf_counter()
+    msg_id = kc.execute(code)
+    while True:
+        reply = kc.get_shell_msg(timeout=timeout)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+    while True:  # wait for idle so all outputs have arrived
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status" \
+                and msg["content"]["execution_state"] == "idle":
+            break
+    elapsed = time.perf_counter() - start
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"cell failed: {code!r}: {reply['content'].get('evalue')}")
+    return elapsed, reply
+
+
+def p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+
+
+def measure(kernel_name: str, cells: int, with_frame: bool) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    start = time.perf_counter()
+    km = KernelManager(kernel_name=kernel_name)
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=600)
+        figures["start -> kernel_info reply"] = time.perf_counter() - start
+        first_start = time.perf_counter()
+        run(kc, "let x: i64 = 40;")
+        figures["first cell (after start)"] = time.perf_counter() - first_start
+        figures["start -> first cell done"] = time.perf_counter() - start
+        trivial = [run(kc, f"x + {i}")[0] for i in range(cells)]
+        figures[f"trivial cell median ({cells})"] = statistics.median(trivial)
+        figures[f"trivial cell p90 ({cells})"] = p90(trivial)
+        if with_frame:
+            figures["100,000-row Frame build + display"] = run(kc, BIG_FRAME)[0]
+            after = [run(kc, f"x + {i}")[0] for i in range(5)]
+            figures["trivial cell median after the Frame (5)"] = statistics.median(after)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cells", type=int, default=20)
+    args = parser.parse_args()
+    specs = KernelSpecManager().find_kernel_specs()
+    columns = {"rust-mstic": measure("rust-mstic", args.cells, with_frame=True)}
+    if "rust" in specs:
+        columns["evcxr_jupyter (rust)"] = measure("rust", args.cells, with_frame=False)
+    else:
+        print("(evcxr_jupyter kernel 'rust' not installed: no side-by-side column)")
+    rows = list(dict.fromkeys(k for figures in columns.values() for k in figures))
+    names = list(columns)
+    print(f"{'seconds':42}" + "".join(f"{n:>24}" for n in names))
+    for row in rows:
+        cells = "".join(f"{columns[n][row]:>24.3f}" if row in columns[n] else f"{'-':>24}" for n in names)
+        print(f"{row:42}{cells}")
+
+
+if __name__ == "__main__":
+    main()

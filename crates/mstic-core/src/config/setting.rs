@@ -1,0 +1,135 @@
+//! One configuration setting that may be a secret: a plain value, `{EnvironmentVar: NAME}` or
+//! `{KeyVault: ...}`, resolved only when used, and never shown in Debug or Display output.
+
+use crate::{Error, Result};
+use serde_yaml_ng::Value;
+
+/// Where a setting's value comes from.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SettingSource {
+    /// A value written in the file.
+    Plain(String),
+    /// `{EnvironmentVar: NAME}`: read from the environment when used.
+    EnvironmentVar(String),
+    /// `{KeyVault: ref}`: `ref` empty/`default` (secret named after the setting path),
+    /// `vault/secret`, or a bare secret name in the configured vault.
+    KeyVault(Option<String>),
+}
+
+/// A setting with its dotted path in `msticpyconfig.yaml` (e.g. `TIProviders.OTX.Args.AuthKey`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// Dotted path of the setting, used in error messages and Key Vault secret names.
+    pub path: String,
+    /// Where the value comes from.
+    pub source: SettingSource,
+    /// Name of the default Key Vault (`KeyVault.VaultName`), if configured.
+    pub default_vault: Option<String>,
+}
+
+impl Setting {
+    /// Reads a setting from a YAML node: scalars are plain values; `{EnvironmentVar: NAME}` and
+    /// `{KeyVault: …}` are references. Other shapes are kept as their YAML text.
+    pub fn from_yaml(path: &str, value: &Value, default_vault: Option<&str>) -> Setting {
+        let source = match value {
+            Value::Mapping(map) => {
+                let lookup = |key: &str| map.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v);
+                if let Some(name) = lookup("EnvironmentVar") {
+                    SettingSource::EnvironmentVar(scalar_text(name).unwrap_or_default())
+                } else if let Some(reference) = lookup("KeyVault") {
+                    SettingSource::KeyVault(scalar_text(reference).filter(|r| !r.trim().is_empty()))
+                } else {
+                    SettingSource::Plain(serde_yaml_ng::to_string(value).unwrap_or_default().trim().to_string())
+                }
+            }
+            other => SettingSource::Plain(scalar_text(other).unwrap_or_default()),
+        };
+        Setting { path: path.to_string(), source, default_vault: default_vault.map(str::to_string) }
+    }
+
+    /// The last part of the path (the setting's own name, e.g. `AuthKey`).
+    pub fn name(&self) -> &str {
+        self.path.rsplit('.').next().unwrap_or(&self.path)
+    }
+
+    /// Whether the setting's name marks it as a secret (key, secret, password, token…), or its
+    /// value comes from an environment variable or Key Vault.
+    pub fn is_secret(&self) -> bool {
+        !matches!(self.source, SettingSource::Plain(_)) || is_secret_name(self.name())
+    }
+
+    /// The value: plain text, the environment variable's value, or an error naming the setting
+    /// (unset variable; Key Vault, which needs Azure access).
+    pub fn resolve(&self) -> Result<String> {
+        match &self.source {
+            SettingSource::Plain(value) => Ok(value.clone()),
+            SettingSource::EnvironmentVar(name) => std::env::var(name).map_err(|_| {
+                Error::Config(format!("setting '{}' reads environment variable '{name}', which is not set", self.path))
+            }),
+            SettingSource::KeyVault(_) => {
+                let (vault, secret) = self.key_vault_secret();
+                Err(Error::Config(format!(
+                    "setting '{}' is stored in Azure Key Vault (vault '{}', secret '{secret}'), which cannot be \
+                     reached from here; give the value directly or as {{EnvironmentVar: NAME}}",
+                    self.path,
+                    vault.unwrap_or_else(|| "<KeyVault.VaultName not set>".to_string())
+                )))
+            }
+        }
+    }
+
+    /// The Key Vault `(vault, secret name)` this setting refers to, by MSTICPy's rules.
+    pub fn key_vault_secret(&self) -> (Option<String>, String) {
+        let default_name = || self.path.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
+        match &self.source {
+            SettingSource::KeyVault(Some(reference)) if reference != "default" => match reference.split_once('/') {
+                Some((vault, secret)) => (Some(vault.to_string()), secret.to_string()),
+                None => (self.default_vault.clone(), reference.clone()),
+            },
+            _ => (self.default_vault.clone(), default_name()),
+        }
+    }
+
+    fn shown(&self) -> String {
+        match &self.source {
+            SettingSource::Plain(_) if self.is_secret() => "********".to_string(),
+            SettingSource::Plain(value) => value.clone(),
+            SettingSource::EnvironmentVar(name) => format!("$env:{name}"),
+            SettingSource::KeyVault(_) => {
+                let (vault, secret) = self.key_vault_secret();
+                format!("KeyVault:{}/{secret}", vault.unwrap_or_default())
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Setting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.shown())
+    }
+}
+
+impl std::fmt::Display for Setting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.shown())
+    }
+}
+
+/// Whether a setting name denotes a secret (`AuthKey`, `ClientSecret`, `password`, `token`, …).
+pub fn is_secret_name(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    ["key", "secret", "password", "passwd", "pwd", "token", "cookie", "apiid", "credential", "connection_str", "accessid"]
+        .iter()
+        .any(|marker| lower.contains(marker))
+}
+
+/// The text of a YAML scalar (`True` → `true`, numbers as written); `None` for null and collections.
+pub fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Tagged(tagged) => scalar_text(&tagged.value),
+        _ => None,
+    }
+}

@@ -1,0 +1,121 @@
+//! Loading OTRF dataset zips (JSON lines or CSV members) into a [`Frame`], and downloading them.
+
+use super::catalog::DATASETS_PREFIX;
+use mstic_core::{Error, Frame, Result};
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a dataset download may take.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Reads every JSON-lines (`.json`) and CSV member of a dataset zip into one frame. A file that is
+/// not a readable zip, a malformed member (named with its line), or a zip without JSON/CSV data
+/// gives an error naming the file.
+pub fn load_zip(path: &Path) -> Result<Frame> {
+    let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
+    load_zip_bytes(&bytes, path)
+}
+
+/// [`load_zip`] for zip data already in memory; `source` names it in errors.
+pub fn load_zip_bytes(bytes: &[u8], source: &Path) -> Result<Frame> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| Error::file(source, format!("not a readable zip archive (corrupt or not a zip): {e}")))?;
+    let mut frames = Vec::new();
+    let mut skipped = Vec::new();
+    for index in 0..archive.len() {
+        let mut member = archive
+            .by_index(index)
+            .map_err(|e| Error::file(source, format!("cannot read zip member {index}: {e}")))?;
+        if member.is_dir() {
+            continue;
+        }
+        let name = member
+            .name()
+            .map(|n| n.to_string())
+            .map_err(|e| Error::file(source, format!("zip member {index} has an unreadable name: {e}")))?;
+        let member_source = PathBuf::from(format!("{}!{name}", source.display()));
+        let lower = name.to_ascii_lowercase();
+        let is_json = lower.ends_with(".json") || lower.ends_with(".jsonl") || lower.ends_with(".ndjson");
+        if !is_json && !lower.ends_with(".csv") {
+            skipped.push(name);
+            continue;
+        }
+        let mut data = Vec::with_capacity(member.size().min(1 << 31) as usize);
+        member
+            .read_to_end(&mut data)
+            .map_err(|e| Error::file(&member_source, format!("cannot decompress (corrupt zip?): {e}")))?;
+        let frame = if is_json {
+            Frame::read_json_lines_bytes(&data, &member_source)?
+        } else {
+            Frame::read_csv_from(Cursor::new(data), &member_source)?
+        };
+        frames.push(frame);
+    }
+    if frames.is_empty() {
+        let what = if skipped.is_empty() { "it is empty".to_string() } else { format!("it holds only {}", skipped.join(", ")) };
+        return Err(Error::file(source, format!("no JSON-lines or CSV data in this zip ({what}); network captures are not loaded")));
+    }
+    let mut frame = if frames.len() == 1 { frames.pop().unwrap_or_else(|| unreachable!()) } else { Frame::concat(&frames)? };
+    if !skipped.is_empty() {
+        frame = frame.with_warning(format!("skipped zip members that are not JSON or CSV: {}", skipped.join(", ")));
+    }
+    Ok(frame)
+}
+
+/// The file name MSTICPy saves a dataset under: the link's path after the datasets prefix, with
+/// `/` replaced by `-` (`atomic-windows-persistence-host-proxylogon_ssrf_rce_poc.zip`).
+pub fn cache_file_name(link: &str) -> String {
+    let relative = link.strip_prefix(DATASETS_PREFIX).unwrap_or(link);
+    let relative = relative.split("://").last().unwrap_or(relative);
+    relative.split('/').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
+}
+
+/// Downloads `url` to `target` (written to a temporary name first, so a failed download leaves
+/// nothing behind). Errors name the URL and the target.
+pub fn download(url: &str, target: &Path) -> Result<()> {
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::file(parent, format!("cannot create the cache folder: {e}")))?;
+    }
+    let fail = |message: String| Error::Remote { service: "OTRF download".into(), message: format!("{url}: {message}") };
+    let bytes = mstic_core::runtime::block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(DOWNLOAD_TIMEOUT)
+            .user_agent(concat!("rust-mstic/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| fail(e.to_string()))?;
+        let response = client.get(url).send().await.map_err(|e| fail(error_chain(&e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(fail(format!("HTTP {status}")));
+        }
+        response.bytes().await.map_err(|e| fail(error_chain(&e)))
+    })?;
+    let partial = target.with_extension("part");
+    std::fs::write(&partial, &bytes).map_err(|e| Error::file(&partial, e))?;
+    std::fs::rename(&partial, target).map_err(|e| Error::file(target, e))?;
+    Ok(())
+}
+
+/// An error with its causes (reqwest's top-level message alone hides e.g. "connection refused").
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_name_joins_path_parts() {
+        let link = format!("{DATASETS_PREFIX}atomic/windows/persistence/host/proxylogon_ssrf_rce_poc.zip");
+        assert_eq!(cache_file_name(&link), "atomic-windows-persistence-host-proxylogon_ssrf_rce_poc.zip");
+    }
+}

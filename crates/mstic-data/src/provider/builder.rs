@@ -1,0 +1,114 @@
+//! The call form of a query in a notebook cell:
+//! `qp.query("WindowsSecurity.list_host_logons").param("host_name", "h1").start(-2).end(0).run()?`.
+//! Errors (unknown query or parameter, bad value) surface at `run`/`render`, so the chain reads
+//! straight through.
+
+use super::QueryProvider;
+use super::help::QueryHelp;
+use crate::QueryOptions;
+use crate::template::{ParamValue, QueryTemplate, RenderOptions, render_query};
+use mstic_core::timespan::{TimeInput, TimeSpan};
+use mstic_core::{Frame, Result};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A query call being built: parameters, time range and driver options.
+pub struct QueryCall<'a> {
+    provider: &'a QueryProvider,
+    template: Result<Arc<QueryTemplate>>,
+    values: Vec<(String, ParamValue)>,
+    options: QueryOptions,
+}
+
+impl<'a> QueryCall<'a> {
+    pub(crate) fn new(provider: &'a QueryProvider, name: &str) -> Self {
+        QueryCall { provider, template: provider.store.get(name), values: Vec::new(), options: QueryOptions::default() }
+    }
+
+    /// Sets parameter `name` (or one of its aliases). Takes text, integers, floats, datetimes,
+    /// and lists (`vec!["a", "b"]`).
+    pub fn param(mut self, name: &str, value: impl Into<ParamValue>) -> Self {
+        self.values.retain(|(n, _)| n != name);
+        self.values.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// Sets the `start` parameter: a datetime, a date string, days from now (`-2`), or a
+    /// relative spec (`"-1w@d"`).
+    pub fn start(self, value: impl Into<TimeInput>) -> Self {
+        self.param("start", time_param(value.into()))
+    }
+
+    /// Sets the `end` parameter (same forms as [`QueryCall::start`]).
+    pub fn end(self, value: impl Into<TimeInput>) -> Self {
+        self.param("end", time_param(value.into()))
+    }
+
+    /// Sets `start` and `end` from a [`TimeSpan`].
+    pub fn time_range(self, span: &TimeSpan) -> Self {
+        self.start(span.start()).end(span.end())
+    }
+
+    /// Passes a driver option (e.g. `workspace`, `database`).
+    pub fn option(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.options.settings.insert(name.to_string(), value.into());
+        self
+    }
+
+    /// Gives up after `timeout` (drivers without time-outs ignore it).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// The rendered query text, without running it.
+    pub fn render(&self) -> Result<String> {
+        let template = self.template.as_ref().map_err(clone_error)?;
+        let mut values = self.values.clone();
+        let (default_start, default_end, now) = self.provider.defaults();
+        for (name, default) in [("start", default_start), ("end", default_end)] {
+            let given = values.iter().any(|(n, _)| template.param(n).is_some_and(|p| p.name == name));
+            if !given && template.param(name).is_some_and(|p| p.is_required() && p.name == name) {
+                values.push((name.to_string(), time_param(default.clone())));
+            }
+        }
+        render_query(template, &values, &RenderOptions { style: self.provider.environment.style, now })
+    }
+
+    /// Prints the rendered query (MSTICPy's `print_query`) and returns it.
+    pub fn print_query(&self) -> Result<String> {
+        let text = self.render()?;
+        println!("{text}");
+        Ok(text)
+    }
+
+    /// Renders the query and runs it on the provider's driver.
+    pub fn run(&self) -> Result<Frame> {
+        let text = self.render()?;
+        self.provider.exec_with_options(&text, &self.options)
+    }
+
+    /// Help for this query: parameters with types, defaults and descriptions.
+    pub fn help(&self) -> Result<QueryHelp> {
+        let template = self.template.as_ref().map_err(clone_error)?;
+        Ok(QueryHelp::new(template, self.provider.environment()))
+    }
+}
+
+fn time_param(input: TimeInput) -> ParamValue {
+    match input {
+        TimeInput::Time(t) => ParamValue::Time(t),
+        TimeInput::Days(d) => ParamValue::Float(d),
+        TimeInput::Text(s) => ParamValue::Str(s),
+    }
+}
+
+/// Errors are not `Clone`; the stored lookup error is re-created with the same text and kind.
+fn clone_error(e: &mstic_core::Error) -> mstic_core::Error {
+    match e {
+        mstic_core::Error::Unknown { kind, name, suggestions } => {
+            mstic_core::Error::Unknown { kind, name: name.clone(), suggestions: suggestions.clone() }
+        }
+        other => mstic_core::Error::Other(other.to_string()),
+    }
+}

@@ -1,0 +1,90 @@
+//! Data environments as MSTICPy names them (with its aliases), the built-in query folders each
+//! one reads, which `data_environments` entries of a query file it accepts, and how it formats
+//! datetime and list values.
+
+use crate::template::FormatStyle;
+use mstic_core::{Error, Result};
+use std::path::PathBuf;
+
+/// One data environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataEnvironment {
+    /// The effective name (e.g. `MSSentinel` for `LogAnalytics`).
+    pub name: &'static str,
+    /// Other names accepted for it.
+    pub aliases: &'static [&'static str],
+    /// Sub-folders of the built-in query folder read for it.
+    pub query_folders: &'static [&'static str],
+    /// `data_environments` values of query files that belong to it.
+    pub accepts: &'static [&'static str],
+    /// How parameter values are written into its queries.
+    pub style: FormatStyle,
+}
+
+macro_rules! environment {
+    ($name:literal, [$($alias:literal),*], [$($folder:literal),*], [$($accept:literal),*], $style:ident) => {
+        DataEnvironment {
+            name: $name,
+            aliases: &[$($alias),*],
+            query_folders: &[$($folder),*],
+            accepts: &[$($accept),*],
+            style: FormatStyle::$style,
+        }
+    };
+}
+
+/// Every known environment.
+pub const ENVIRONMENTS: &[DataEnvironment] = &[
+    environment!("MSSentinel", ["AzureSentinel", "LogAnalytics", "MSSentinel_New", "MSSentinel_Legacy", "MSSentinel_KQLM"],
+        ["mssentinel", "m365d"], ["MSSentinel", "LogAnalytics", "AzureSentinel"], Sentinel),
+    environment!("MSSentinelSearch", [], ["mssentinel"], ["MSSentinel", "LogAnalytics", "AzureSentinel"], Sentinel),
+    environment!("Kusto", ["AzureDataExplorer", "Kusto_New", "Kusto_Legacy", "Kusto_KQLM"], ["kusto"], ["Kusto", "AzureDataExplorer"], Default),
+    environment!("MDE", ["MDATP", "M365D"], ["mde", "m365d"], ["MDE", "MDATP", "M365D"], Default),
+    environment!("M365DGraph", [], ["m365dgraph", "mde", "m365d"], ["M365DGraph"], Default),
+    environment!("MSGraph", ["SecurityGraph"], ["msgraph"], ["MSGraph", "SecurityGraph"], Default),
+    environment!("LocalData", [], ["localdata"], ["LocalData"], Default),
+    environment!("OSQueryLogs", ["OSQuery"], [], ["OSQueryLogs", "OSQuery"], Default),
+    environment!("VelociraptorLogs", ["Velociraptor"], [], ["VelociraptorLogs", "Velociraptor"], Default),
+    environment!("Mordor", ["OTRF"], [], ["Mordor", "OTRF"], Default),
+    environment!("Splunk", [], ["splunk"], ["Splunk"], Splunk),
+    environment!("Sumologic", [], ["sumologic"], ["Sumologic"], Sumologic),
+    environment!("ResourceGraph", [], ["resourcegraph"], ["ResourceGraph"], Default),
+    environment!("Cybereason", [], ["cybereason"], ["Cybereason"], JsonPlaceholders),
+    environment!("Elastic", [], ["elastic"], ["Elastic"], Splunk),
+    environment!("Prismacloud", [], ["prismacloud"], ["Prismacloud"], Default),
+    environment!("OpenObserve", [], ["openobserve"], ["OpenObserve"], PythonStr),
+];
+
+impl DataEnvironment {
+    /// The environment called `name` (or one of its aliases), case-insensitive; unknown names
+    /// give an error listing the closest known ones.
+    pub fn find(name: &str) -> Result<&'static DataEnvironment> {
+        ENVIRONMENTS
+            .iter()
+            .find(|e| e.name.eq_ignore_ascii_case(name) || e.aliases.iter().any(|a| a.eq_ignore_ascii_case(name)))
+            .ok_or_else(|| Error::unknown("data environment", name, all_names()))
+    }
+
+    /// Whether a query file listing `environments` belongs to this environment.
+    pub fn accepts_file(&self, environments: &[String]) -> bool {
+        environments.iter().any(|e| self.accepts.iter().any(|a| a.eq_ignore_ascii_case(e)))
+    }
+}
+
+/// Every environment name and alias.
+pub fn all_names() -> impl Iterator<Item = &'static str> {
+    ENVIRONMENTS.iter().flat_map(|e| std::iter::once(e.name).chain(e.aliases.iter().copied()))
+}
+
+/// The built-in query folder: `$MSTIC_QUERIES`, else `queries/` at the repository root, else
+/// MSTICPy's query files in the fixture folder (`msticpy/queries`).
+pub fn builtin_queries_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("MSTIC_QUERIES") {
+        return Some(PathBuf::from(dir));
+    }
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../queries");
+    if repo.is_dir() {
+        return Some(repo);
+    }
+    mstic_core::paths::fixtures_dir().map(|f| f.join("msticpy/queries")).filter(|d| d.is_dir())
+}

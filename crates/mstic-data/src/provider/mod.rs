@@ -1,0 +1,265 @@
+//! The `QueryProvider`: loads the query templates of a data environment (built-in folders,
+//! `QueryDefinitions.Custom` from `msticpyconfig.yaml`, and folders given by the caller), lists,
+//! searches and explains them, renders them and runs them through a [`Driver`].
+//!
+//! ```no_run
+//! # use mstic_data::provider::QueryProvider;
+//! let mut qp = QueryProvider::new("LocalData")?;
+//! qp.connect()?;
+//! let logons = qp.query("WindowsSecurity.list_host_logons").param("host_name", "h1").start(-2).end(0).run()?;
+//! # Ok::<(), mstic_core::Error>(())
+//! ```
+
+mod builder;
+pub mod environment;
+mod help;
+pub mod settings;
+
+pub use builder::QueryCall;
+pub use environment::DataEnvironment;
+pub use help::{ParamHelp, QueryHelp, QueryList, QuerySummary};
+pub use settings::DriverSettings;
+
+use crate::template::{QueryStore, QueryTemplate};
+use crate::{Driver, QueryOptions};
+use chrono::{DateTime, Utc};
+use mstic_core::config::MsticConfig;
+use mstic_core::timespan::TimeInput;
+use mstic_core::{Error, Frame, Result};
+use std::path::{Path, PathBuf};
+
+/// Loads, renders and runs queries for one data environment.
+pub struct QueryProvider {
+    environment: DataEnvironment,
+    store: QueryStore,
+    driver: Option<Box<dyn Driver>>,
+    settings: DriverSettings,
+    warnings: Vec<String>,
+    default_start: TimeInput,
+    default_end: TimeInput,
+    now: Option<DateTime<Utc>>,
+}
+
+impl QueryProvider {
+    /// A provider for `environment` (MSTICPy names and aliases: `LocalData`, `MSSentinel` =
+    /// `LogAnalytics` = `AzureSentinel`, `OSQueryLogs`, `Mordor`…), configured from the discovered
+    /// `msticpyconfig.yaml`.
+    pub fn new(environment: &str) -> Result<Self> {
+        Self::with_config(environment, &MsticConfig::discover()?, &[])
+    }
+
+    /// A provider for `environment` that also loads query files from `query_paths`.
+    pub fn with_query_paths<P: AsRef<Path>>(environment: &str, query_paths: &[P]) -> Result<Self> {
+        let paths: Vec<PathBuf> = query_paths.iter().map(|p| p.as_ref().to_path_buf()).collect();
+        Self::with_config(environment, &MsticConfig::discover()?, &paths)
+    }
+
+    /// A provider configured from `config` (`DataProviders.<Environment>` settings and
+    /// `QueryDefinitions`), loading extra query folders `query_paths`.
+    pub fn with_config(environment: &str, config: &MsticConfig, query_paths: &[PathBuf]) -> Result<Self> {
+        let env = DataEnvironment::find(environment)?.clone();
+        let mut warnings = Vec::new();
+        let settings = settings_from_config(config, &env, &mut warnings);
+        let driver = match crate::create_driver(env.name, &settings) {
+            Ok(driver) => Some(driver),
+            Err(Error::Unknown { .. }) => {
+                warnings.push(format!("no driver for {} yet: queries can be listed and rendered, not run", env.name));
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let mut provider = Self::assemble(env, driver, settings, warnings);
+        let definitions = config.query_definitions();
+        provider.load_builtin(&definitions.default);
+        let custom: Vec<PathBuf> = definitions.custom.into_iter().chain(query_paths.iter().cloned()).collect();
+        for path in custom {
+            provider.add_query_path(&path)?;
+        }
+        Ok(provider)
+    }
+
+    /// A provider that runs queries on `driver` (any [`Driver`]); its environment's built-in
+    /// queries are loaded.
+    pub fn with_driver(driver: Box<dyn Driver>) -> Self {
+        let env = DataEnvironment::find(driver.environment()).cloned().unwrap_or_else(|_| DataEnvironment {
+            name: "Custom",
+            aliases: &[],
+            query_folders: &[],
+            accepts: &[],
+            style: Default::default(),
+        });
+        let mut provider = Self::assemble(env, Some(driver), DriverSettings::default(), Vec::new());
+        provider.load_builtin(&["queries".to_string()]);
+        provider
+    }
+
+    fn assemble(environment: DataEnvironment, driver: Option<Box<dyn Driver>>, settings: DriverSettings, warnings: Vec<String>) -> Self {
+        QueryProvider {
+            environment,
+            store: QueryStore::new(),
+            driver,
+            settings,
+            warnings,
+            default_start: TimeInput::Days(-1.0),
+            default_end: TimeInput::Days(1.0),
+            now: None,
+        }
+    }
+
+    fn load_builtin(&mut self, default_folders: &[String]) {
+        for folder in default_folders {
+            let root = if folder == "queries" { environment::builtin_queries_dir() } else { Some(PathBuf::from(folder)) };
+            let Some(root) = root.filter(|r| r.is_dir()) else { continue };
+            for sub in self.environment.query_folders {
+                let dir = root.join(sub);
+                if dir.is_dir() {
+                    let env = self.environment.clone();
+                    match self.store.load_dir(&dir, &|file| env.accepts_file(&file.environments)) {
+                        Ok(failures) => self.warnings.extend(failures.iter().map(ToString::to_string)),
+                        Err(e) => self.warnings.push(e.to_string()),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Loads query files from a folder (recursively) or a single file, keeping those for this
+    /// environment. Files that fail validation are reported in [`QueryProvider::warnings`].
+    pub fn add_query_path(&mut self, path: &Path) -> Result<usize> {
+        let before = self.store.len();
+        let env = self.environment.clone();
+        if path.is_file() {
+            let file = crate::template::load_query_file(path)?;
+            if env.accepts_file(&file.environments) || env.accepts.is_empty() {
+                self.store.add_file(file);
+            }
+        } else {
+            let failures = self.store.load_dir(path, &|file| env.accepts.is_empty() || env.accepts_file(&file.environments))?;
+            self.warnings.extend(failures.iter().map(ToString::to_string));
+        }
+        Ok(self.store.len() - before)
+    }
+
+    /// Adds one query written in code.
+    pub fn add_query(&mut self, template: QueryTemplate) {
+        self.store.add_template(template);
+    }
+
+    /// Connects the driver and adds the queries it provides (OSQuery, Velociraptor, Mordor).
+    pub fn connect(&mut self) -> Result<()> {
+        let driver = self.driver_mut()?;
+        driver.connect()?;
+        let provided = driver.driver_queries();
+        for query in provided {
+            self.store.add_template(QueryTemplate {
+                name: query.name,
+                description: query.description,
+                families: vec![query.family],
+                environments: vec![self.environment.name.to_string()],
+                query: query.query.replace('{', "{{").replace('}', "}}"),
+                params: Vec::new(),
+                metadata: Default::default(),
+                uri: None,
+                file: PathBuf::new(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the driver is connected.
+    pub fn connected(&self) -> bool {
+        self.driver.as_ref().is_some_and(|d| d.is_connected())
+    }
+
+    /// The effective environment name (e.g. `MSSentinel` for `LogAnalytics`).
+    pub fn environment(&self) -> &str {
+        self.environment.name
+    }
+
+    /// The environment's description (folders, formatting).
+    pub fn data_environment(&self) -> &DataEnvironment {
+        &self.environment
+    }
+
+    /// The settings the driver was created with (secrets hidden in Debug output).
+    pub fn settings(&self) -> &DriverSettings {
+        &self.settings
+    }
+
+    /// Problems met while loading (invalid query files, unresolved secrets).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The loaded queries.
+    pub fn store(&self) -> &QueryStore {
+        &self.store
+    }
+
+    /// Starts a call of query `name` (`Family.query`, or a unique bare query name); chain
+    /// `.param(…)`, `.start(…)`, `.end(…)` then `.run()`, `.render()` or `.print_query()`.
+    pub fn query(&self, name: &str) -> QueryCall<'_> {
+        QueryCall::new(self, name)
+    }
+
+    /// Runs raw query text on the driver (MSTICPy's `exec_query`).
+    pub fn exec_query(&self, text: &str) -> Result<Frame> {
+        self.exec_with_options(text, &QueryOptions::default())
+    }
+
+    pub(crate) fn exec_with_options(&self, text: &str, options: &QueryOptions) -> Result<Frame> {
+        let driver = self.driver.as_deref().ok_or_else(|| self.no_driver())?;
+        if !driver.is_connected() {
+            return Err(Error::Config(format!("the {} provider is not connected: call connect() first", self.environment.name)));
+        }
+        driver.query(text, options)
+    }
+
+    /// Sets the default time range used when a query's `start`/`end` are not given (MSTICPy's
+    /// `query_time`; initially one day before now to one day after).
+    pub fn set_default_time(&mut self, start: impl Into<TimeInput>, end: impl Into<TimeInput>) {
+        self.default_start = start.into();
+        self.default_end = end.into();
+    }
+
+    /// Fixes "now" for relative times (for reproducible output); `None` restores the clock.
+    pub fn set_now(&mut self, now: Option<DateTime<Utc>>) {
+        self.now = now;
+    }
+
+    pub(crate) fn defaults(&self) -> (&TimeInput, &TimeInput, Option<DateTime<Utc>>) {
+        (&self.default_start, &self.default_end, self.now)
+    }
+
+    fn driver_mut(&mut self) -> Result<&mut Box<dyn Driver>> {
+        let missing = self.no_driver();
+        self.driver.as_mut().ok_or(missing)
+    }
+
+    fn no_driver(&self) -> Error {
+        Error::Config(format!(
+            "no driver is available for the {} environment yet; use .render() or .print_query() to see the query text",
+            self.environment.name
+        ))
+    }
+}
+
+/// Builds driver settings from `DataProviders.<Environment>` (any of its names).
+fn settings_from_config(config: &MsticConfig, env: &DataEnvironment, warnings: &mut Vec<String>) -> DriverSettings {
+    let entry = std::iter::once(env.name).chain(env.aliases.iter().copied()).find_map(|name| config.data_provider(name));
+    let Some(entry) = entry else { return DriverSettings::default() };
+    let (options, secret_names, errors) = entry.resolved_options();
+    warnings.extend(errors.iter().map(ToString::to_string));
+    DriverSettings { data_paths: entry.paths("data_paths"), options, secret_names }
+}
+
+impl std::fmt::Debug for QueryProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryProvider")
+            .field("environment", &self.environment.name)
+            .field("queries", &self.store.len())
+            .field("connected", &self.connected())
+            .field("settings", &self.settings)
+            .finish()
+    }
+}

@@ -1,0 +1,52 @@
+//! Settings handed to a driver when the `QueryProvider` creates it: built from `msticpyconfig.yaml`
+//! (`DataProviders.<Environment>`) and the caller's arguments.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Plain driver settings: local data folders, and every other scalar setting as text
+/// (connection settings, with secrets already resolved).
+#[derive(Clone, Default)]
+pub struct DriverSettings {
+    /// Folders (or files) a local driver reads its data from (`data_paths` in MSTICPy's config).
+    pub data_paths: Vec<PathBuf>,
+    /// Other driver settings by name (e.g. `cache_folder`, `workspace_id`, `cluster`).
+    pub options: BTreeMap<String, String>,
+    /// Names of `options` whose values are secrets; they are never shown in Debug output.
+    pub secret_names: Vec<String>,
+}
+
+impl DriverSettings {
+    /// Settings with just these data paths.
+    pub fn with_data_paths<P: Into<PathBuf>>(paths: impl IntoIterator<Item = P>) -> Self {
+        DriverSettings { data_paths: paths.into_iter().map(Into::into).collect(), ..Default::default() }
+    }
+
+    /// The option `name` (case-insensitive lookup), if set.
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Sets option `name` to `value`, returning the settings (builder style).
+    pub fn set(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.insert(name.into(), value.into());
+        self
+    }
+}
+
+impl std::fmt::Debug for DriverSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: BTreeMap<&str, &str> = self
+            .options
+            .iter()
+            .map(|(key, value)| {
+                let secret = self.secret_names.iter().any(|s| s.eq_ignore_ascii_case(key));
+                (key.as_str(), if secret { "********" } else { value.as_str() })
+            })
+            .collect();
+        f.debug_struct("DriverSettings").field("data_paths", &self.data_paths).field("options", &shown).finish()
+    }
+}

@@ -1,0 +1,155 @@
+//! MSTICPy-compatible query templates: the YAML schema (metadata / defaults / sources /
+//! parameters / query_macros), loading with validation that names the file, query and field, and
+//! rendering by MSTICPy's rules (Python `str.format`, datetime and list formatting, blank-line
+//! collapsing).
+
+mod load;
+mod pyformat;
+mod render;
+mod store;
+mod value;
+
+pub use load::{load_query_file, parse_query_file};
+pub use pyformat::{python_format, substitute_placeholders, template_fields};
+pub use render::{FormatStyle, RenderOptions, render_query};
+pub use store::QueryStore;
+pub use value::{ParamValue, python_float};
+
+use serde_yaml_ng::Value;
+use std::path::PathBuf;
+
+/// The type of a template parameter (`type:` in YAML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParamType {
+    /// `str`: substituted as text.
+    Str,
+    /// `datetime`: resolved by the time-range rules and formatted for the environment.
+    DateTime,
+    /// `int`.
+    Int,
+    /// `float`.
+    Float,
+    /// `list`: a list, or a comma-separated string, formatted for the environment.
+    List,
+}
+
+impl ParamType {
+    /// The YAML names, in schema order.
+    pub const NAMES: [&'static str; 5] = ["str", "datetime", "int", "float", "list"];
+
+    /// Parses a YAML type name.
+    pub fn parse(name: &str) -> Option<ParamType> {
+        Some(match name {
+            "str" => ParamType::Str,
+            "datetime" => ParamType::DateTime,
+            "int" => ParamType::Int,
+            "float" => ParamType::Float,
+            "list" => ParamType::List,
+            _ => return None,
+        })
+    }
+
+    /// The YAML name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ParamType::Str => "str",
+            ParamType::DateTime => "datetime",
+            ParamType::Int => "int",
+            ParamType::Float => "float",
+            ParamType::List => "list",
+        }
+    }
+}
+
+impl std::fmt::Display for ParamType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One parameter definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamDef {
+    /// Parameter name as used in the template (`{host_name}`).
+    pub name: String,
+    /// Declared type.
+    pub param_type: ParamType,
+    /// Description shown in help.
+    pub description: String,
+    /// Default value; `None` means the parameter is required.
+    pub default: Option<ParamValue>,
+    /// Other names accepted for this parameter.
+    pub aliases: Vec<String>,
+    /// Custom `format:` template applied to the value (`"{}"`-style).
+    pub format: Option<String>,
+}
+
+impl ParamDef {
+    /// Whether the caller must supply a value.
+    pub fn is_required(&self) -> bool {
+        self.default.is_none()
+    }
+}
+
+/// One query (a `sources:` entry), with defaults and file metadata merged in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryTemplate {
+    /// Query name (the `sources:` key).
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Data families it belongs to (may be dotted, e.g. `Alerts.type1`).
+    pub families: Vec<String>,
+    /// The file's `data_environments`.
+    pub environments: Vec<String>,
+    /// The template text, with `$<macro>$` substitutions applied.
+    pub query: String,
+    /// Parameters: file defaults first, overridden/extended by the query's own.
+    pub params: Vec<ParamDef>,
+    /// Merged metadata (file, defaults, query), as YAML.
+    pub metadata: Value,
+    /// `args.uri`, if any.
+    pub uri: Option<String>,
+    /// The file it came from (empty for queries added in code).
+    pub file: PathBuf,
+}
+
+impl QueryTemplate {
+    /// A parameter by name or alias.
+    pub fn param(&self, name: &str) -> Option<&ParamDef> {
+        self.params
+            .iter()
+            .find(|p| p.name == name)
+            .or_else(|| self.params.iter().find(|p| p.aliases.iter().any(|a| a == name)))
+    }
+
+    /// The parameters without defaults.
+    pub fn required_params(&self) -> impl Iterator<Item = &ParamDef> {
+        self.params.iter().filter(|p| p.is_required())
+    }
+
+    /// The default of the `table` parameter, if any (used by search).
+    pub fn table(&self) -> Option<String> {
+        self.param("table").and_then(|p| p.default.as_ref()).map(ParamValue::python_str)
+    }
+
+    /// `Family.name` for each family.
+    pub fn qualified_names(&self) -> Vec<String> {
+        self.families.iter().map(|f| format!("{f}.{}", self.name)).collect()
+    }
+}
+
+/// A loaded query file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// File-level `metadata.description`.
+    pub description: String,
+    /// File-level `metadata.data_environments`.
+    pub environments: Vec<String>,
+    /// File-level `metadata.data_families`.
+    pub families: Vec<String>,
+    /// The queries, in file order.
+    pub queries: Vec<QueryTemplate>,
+}

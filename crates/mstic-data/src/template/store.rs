@@ -1,0 +1,128 @@
+//! A set of loaded queries addressed as `Family.query_name` (families may be dotted), with lookup
+//! by full name, by unique bare name, or case-insensitively.
+
+use super::{QueryFile, QueryTemplate, load_query_file};
+use mstic_core::{Error, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Loaded queries by qualified name. Later additions replace earlier ones of the same name.
+#[derive(Debug, Clone, Default)]
+pub struct QueryStore {
+    by_name: BTreeMap<String, Arc<QueryTemplate>>,
+    files: Vec<PathBuf>,
+}
+
+impl QueryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds every query of a loaded file under each of its families.
+    pub fn add_file(&mut self, file: QueryFile) {
+        self.files.push(file.path.clone());
+        for query in file.queries {
+            self.add_template(query);
+        }
+    }
+
+    /// Adds one query under each of its families.
+    pub fn add_template(&mut self, template: QueryTemplate) {
+        let template = Arc::new(template);
+        for name in template.qualified_names() {
+            self.by_name.insert(name, Arc::clone(&template));
+        }
+    }
+
+    /// Loads every `*.yaml`/`*.yml` under `dir` (recursively) for which `accept` is true. Returns
+    /// the files that failed to load (each error names the file); the good ones are added.
+    pub fn load_dir(&mut self, dir: &Path, accept: &dyn Fn(&QueryFile) -> bool) -> Result<Vec<Error>> {
+        if !dir.is_dir() {
+            return Err(Error::file(dir, "query folder not found"));
+        }
+        let mut failures = Vec::new();
+        for path in yaml_files(dir) {
+            match load_query_file(&path) {
+                Ok(file) if accept(&file) => self.add_file(file),
+                Ok(_) => {}
+                Err(e) => failures.push(e),
+            }
+        }
+        Ok(failures)
+    }
+
+    /// Files loaded so far.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// Number of `Family.query` entries.
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    /// Whether the store has no queries.
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+
+    /// Sorted `Family.query` names.
+    pub fn names(&self) -> Vec<String> {
+        self.by_name.keys().cloned().collect()
+    }
+
+    /// `(qualified name, query)` pairs, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &QueryTemplate)> {
+        self.by_name.iter().map(|(name, query)| (name.as_str(), query.as_ref()))
+    }
+
+    /// Sorted family names.
+    pub fn families(&self) -> Vec<String> {
+        let mut families: Vec<String> =
+            self.by_name.keys().filter_map(|n| n.rsplit_once('.').map(|(family, _)| family.to_string())).collect();
+        families.dedup();
+        families
+    }
+
+    /// A query by `Family.query`, by a bare query name that is unique, or case-insensitively;
+    /// otherwise an error listing the closest names.
+    pub fn get(&self, name: &str) -> Result<Arc<QueryTemplate>> {
+        if let Some(q) = self.by_name.get(name) {
+            return Ok(Arc::clone(q));
+        }
+        let bare: Vec<&Arc<QueryTemplate>> =
+            self.by_name.iter().filter(|(full, _)| full.rsplit_once('.').is_some_and(|(_, q)| q == name)).map(|(_, q)| q).collect();
+        if let Some(first) = bare.first() {
+            if bare.iter().all(|q| Arc::ptr_eq(q, first)) {
+                return Ok(Arc::clone(first));
+            }
+        }
+        let folded: Vec<&Arc<QueryTemplate>> =
+            self.by_name.iter().filter(|(full, _)| full.eq_ignore_ascii_case(name)).map(|(_, q)| q).collect();
+        if folded.len() == 1 {
+            return Ok(Arc::clone(folded[0]));
+        }
+        Err(Error::unknown("query", name, self.by_name.keys().map(String::as_str)))
+    }
+}
+
+/// Every `*.yaml`/`*.yml` file below `dir`, sorted.
+pub(crate) fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml")) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}

@@ -1,0 +1,214 @@
+//! The OTRF / Mordor driver: catalogue, search, query names, dataset loading from local folders,
+//! the cache and a real HTTP server on 127.0.0.1, and bad zips.
+
+use mstic_core::paths::fixture;
+use mstic_data::drivers::otrf::{OtrfCatalog, load_zip};
+use mstic_data::drivers::{OtrfDriver, create_driver};
+use mstic_data::{Driver, DriverSettings, QueryOptions};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const PROXYLOGON: &str = "atomic.windows.persistence.host.proxylogon_ssrf_rce_poc";
+const DISCOVERY: &str = "atomic.windows.discovery.host.cmd_discover_iexplorer_version_registry";
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mstic-data-otrf-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+fn fixture_settings(save_folder: &std::path::Path) -> DriverSettings {
+    DriverSettings::with_data_paths([fixture("otrf"), fixture("msticpy/testdata/mordor")])
+        .set("save_folder", save_folder.display().to_string())
+        .set("offline", "true")
+}
+
+#[test]
+fn catalogue_reads_metadata_yaml_and_msticpy_cache() {
+    let catalog = OtrfCatalog::load(&[fixture("otrf"), fixture("msticpy/testdata/mordor")]).expect("catalog");
+    assert_eq!(catalog.len(), 96);
+    let entry = catalog.get("SDWIN-210314014019").expect("proxylogon");
+    assert_eq!(entry.title, "Exchange ProxyLogon SSRF RCE Vuln POC");
+    assert_eq!(entry.techniques(), vec!["T1505.003"]);
+    assert_eq!(entry.tactics(), vec!["TA0003", "TA0002"]);
+    assert_eq!(entry.files[0].query_path, PROXYLOGON);
+    assert!(catalog.by_technique("T1505").contains(&entry.id));
+    assert!(catalog.by_technique("t1505.003").contains(&entry.id));
+    assert!(catalog.by_tactic("Persistence").contains(&entry.id));
+    assert!(catalog.by_tactic("TA0003").contains(&entry.id));
+    let err = catalog.get("SDWIN-21031401401").expect_err("unknown id").to_string();
+    assert!(err.contains("SDWIN-210314014019"), "{err}");
+    let table = catalog.to_frame().expect("frame");
+    assert_eq!(table.len(), 96);
+}
+
+#[test]
+fn search_follows_msticpy_terms() {
+    let catalog = OtrfCatalog::load(&[fixture("msticpy/testdata/mordor")]).expect("catalog");
+    assert_eq!(catalog.search("AWS").len(), 1);
+    assert_eq!(catalog.search("Empire").len(), 39);
+    assert_eq!(catalog.search("Empire+Power").len(), 18);
+    assert_eq!(catalog.search("Empire, Windows").len(), 92);
+    assert_eq!(catalog.search("Covenant").len(), 18);
+}
+
+#[test]
+fn driver_queries_are_named_as_msticpy_names_them() {
+    let save = temp_dir("queries");
+    let mut driver = create_driver("Mordor", &fixture_settings(&save)).expect("driver");
+    driver.connect().expect("connect");
+    let queries = driver.driver_queries();
+    assert_eq!(queries.len(), 133);
+    let proxylogon = queries
+        .iter()
+        .find(|q| format!("{}.{}", q.family, q.name) == PROXYLOGON)
+        .expect("proxylogon query");
+    assert_eq!(proxylogon.family, "atomic");
+    assert!(proxylogon.query.starts_with("https://raw.githubusercontent.com/OTRF/Security-Datasets/master/datasets/"));
+    assert!(proxylogon.description.contains("Mordor ID: SDWIN-210314014019"), "{}", proxylogon.description);
+    assert!(proxylogon.description.contains("Mitre Tactics: TA0003: Persistence, TA0002: Execution"));
+    let aws = OtrfDriver::new(&fixture_settings(&save)).search_queries("AWS").expect("search");
+    assert!(aws.iter().any(|hit| hit.starts_with("atomic.aws.collection")), "{aws:?}");
+}
+
+#[test]
+fn loads_the_proxylogon_dataset_from_a_local_folder() {
+    let save = temp_dir("local");
+    let driver = OtrfDriver::new(&fixture_settings(&save));
+    let events = driver.load_dataset(PROXYLOGON).expect("dataset");
+    assert_eq!(events.len(), 10_487);
+    let counts = events.count_by("EventID").expect("count");
+    assert_eq!(counts.len(), 47);
+    let top = counts.head(2);
+    assert_eq!(top.column_strings("EventID").expect("ids"), vec![Some("10".into()), Some("4658".into())]);
+    assert_eq!(top.column_strings("count").expect("counts"), vec![Some("3626".into()), Some("2398".into())]);
+    // The download link and a zip path load the same data.
+    let link = "https://raw.githubusercontent.com/OTRF/Security-Datasets/master/datasets/atomic/windows/persistence/host/proxylogon_ssrf_rce_poc.zip";
+    assert_eq!(driver.query(link, &QueryOptions::default()).expect("by link").len(), 10_487);
+    let by_path = fixture("otrf/cmd_discover_iexplorer_version_registry.zip");
+    assert_eq!(driver.query(&by_path.display().to_string(), &QueryOptions::default()).expect("by path").len(), 68);
+}
+
+#[test]
+fn offline_without_a_copy_names_the_url_and_cache_path() {
+    let save = temp_dir("offline");
+    let driver = OtrfDriver::new(&DriverSettings::with_data_paths([fixture("msticpy/testdata/mordor")])
+        .set("save_folder", save.display().to_string())
+        .set("offline", "true"));
+    let err = driver.load_dataset(DISCOVERY).expect_err("offline").to_string();
+    assert!(err.contains("cmd_discover_iexplorer_version_registry.zip"), "{err}");
+    assert!(err.contains(&save.join("atomic-windows-discovery-host-cmd_discover_iexplorer_version_registry.zip").display().to_string()), "{err}");
+    assert!(err.contains("offline"), "{err}");
+}
+
+/// Serves `body` for requests whose path ends with `suffix` (404 otherwise) on 127.0.0.1; returns
+/// the base URL and the request counter.
+fn serve_zip(suffix: &'static str, body: Vec<u8>) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}/datasets/", listener.local_addr().expect("addr"));
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let request = String::from_utf8_lossy(&request);
+            let path = request.split_whitespace().nth(1).unwrap_or("").to_string();
+            counter.fetch_add(1, Ordering::SeqCst);
+            let (status, payload): (&str, &[u8]) = if path.ends_with(suffix) { ("200 OK", &body) } else { ("404 Not Found", b"not found") };
+            let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: application/zip\r\nConnection: close\r\n\r\n", payload.len());
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(payload);
+        }
+    });
+    (base, hits)
+}
+
+#[test]
+fn downloads_from_a_configurable_base_url_then_uses_the_cache() {
+    let zip = std::fs::read(fixture("otrf/cmd_discover_iexplorer_version_registry.zip")).expect("zip");
+    let (base, hits) = serve_zip("/atomic/windows/discovery/host/cmd_discover_iexplorer_version_registry.zip", zip);
+    let save = temp_dir("download");
+    let settings = DriverSettings::with_data_paths([fixture("msticpy/testdata/mordor")])
+        .set("save_folder", save.display().to_string())
+        .set("base_url", base.clone());
+    let driver = OtrfDriver::new(&settings);
+    let events = driver.load_dataset(DISCOVERY).expect("download");
+    assert_eq!(events.len(), 68);
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    let cached = save.join("atomic-windows-discovery-host-cmd_discover_iexplorer_version_registry.zip");
+    assert!(cached.is_file());
+    // A new driver, offline, loads the cached copy.
+    let offline = OtrfDriver::new(&settings.clone().set("offline", "true"));
+    assert_eq!(offline.load_dataset(DISCOVERY).expect("cached").len(), 68);
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    // A dataset the server does not have: the error names the URL and the status.
+    let err = driver.load_dataset(PROXYLOGON).expect_err("404").to_string();
+    assert!(err.contains(&format!("{base}atomic/windows/persistence/host/proxylogon_ssrf_rce_poc.zip")), "{err}");
+    assert!(err.contains("404"), "{err}");
+}
+
+#[test]
+fn unreachable_server_gives_a_clear_error() {
+    let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let save = temp_dir("unreachable");
+    let driver = OtrfDriver::new(&DriverSettings::with_data_paths([fixture("msticpy/testdata/mordor")])
+        .set("save_folder", save.display().to_string())
+        .set("base_url", format!("http://127.0.0.1:{port}/")));
+    let err = driver.load_dataset(DISCOVERY).expect_err("refused").to_string();
+    assert!(err.contains(&format!("http://127.0.0.1:{port}/atomic/windows/discovery")), "{err}");
+    assert!(err.contains(&save.display().to_string()), "{err}");
+    assert!(!save.join("atomic-windows-discovery-host-cmd_discover_iexplorer_version_registry.zip").exists());
+}
+
+fn write_zip(path: &std::path::Path, members: &[(&str, &[u8])]) {
+    let file = std::fs::File::create(path).expect("create zip");
+    let mut writer = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, data) in members {
+        writer.start_file(*name, options).expect("member");
+        writer.write_all(data).expect("write member");
+    }
+    writer.finish().expect("finish zip");
+}
+
+#[test]
+fn corrupt_and_unusable_zips_say_so() {
+    let dir = temp_dir("bad-zips");
+    let corrupt = dir.join("corrupt.zip");
+    std::fs::write(&corrupt, b"PK\x03\x04 this is not really a zip").expect("write");
+    let err = load_zip(&corrupt).expect_err("corrupt").to_string();
+    assert!(err.contains("corrupt.zip") && err.contains("not a readable zip"), "{err}");
+
+    let bad_json = dir.join("bad_json.zip");
+    write_zip(&bad_json, &[("events.json", b"{\"EventID\": 1}\n{\"EventID\": 2\n")]);
+    let err = load_zip(&bad_json).expect_err("bad member").to_string();
+    assert!(err.contains("bad_json.zip!events.json") && err.contains("line 2"), "{err}");
+
+    let capture = dir.join("network.zip");
+    write_zip(&capture, &[("traffic.pcapng", b"\x0a\x0d\x0d\x0a")]);
+    let err = load_zip(&capture).expect_err("no data").to_string();
+    assert!(err.contains("traffic.pcapng") && err.contains("no JSON-lines or CSV data"), "{err}");
+
+    let missing = load_zip(&dir.join("missing.zip")).expect_err("missing").to_string();
+    assert!(missing.contains("missing.zip"), "{missing}");
+}
+
+#[test]
+fn connect_without_metadata_explains_where_it_looked() {
+    let empty = temp_dir("no-metadata");
+    let mut driver = OtrfDriver::new(&DriverSettings::with_data_paths([&empty]).set("save_folder", empty.display().to_string()));
+    let err = driver.connect().expect_err("no metadata").to_string();
+    assert!(err.contains("mordor_cache.json") && err.contains(&empty.display().to_string()), "{err}");
+}

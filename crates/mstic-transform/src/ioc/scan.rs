@@ -1,0 +1,167 @@
+//! The scan of one text: a `RegexSet` pass says which types occur at all, then only those types'
+//! patterns are run for their positions; each substring keeps the best-priority type.
+
+use super::{Check, ExtractOptions, IocExtractor, IocPattern, IocResults, refang};
+use regex::Regex;
+use std::collections::HashMap;
+
+/// Types whose results are refanged when the extractor does not match defanged forms.
+const REFANGED_TYPES: [&str; 5] = ["ipv4", "ipv6", "url", "dns", "email"];
+
+/// Whether `domain` (possibly defanged) ends in a suffix of the public suffix list.
+pub(super) fn has_public_suffix(domain: &str) -> bool {
+    let domain = domain.replace("[.]", ".").to_ascii_lowercase();
+    let domain = domain.trim_end_matches('.');
+    psl::suffix(domain.as_bytes()).is_some_and(|s| s.is_known())
+}
+
+fn labels_fit(domain: &str) -> bool {
+    domain.replace("[.]", ".").split(['.', '[', ']']).all(|label| label.len() <= 63)
+}
+
+fn is_ipv6_neighbour(c: char) -> bool {
+    c == ':' || c == '.' || c == '_' || c.is_alphanumeric()
+}
+
+/// Every match of `re` in `text`, honouring the type's post-match check.
+fn for_each_match<'t>(pattern: &IocPattern, re: &Regex, text: &'t str, mut emit: impl FnMut(&'t str)) {
+    match (&pattern.group, pattern.check) {
+        (Some(group), _) => {
+            for caps in re.captures_iter(text) {
+                if let Some(m) = caps.name(group) {
+                    emit(m.as_str());
+                }
+            }
+        }
+        (None, Check::Ipv6Boundary) => {
+            let mut pos = 0;
+            while pos <= text.len() {
+                let Some(m) = re.find_at(text, pos) else { break };
+                let before_ok = !text[..m.start()].chars().next_back().is_some_and(is_ipv6_neighbour);
+                let after_ok = !text[m.end()..].chars().next().is_some_and(is_ipv6_neighbour);
+                if before_ok && after_ok {
+                    emit(m.as_str());
+                    pos = m.end().max(m.start() + 1);
+                } else {
+                    pos = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
+                }
+            }
+        }
+        (None, _) => re.find_iter(text).for_each(|m| emit(m.as_str())),
+    }
+}
+
+/// Python's `urllib.parse.unquote`: `%XX` escapes decoded as UTF-8 (invalid bytes replaced).
+pub(super) fn percent_decode(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex_value(bytes[i + 1]), hex_value(bytes[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+struct Found<'t> {
+    claims: HashMap<std::borrow::Cow<'t, str>, (usize, u8)>,
+    order: Vec<std::borrow::Cow<'t, str>>,
+}
+
+impl<'t> Found<'t> {
+    fn claim(&mut self, observable: std::borrow::Cow<'t, str>, type_index: usize, priority: u8) {
+        match self.claims.get_mut(&observable) {
+            Some(existing) if priority >= existing.1 => {}
+            Some(existing) => *existing = (type_index, priority),
+            None => {
+                self.order.push(observable.clone());
+                self.claims.insert(observable, (type_index, priority));
+            }
+        }
+    }
+}
+
+impl IocExtractor {
+    /// Scans `text` for the `enabled` types (indexes into the registered patterns).
+    pub(super) fn scan_text(&self, text: &str, enabled: &[bool], options: &ExtractOptions) -> IocResults {
+        let mut results = IocResults::new();
+        for (type_index, observable) in self.scan_pairs(text, enabled, options) {
+            results.entry(self.patterns[type_index].name.clone()).or_default().insert(observable);
+        }
+        results
+    }
+
+    /// `(type index, observable)` pairs found in `text`, each observable once.
+    pub(super) fn scan_pairs(&self, text: &str, enabled: &[bool], options: &ExtractOptions) -> Vec<(usize, String)> {
+        if text.trim().is_empty() {
+            return Vec::new();
+        }
+        let defanged = options.defanged.unwrap_or(self.defanged);
+        let gate = if defanged { &self.gate_defanged } else { &self.gate_plain };
+        let present = gate.matches(text);
+        if !present.matched_any() {
+            return Vec::new();
+        }
+        let dns_index = self.patterns.iter().position(|p| p.name == "dns");
+        let mut found = Found { claims: HashMap::new(), order: Vec::new() };
+        for (type_index, pattern) in self.patterns.iter().enumerate() {
+            if !enabled[type_index] || !present.matched(type_index) {
+                continue;
+            }
+            let re = if defanged { &pattern.defanged } else { &pattern.plain };
+            let mut urls = Vec::new();
+            for_each_match(pattern, re, text, |observable| {
+                if pattern.check == Check::Domain
+                    && (!labels_fit(observable) || (!options.ignore_tlds && !has_public_suffix(observable)))
+                {
+                    return;
+                }
+                found.claim(observable.into(), type_index, pattern.priority);
+                if pattern.name == "url" {
+                    urls.push(observable);
+                }
+            });
+            for url in urls {
+                let decoded = percent_decode(url);
+                for caps in re.captures_iter(&decoded) {
+                    let whole = caps.get(0).map_or("", |m| m.as_str());
+                    found.claim(whole.to_string().into(), type_index, pattern.priority);
+                    if let (Some(host), Some(dns)) = (caps.name("host"), dns_index)
+                        && !host.as_str().is_empty()
+                    {
+                        found.claim(host.as_str().to_string().into(), dns, self.patterns[dns].priority);
+                    }
+                }
+            }
+        }
+        found
+            .order
+            .into_iter()
+            .map(|observable| {
+                let (type_index, _) = found.claims[&observable];
+                let name = self.patterns[type_index].name.as_str();
+                let value = if !defanged && REFANGED_TYPES.contains(&name) {
+                    refang(&observable)
+                } else {
+                    observable.into_owned()
+                };
+                (type_index, value)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,39 @@
+//! Reading data sets shipped as zip archives (e.g. OTRF Security Datasets): one member's bytes, or
+//! a JSON-lines member straight into a [`Frame`].
+
+use mstic_core::{Error, Frame, Result};
+use std::io::Read;
+use std::path::Path;
+
+/// The bytes of a zip member: the named one, or the first file when `member` is `None`.
+pub fn read_zip_member(path: impl AsRef<Path>, member: Option<&str>) -> Result<(String, Vec<u8>)> {
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
+    let mut archive = zip::ZipArchive::new(file).map_err(|e| Error::file(path, format!("not a zip archive: {e}")))?;
+    let index = match member {
+        Some(name) => archive.index_for_name(name).ok_or_else(|| {
+            let names: Vec<String> = archive.file_names().filter_map(|n| n.ok().map(|n| n.into_owned())).collect();
+            Error::unknown("zip member", name, names.iter().map(String::as_str))
+        })?,
+        None => (0..archive.len())
+            .find(|&i| archive.by_index(i).is_ok_and(|f| f.is_file()))
+            .ok_or_else(|| Error::file(path, "the archive holds no file"))?,
+    };
+    let mut entry = archive.by_index(index).map_err(|e| Error::file(path, e))?;
+    let name = entry.name().map(|n| n.into_owned()).unwrap_or_else(|_| format!("member {index}"));
+    let mut bytes = Vec::with_capacity(entry.size() as usize);
+    entry.read_to_end(&mut bytes).map_err(|e| Error::file(path, format!("{name}: {e}")))?;
+    Ok((name, bytes))
+}
+
+/// A JSON-lines member of a zip archive (the first file when `member` is `None`) as a Frame.
+///
+/// ```no_run
+/// use mstic_transform::read_zipped_json_lines;
+/// let events = read_zipped_json_lines(mstic_core::paths::fixture("otrf/proxylogon_ssrf_rce_poc.zip"), None).unwrap();
+/// ```
+pub fn read_zipped_json_lines(path: impl AsRef<Path>, member: Option<&str>) -> Result<Frame> {
+    let path = path.as_ref();
+    let (name, bytes) = read_zip_member(path, member)?;
+    Frame::read_json_lines_bytes(&bytes, &path.join(name))
+}

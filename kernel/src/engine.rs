@@ -1,0 +1,338 @@
+//! The evcxr engine: one worker thread owns the `CommandContext`, loads the `mstic` facade, and runs
+//! cells, completions and hovers in order. The protocol side talks to it through [`EngineHandle`].
+
+use crate::errors::{self, CellError};
+use crate::interrupt;
+use crate::iopub::Iopub;
+use crate::output::OutputPump;
+use crate::progress::Progress;
+use crate::wire::Message;
+use evcxr::{CommandContext, Error as EvcxrError};
+use serde_json::{Value, json};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// Code run once in every new runtime child: reports panics to the kernel as one structured line,
+/// and flushes the cells' buffered stdout (so `print!` without a newline shows up) every 20 ms and
+/// whenever the stdio relay asks through the `MSTIC_FLUSH_FDS` pipes at the end of a cell.
+pub const SUPPORT_CODE: &str = r#"{
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.payload_as_str().unwrap_or("panic").to_string();
+        let hex: String = message.bytes().map(|b| format!("{b:02x}")).collect();
+        eprintln!("MSTIC_PANIC {hex}");
+    }));
+    std::thread::spawn(|| loop {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+    });
+    let fds: Vec<i32> = std::env::var("MSTIC_FLUSH_FDS").unwrap_or_default()
+        .split(' ').filter_map(|fd| fd.parse().ok()).collect();
+    if let [request, ack] = fds[..] {
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            use std::os::fd::FromRawFd;
+            let (mut request, mut ack) = unsafe { (std::fs::File::from_raw_fd(request), std::fs::File::from_raw_fd(ack)) };
+            let mut byte = [1u8];
+            let _ = ack.write_all(&byte);
+            while request.read_exact(&mut byte).is_ok() {
+                let _ = std::io::stdout().flush();
+                let _ = ack.write_all(&byte);
+            }
+        });
+    }
+}"#;
+
+/// The preload cell's commands: offline, optimisation level, the facade as a path dependency, and
+/// its prelude. This part decides what the warm template contains.
+pub fn preload_header(facade: &std::path::Path, opt_level: &str) -> String {
+    format!(
+        ":offline 1\n:opt {opt_level}\n:dep mstic = {{ path = {:?} }}\nuse mstic::prelude::*;\n",
+        facade.display().to_string()
+    )
+}
+
+/// What a finished cell reports in its `execute_reply`.
+pub struct ExecOutcome {
+    /// The failure, if the cell failed.
+    pub error: Option<CellError>,
+    /// Pager texts (`page` payloads).
+    pub pages: Vec<String>,
+    /// The `text/plain` form of the cell's result, for history.
+    pub result_text: Option<String>,
+}
+
+/// Work for the engine thread.
+pub enum Job {
+    /// Run a cell.
+    Execute { code: String, parent: Message, silent: bool, count: u32, reply: oneshot::Sender<ExecOutcome> },
+    /// Completions at a byte offset.
+    Complete { code: String, pos: usize, reply: oneshot::Sender<Value> },
+    /// Hover text at a byte offset.
+    Inspect { code: String, pos: usize, reply: oneshot::Sender<Value> },
+}
+
+/// The protocol side's handle on the engine.
+#[derive(Clone)]
+pub struct EngineHandle {
+    tx: mpsc::Sender<Job>,
+    /// Set once the facade is loaded.
+    pub ready: Arc<AtomicBool>,
+    interrupted: Arc<AtomicBool>,
+    running: Arc<AtomicBool>,
+    child: Arc<Mutex<Option<Arc<Mutex<std::process::Child>>>>>,
+}
+
+impl EngineHandle {
+    /// Queues a job.
+    pub fn send(&self, job: Job) {
+        let _ = self.tx.send(job);
+    }
+
+    /// Stops the running cell: a cargo build of the cell is terminated (nothing lost), running
+    /// code is stopped by ending its process (its variables are lost).
+    pub fn interrupt(&self) {
+        if !self.running.load(Ordering::SeqCst) {
+            return;
+        }
+        self.interrupted.store(true, Ordering::SeqCst);
+        let child = self.child.lock().unwrap().clone();
+        let child_pid = child.as_ref().map(|c| c.lock().map(|c| c.id()).unwrap_or(0)).unwrap_or(0);
+        if interrupt::kill_builds(child_pid) == 0
+            && let Some(child) = child
+            && let Ok(mut child) = child.lock()
+        {
+            let _ = child.kill();
+        }
+    }
+}
+
+/// A step run on the engine thread before evcxr starts (filling the scratch directory).
+pub type Prepare = Box<dyn FnOnce() -> anyhow::Result<()> + Send>;
+
+/// Starts the engine thread: `prepare`, then evcxr, then the `preload` code.
+pub fn start(iopub: Iopub, progress: Progress, preload: String, prepare: Prepare) -> EngineHandle {
+    let (tx, rx) = mpsc::channel();
+    let handle = EngineHandle {
+        tx,
+        ready: Arc::new(AtomicBool::new(false)),
+        interrupted: Arc::new(AtomicBool::new(false)),
+        running: Arc::new(AtomicBool::new(false)),
+        child: Arc::new(Mutex::new(None)),
+    };
+    let h = handle.clone();
+    std::thread::Builder::new()
+        .name("evcxr-engine".into())
+        .spawn(move || {
+            if let Err(e) = prepare() {
+                eprintln!("rust-mstic: preparing the scratch directory failed: {e:#}");
+            }
+            Engine::boot(h, iopub, progress, preload).run(rx)
+        })
+        .expect("spawn engine thread");
+    handle
+}
+
+struct Engine {
+    handle: EngineHandle,
+    iopub: Iopub,
+    progress: Progress,
+    ctx: Option<CommandContext>,
+    pump: Option<OutputPump>,
+    startup_error: Option<String>,
+    needs_support: bool,
+}
+
+impl Engine {
+    fn boot(handle: EngineHandle, iopub: Iopub, progress: Progress, preload: String) -> Engine {
+        let mut engine =
+            Engine { handle, iopub, progress, ctx: None, pump: None, startup_error: None, needs_support: false };
+        match catch_unwind(CommandContext::new) {
+            Ok(Ok((ctx, outputs))) => {
+                *engine.handle.child.lock().unwrap() = Some(ctx.process_handle());
+                engine.pump = Some(OutputPump::start(engine.iopub.clone(), outputs.stdout, outputs.stderr));
+                engine.ctx = Some(ctx);
+                let started = std::time::Instant::now();
+                if let Err(e) = engine.run_quietly(&preload) {
+                    engine.startup_error = Some(format!("loading the mstic crates failed: {e}"));
+                    let _ = engine.run_quietly(SUPPORT_CODE);
+                }
+                eprintln!("rust-mstic: preload finished in {:.1} s", started.elapsed().as_secs_f64());
+            }
+            Ok(Err(e)) => engine.startup_error = Some(format!("evcxr could not start: {e}")),
+            Err(_) => engine.startup_error = Some("evcxr panicked while starting".into()),
+        }
+        if let Some(e) = &engine.startup_error {
+            eprintln!("rust-mstic: {e}");
+        }
+        engine.handle.ready.store(true, Ordering::SeqCst);
+        engine
+    }
+
+    fn run_quietly(&mut self, code: &str) -> Result<(), String> {
+        let ctx = self.ctx.as_mut().ok_or("no evcxr context")?;
+        match catch_unwind(AssertUnwindSafe(|| ctx.execute(code))) {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(errors::describe(&e)),
+            Err(_) => Err("evcxr panicked".into()),
+        }
+    }
+
+    fn run(mut self, rx: mpsc::Receiver<Job>) {
+        while let Ok(job) = rx.recv() {
+            match job {
+                Job::Execute { code, parent, silent, count, reply } => {
+                    let outcome = self.execute(&code, &parent, silent, count);
+                    let _ = reply.send(outcome);
+                }
+                Job::Complete { code, pos, reply } => {
+                    let _ = reply.send(self.complete(&code, pos));
+                }
+                Job::Inspect { code, pos, reply } => {
+                    let _ = reply.send(self.inspect(&code, pos));
+                }
+            }
+        }
+    }
+
+    fn execute(&mut self, code: &str, parent: &Message, silent: bool, count: u32) -> ExecOutcome {
+        self.handle.interrupted.store(false, Ordering::SeqCst);
+        if let Some(e) = self.startup_error.take() {
+            self.iopub.publish(Some(parent), "stream", json!({"name": "stderr", "text": format!("rust-mstic: {e}\n")}));
+        }
+        if self.needs_support {
+            self.needs_support = false;
+            let _ = self.run_quietly(SUPPORT_CODE);
+        }
+        let (Some(ctx), Some(pump)) = (self.ctx.as_mut(), self.pump.clone()) else {
+            let error = Some(CellError::plain("KernelError", "evcxr is not available"));
+            return ExecOutcome { error, pages: vec![], result_text: None };
+        };
+        let variables_before: Vec<String> = ctx.variables_and_types().map(|(n, _)| n.to_string()).collect();
+        pump.begin(parent, silent);
+        self.progress.begin(parent);
+        let syncs = pump.syncs();
+        self.handle.running.store(true, Ordering::SeqCst);
+        let result = catch_unwind(AssertUnwindSafe(|| ctx.execute(code)));
+        self.handle.running.store(false, Ordering::SeqCst);
+        let ran = matches!(result, Ok(Ok(_)));
+        pump.finish(syncs, Duration::from_millis(if ran { 1000 } else { 60 }));
+        self.progress.end();
+        let interrupted = self.handle.interrupted.swap(false, Ordering::SeqCst);
+        let mut result_text = None;
+        let error = match result {
+            Ok(Ok(outputs)) => match pump.take_panic() {
+                Some(message) => Some(errors::panic(&message)),
+                None => {
+                    let unit = outputs.content_by_mime_type.len() == 1
+                        && outputs.content_by_mime_type.get("text/plain").is_some_and(|t| t == "()");
+                    result_text = outputs.content_by_mime_type.get("text/plain").cloned();
+                    if !silent && !unit && !outputs.content_by_mime_type.is_empty() {
+                        let data: serde_json::Map<String, Value> = outputs
+                            .content_by_mime_type
+                            .into_iter()
+                            .map(|(mime, text)| {
+                                let value = if mime.contains("json") {
+                                    serde_json::from_str(&text).unwrap_or(Value::String(text))
+                                } else {
+                                    Value::String(text)
+                                };
+                                (mime, value)
+                            })
+                            .collect();
+                        self.iopub.publish(
+                            Some(parent),
+                            "execute_result",
+                            json!({"execution_count": count, "data": data, "metadata": {}}),
+                        );
+                    }
+                    None
+                }
+            },
+            Ok(Err(EvcxrError::CompilationErrors(errs))) => Some(errors::compilation(&errs, code)),
+            Ok(Err(EvcxrError::TypeRedefinedVariablesLost(vars))) => Some(CellError::plain(
+                "TypeRedefinedVariablesLost",
+                format!("a type was redefined, so these variables were lost: {}", vars.join(", ")),
+            )),
+            Ok(Err(EvcxrError::SubprocessTerminated(message))) => {
+                self.needs_support = true;
+                Some(lost_state(interrupted, &message, &variables_before))
+            }
+            Ok(Err(EvcxrError::Message(message))) if interrupted => Some(CellError::plain(
+                "Interrupted",
+                format!("the cell was interrupted while compiling; no variables were lost ({})", first_line(&message)),
+            )),
+            Ok(Err(e)) => Some(CellError::plain("Error", e.to_string())),
+            Err(_) => Some(CellError::plain("KernelError", "evcxr panicked while running the cell; the kernel is still running")),
+        };
+        if let Some(error) = &error
+            && interrupted
+            && !silent
+        {
+            let text = format!("Interrupted: {}\n", error.evalue);
+            self.iopub.publish(Some(parent), "stream", json!({"name": "stderr", "text": text}));
+        }
+        if let Some(error) = &error
+            && !silent
+        {
+            self.iopub.publish(
+                Some(parent),
+                "error",
+                json!({"ename": error.ename, "evalue": error.evalue, "traceback": error.traceback}),
+            );
+        }
+        ExecOutcome { error, pages: pump.take_pages(), result_text }
+    }
+
+    fn complete(&mut self, code: &str, pos: usize) -> Value {
+        let empty = json!({"status": "ok", "matches": [], "cursor_start": pos, "cursor_end": pos, "metadata": {}});
+        let Some(ctx) = self.ctx.as_mut() else { return empty };
+        match catch_unwind(AssertUnwindSafe(|| ctx.completions(code, pos))) {
+            Ok(Ok(c)) => {
+                let mut matches: Vec<String> = Vec::new();
+                for completion in c.completions {
+                    if !matches.contains(&completion.code) {
+                        matches.push(completion.code);
+                    }
+                }
+                json!({"status": "ok", "matches": matches, "cursor_start": c.start_offset,
+                       "cursor_end": c.end_offset, "metadata": {}})
+            }
+            _ => empty,
+        }
+    }
+
+    fn inspect(&mut self, code: &str, pos: usize) -> Value {
+        let not_found = json!({"status": "ok", "found": false, "data": {}, "metadata": {}});
+        let Some(ctx) = self.ctx.as_mut() else { return not_found };
+        match catch_unwind(AssertUnwindSafe(|| ctx.hover_at(code, pos))) {
+            Ok(Ok((plain, html))) if !plain.trim().is_empty() => json!({
+                "status": "ok", "found": true,
+                "data": {"text/plain": plain, "text/html": html}, "metadata": {}
+            }),
+            _ => not_found,
+        }
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+fn lost_state(interrupted: bool, message: &str, variables: &[String]) -> CellError {
+    let lost = if variables.is_empty() { "none".to_string() } else { variables.join(", ") };
+    let what = if interrupted {
+        "the cell was interrupted by stopping the process that runs the cells".to_string()
+    } else {
+        format!("the process running the cells ended ({}); it has been restarted", first_line(message))
+    };
+    let mut error = CellError::plain(
+        if interrupted { "Interrupted" } else { "ProcessEnded" },
+        format!("{what}. Variables lost: {lost}. Dependencies, functions and types are kept."),
+    );
+    error.traceback.push(format!("Re-run the cells that define: {lost}"));
+    error
+}

@@ -1,0 +1,274 @@
+//! The five sockets and request dispatch: heartbeat echo, IOPub, shell and control (ROUTER, with
+//! busy/idle around every request), stdin. Requests with a bad signature are dropped and logged.
+
+use crate::connection::ConnectionInfo;
+use crate::engine::{EngineHandle, Job};
+use crate::history::History;
+use crate::iopub::{self, Iopub};
+use crate::is_complete::{self, Completeness};
+use crate::progress::Progress;
+use crate::wire::{Message, Session};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use tokio::sync::{Mutex, oneshot};
+use zeromq::{RepSocket, RouterSocket, Socket, SocketRecv, SocketSend, ZmqMessage};
+
+/// Everything the request handlers share.
+pub struct Kernel {
+    session: Session,
+    iopub: Iopub,
+    engine: EngineHandle,
+    progress: Progress,
+    history: Mutex<History>,
+    count: Mutex<u32>,
+    rustc_version: String,
+    on_shutdown: Box<dyn Fn() + Send + Sync>,
+}
+
+/// Binds all sockets and serves until a shutdown request.
+pub async fn serve(
+    info: ConnectionInfo,
+    progress: Progress,
+    preload: String,
+    prepare: Box<dyn FnOnce() -> anyhow::Result<()> + Send>,
+    on_shutdown: Box<dyn Fn() + Send + Sync>,
+) -> anyhow::Result<()> {
+    let session = Session::new(&info.key);
+    let iopub = iopub::start(session.clone(), &info.endpoint(info.iopub_port)).await?;
+    progress.set_iopub(iopub.clone());
+    let engine = crate::engine::start(iopub.clone(), progress.clone(), preload, prepare);
+    let kernel = Arc::new(Kernel {
+        session,
+        iopub,
+        engine,
+        progress,
+        history: Mutex::new(History::default()),
+        count: Mutex::new(0),
+        rustc_version: rustc_version(),
+        on_shutdown,
+    });
+
+    let mut hb = RepSocket::new();
+    hb.bind(&info.endpoint(info.hb_port)).await?;
+    tokio::spawn(async move {
+        while let Ok(ping) = hb.recv().await {
+            if hb.send(ping).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdin = RouterSocket::new();
+    stdin.bind(&info.endpoint(info.stdin_port)).await?;
+    tokio::spawn(async move { while stdin.recv().await.is_ok() {} });
+
+    let mut control = RouterSocket::new();
+    control.bind(&info.endpoint(info.control_port)).await?;
+    let mut shell = RouterSocket::new();
+    shell.bind(&info.endpoint(info.shell_port)).await?;
+    kernel.iopub.status(None, "starting");
+
+    let control_kernel = kernel.clone();
+    tokio::spawn(async move { serve_router(control, control_kernel, "control").await });
+    serve_router(shell, kernel, "shell").await;
+    Ok(())
+}
+
+async fn serve_router(mut socket: RouterSocket, kernel: Arc<Kernel>, channel: &'static str) {
+    loop {
+        let frames = match socket.recv().await {
+            Ok(frames) => frames.into_vec(),
+            Err(e) => {
+                eprintln!("rust-mstic: {channel} receive failed: {e}");
+                continue;
+            }
+        };
+        let request = match kernel.session.decode(frames) {
+            Ok(request) => request,
+            Err(e) => {
+                eprintln!("rust-mstic: dropped a {channel} message: {e}");
+                continue;
+            }
+        };
+        kernel.iopub.status(Some(&request), "busy");
+        let replies = kernel.handle(&request, channel).await;
+        for reply in replies {
+            if let Ok(frames) = ZmqMessage::try_from(kernel.session.encode(&reply))
+                && let Err(e) = socket.send(frames).await
+            {
+                eprintln!("rust-mstic: {channel} send failed: {e}");
+            }
+        }
+        kernel.iopub.status(Some(&request), "idle");
+        if request.msg_type() == "shutdown_request" {
+            // Let the reply and the idle status leave before the process ends.
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            (kernel.on_shutdown)();
+        }
+    }
+}
+
+impl Kernel {
+    async fn handle(&self, request: &Message, channel: &str) -> Vec<Message> {
+        let content = &request.content;
+        let reply = |msg_type: &str, content: Value| vec![self.session.reply(request, msg_type, content)];
+        match request.msg_type() {
+            "kernel_info_request" => reply("kernel_info_reply", self.kernel_info()),
+            "execute_request" if channel == "shell" => self.execute(request).await,
+            "complete_request" => {
+                let code = content["code"].as_str().unwrap_or("").to_string();
+                let cursor = content["cursor_pos"].as_u64().unwrap_or(code.chars().count() as u64) as usize;
+                let pos = byte_offset(&code, cursor);
+                if !self.engine.ready.load(Ordering::SeqCst) {
+                    return reply("complete_reply", json!({"status": "ok", "matches": [], "cursor_start": cursor, "cursor_end": cursor, "metadata": {}}));
+                }
+                let (tx, rx) = oneshot::channel();
+                self.engine.send(Job::Complete { code: code.clone(), pos, reply: tx });
+                let mut answer = rx.await.unwrap_or_else(|_| json!({"status": "ok", "matches": []}));
+                for key in ["cursor_start", "cursor_end"] {
+                    let byte = answer[key].as_u64().unwrap_or(pos as u64) as usize;
+                    answer[key] = json!(char_offset(&code, byte));
+                }
+                reply("complete_reply", answer)
+            }
+            "inspect_request" => {
+                let code = content["code"].as_str().unwrap_or("").to_string();
+                let cursor = content["cursor_pos"].as_u64().unwrap_or(0) as usize;
+                if !self.engine.ready.load(Ordering::SeqCst) {
+                    return reply("inspect_reply", json!({"status": "ok", "found": false, "data": {}, "metadata": {}}));
+                }
+                let (tx, rx) = oneshot::channel();
+                let pos = byte_offset(&code, cursor);
+                self.engine.send(Job::Inspect { code, pos, reply: tx });
+                let answer = rx.await.unwrap_or_else(|_| json!({"status": "ok", "found": false, "data": {}, "metadata": {}}));
+                reply("inspect_reply", answer)
+            }
+            "is_complete_request" => {
+                let answer = match is_complete::check(content["code"].as_str().unwrap_or("")) {
+                    Completeness::Complete => json!({"status": "complete"}),
+                    Completeness::Incomplete(indent) => json!({"status": "incomplete", "indent": indent}),
+                    Completeness::Invalid => json!({"status": "invalid"}),
+                };
+                reply("is_complete_reply", answer)
+            }
+            "history_request" => reply("history_reply", self.history.lock().await.reply(content)),
+            "comm_info_request" => reply("comm_info_reply", json!({"status": "ok", "comms": {}})),
+            "interrupt_request" => {
+                self.engine.interrupt();
+                reply("interrupt_reply", json!({"status": "ok"}))
+            }
+            "shutdown_request" => {
+                let restart = content["restart"].as_bool().unwrap_or(false);
+                let answer = json!({"status": "ok", "restart": restart});
+                self.iopub.publish(Some(request), "shutdown_reply", answer.clone());
+                reply("shutdown_reply", answer)
+            }
+            "comm_open" => {
+                // No comm targets are registered: close the comm so the frontend does not wait.
+                let comm_id = content["comm_id"].clone();
+                self.iopub.publish(Some(request), "comm_close", json!({"comm_id": comm_id, "data": {}}));
+                vec![]
+            }
+            other => {
+                eprintln!("rust-mstic: ignoring unsupported {other} on {channel}");
+                vec![]
+            }
+        }
+    }
+
+    fn kernel_info(&self) -> Value {
+        json!({
+            "status": "ok",
+            "protocol_version": crate::wire::PROTOCOL_VERSION,
+            "implementation": "rust-mstic",
+            "implementation_version": env!("CARGO_PKG_VERSION"),
+            "language_info": {
+                "name": "rust",
+                "version": self.rustc_version,
+                "mimetype": "text/rust",
+                "file_extension": ".rs",
+                "pygments_lexer": "rust",
+                "codemirror_mode": "rust",
+            },
+            "banner": format!("Rust MSTIC {} — Rust {} with `use mstic::prelude::*;` preloaded", env!("CARGO_PKG_VERSION"), self.rustc_version),
+            "help_links": [
+                {"text": "Rust standard library", "url": "https://doc.rust-lang.org/std/"},
+                {"text": "evcxr commands (:help)", "url": "https://github.com/evcxr/evcxr/blob/main/COMMON.md"},
+            ],
+            "debugger": false,
+        })
+    }
+
+    async fn execute(&self, request: &Message) -> Vec<Message> {
+        let content = &request.content;
+        let code = content["code"].as_str().unwrap_or("").to_string();
+        let silent = content["silent"].as_bool().unwrap_or(false);
+        let store_history = !silent && content["store_history"].as_bool().unwrap_or(true);
+        let count = {
+            let mut count = self.count.lock().await;
+            if store_history {
+                *count += 1;
+            }
+            *count
+        };
+        if store_history {
+            self.history.lock().await.push(count, &code);
+        }
+        if !silent {
+            self.iopub.publish(Some(request), "execute_input", json!({"code": code, "execution_count": count}));
+        }
+        let outcome = if code.trim().is_empty() {
+            None
+        } else {
+            if !self.engine.ready.load(Ordering::SeqCst) && !silent {
+                self.progress.begin(request);
+                let note = "Rust MSTIC is still loading the mstic crates; this cell runs when that is done.\n";
+                self.iopub.publish(Some(request), "stream", json!({"name": "stderr", "text": note}));
+            }
+            let (tx, rx) = oneshot::channel();
+            self.engine.send(Job::Execute { code, parent: request.clone(), silent, count, reply: tx });
+            rx.await.ok()
+        };
+        if store_history
+            && let Some(text) = outcome.as_ref().and_then(|o| o.result_text.clone())
+        {
+            self.history.lock().await.set_output(count, text);
+        }
+        let mut reply = match outcome.as_ref().and_then(|o| o.error.as_ref()) {
+            Some(e) => json!({"status": "error", "execution_count": count, "ename": e.ename, "evalue": e.evalue, "traceback": e.traceback}),
+            None => json!({"status": "ok", "execution_count": count, "user_expressions": {}}),
+        };
+        let pages: Vec<Value> = outcome
+            .map(|o| o.pages)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|text| json!({"source": "page", "data": {"text/plain": text}, "start": 0}))
+            .collect();
+        reply["payload"] = json!(pages);
+        vec![self.session.reply(request, "execute_reply", reply)]
+    }
+}
+
+/// Converts a cursor position in Unicode code points (the protocol's unit) to a byte offset.
+fn byte_offset(code: &str, chars: usize) -> usize {
+    code.char_indices().nth(chars).map(|(b, _)| b).unwrap_or(code.len())
+}
+
+/// Converts a byte offset back to code points.
+fn char_offset(code: &str, byte: usize) -> usize {
+    match code.get(..byte.min(code.len())) {
+        Some(prefix) => prefix.chars().count(),
+        None => code.chars().count(),
+    }
+}
+
+/// `rustc --version`'s version number (e.g. `1.95.0`).
+pub fn rustc_version() -> String {
+    std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.split_whitespace().nth(1).map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}

@@ -1,0 +1,284 @@
+//! The warmed template: an evcxr scratch directory in which the preload (the `mstic` facade and
+//! all its dependencies) has been compiled once. Keyed by what it was built from, kept in a cache
+//! folder outside the clone, and copied into a private directory at each kernel start.
+
+use crate::{engine, errors};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Optimisation level of the scratch crate (dependencies included); `MSTIC_OPT_LEVEL` overrides.
+pub fn opt_level() -> String {
+    std::env::var("MSTIC_OPT_LEVEL").unwrap_or_else(|_| "1".into())
+}
+
+/// Lets the process that runs cells find the toolchain's `libstd-*.so`. Cell libraries carry a
+/// relative rpath computed for cargo's `deps/` folder, which is wrong once the library is uplifted
+/// one level up (it only resolves by accident for scratch folders just below `/tmp`).
+pub fn set_runtime_library_path() {
+    let sysroot = command_output("rustc", &["--print", "sysroot"]);
+    let host = command_output("rustc", &["-vV"])
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .unwrap_or_default();
+    if sysroot.is_empty() || host.is_empty() {
+        return;
+    }
+    let lib = PathBuf::from(sysroot).join("lib").join("rustlib").join(host).join("lib");
+    let mut paths = vec![lib];
+    if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
+        paths.extend(std::env::split_paths(&existing));
+    }
+    if let Ok(joined) = std::env::join_paths(paths) {
+        // SAFETY: called before any other thread of this process starts.
+        unsafe { std::env::set_var("LD_LIBRARY_PATH", joined) };
+    }
+}
+
+fn command_output(program: &str, args: &[&str]) -> String {
+    std::process::Command::new(program)
+        .args(args)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
+/// `~/.cache/rust-mstic` (or `$XDG_CACHE_HOME/rust-mstic`).
+pub fn cache_root() -> PathBuf {
+    dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("rust-mstic")
+}
+
+/// The facade crate inside an installed workspace copy.
+pub fn facade(workspace: &Path) -> PathBuf {
+    workspace.join("crates").join("mstic")
+}
+
+/// The preload cell for a workspace copy: the header plus the kernel's support code.
+pub fn preload(workspace: &Path) -> String {
+    format!("{}{}", engine::preload_header(&facade(workspace), &opt_level()), engine::SUPPORT_CODE)
+}
+
+/// The template key: rustc, evcxr and kernel versions, linker on PATH, the preload text, the lock
+/// file and every file of the workspace's crates.
+pub fn key(workspace: &Path) -> String {
+    let mut hash = Sha256::new();
+    let rustc = std::process::Command::new("rustc").arg("-vV").output().map(|o| o.stdout).unwrap_or_default();
+    hash.update(&rustc);
+    hash.update(b"evcxr 0.22");
+    hash.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for linker in ["mold", "ld.lld"] {
+        hash.update(format!("{linker}={}", on_path(linker)).as_bytes());
+    }
+    hash.update(engine::preload_header(&facade(workspace), &opt_level()).as_bytes());
+    hash.update(std::fs::read(workspace.join("Cargo.lock")).unwrap_or_default());
+    hash.update(std::fs::read(workspace.join("Cargo.toml")).unwrap_or_default());
+    let mut files = Vec::new();
+    collect_files(&workspace.join("crates"), &mut files);
+    files.sort();
+    for file in files {
+        hash.update(file.strip_prefix(workspace).unwrap_or(&file).to_string_lossy().as_bytes());
+        hash.update(std::fs::read(&file).unwrap_or_default());
+    }
+    hex::encode(&hash.finalize()[..8])
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n != "target") {
+                collect_files(&path, out);
+            }
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+/// Where the template for `workspace` lives (ready when it contains `READY`).
+pub fn template_dir(workspace: &Path) -> PathBuf {
+    cache_root().join("templates").join(key(workspace))
+}
+
+/// Builds the template unless a ready one exists for the current key.
+pub fn warm(workspace: &Path) -> anyhow::Result<PathBuf> {
+    let dir = template_dir(workspace);
+    if dir.join("READY").exists() {
+        println!("Warm template up to date: {}", dir.display());
+        return Ok(dir);
+    }
+    let building = dir.with_extension("building");
+    if building.exists() {
+        println!("Resuming the interrupted warm-up in {}", building.display());
+    } else if let Some(previous) = newest_seed() {
+        println!("Starting from the previous template {} (only changed crates recompile)", previous.display());
+        copy_tree(&previous, &building)?;
+        let _ = std::fs::remove_file(building.join("READY"));
+        let _ = std::fs::remove_dir_all(previous.with_extension("building"));
+        if previous.extension().is_some_and(|e| e == "building") {
+            std::fs::remove_dir_all(&previous)?;
+        }
+    }
+    std::fs::create_dir_all(&building)?;
+    println!("Building the warm template in {} (compiles the mstic crates; from scratch this takes 10+ minutes)…", dir.display());
+    let started = Instant::now();
+    set_runtime_library_path();
+    // SAFETY: set before evcxr starts any thread in this process.
+    unsafe {
+        std::env::set_var("EVCXR_TMPDIR", &building);
+        std::env::set_var("MSTIC_KERNEL", "1");
+    }
+    let (mut ctx, outputs) = evcxr::CommandContext::new().map_err(|e| anyhow::anyhow!("evcxr could not start: {e}"))?;
+    std::thread::spawn(move || for line in outputs.stdout.iter() { println!("{line}") });
+    std::thread::spawn(move || {
+        for line in outputs.stderr.iter().filter(|l| !l.starts_with("MSTIC_")) {
+            eprintln!("{line}");
+        }
+    });
+    let _ = std::fs::copy(workspace.join("Cargo.lock"), building.join("Cargo.lock"));
+    ctx.execute(&preload(workspace)).map_err(|e| {
+        anyhow::anyhow!("preloading mstic failed (the workspace copy in {} must compile):\n{}", workspace.display(), errors::describe(&e))
+    })?;
+    let after_preload = started.elapsed();
+    // A cell that stores a variable and shows a value, as the first notebook cells do.
+    ctx.execute("let mstic_warmup = 40u32;\nmstic_warmup + 2")
+        .map_err(|e| anyhow::anyhow!("warm-up cell failed: {e}"))?;
+    drop(ctx);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::rename(&building, &dir)?;
+    std::fs::write(dir.join("READY"), format!("{}\n", key(workspace)))?;
+    println!(
+        "Warm template ready in {:.0} s (preload {:.0} s): {}",
+        started.elapsed().as_secs_f64(),
+        after_preload.as_secs_f64(),
+        dir.display()
+    );
+    Ok(dir)
+}
+
+/// The private scratch directory of this kernel process (created by [`populate_kernel_dir`]).
+pub fn kernel_dir_path() -> anyhow::Result<PathBuf> {
+    let kernels = cache_root().join("kernels");
+    std::fs::create_dir_all(&kernels)?;
+    remove_stale(&kernels);
+    Ok(kernels.join(format!("{}-{}", std::process::id(), &uuid::Uuid::new_v4().to_string()[..8])))
+}
+
+/// Fills this kernel's scratch directory: a copy of the ready template if there is one (else the
+/// newest older template, else empty: the first cell then compiles everything, with progress shown
+/// in the notebook). Runs on the engine thread so `kernel_info` is answered meanwhile.
+pub fn populate_kernel_dir(dir: &Path, workspace: &Path) -> anyhow::Result<()> {
+    let exact = template_dir(workspace);
+    let template = if exact.join("READY").exists() { Some(exact.clone()) } else { newest_template() };
+    match template {
+        Some(template) => {
+            if template != exact {
+                eprintln!(
+                    "rust-mstic: no template for these sources ({}); starting from {} — changed crates compile \
+                     in the first cell (run `rust-mstic install` to refresh the template)",
+                    exact.display(),
+                    template.display()
+                );
+            }
+            copy_tree(&template, dir)?;
+            let _ = std::fs::remove_file(dir.join("READY"));
+        }
+        None => {
+            eprintln!(
+                "rust-mstic: no warm template at {} (run `rust-mstic install`); the first cell compiles the crates",
+                exact.display()
+            );
+            std::fs::create_dir_all(dir)?;
+        }
+    }
+    if !dir.join("Cargo.lock").exists() {
+        let _ = std::fs::copy(workspace.join("Cargo.lock"), dir.join("Cargo.lock"));
+    }
+    Ok(())
+}
+
+/// `cp -a --reflink=auto`: a private copy that keeps file times (cargo fingerprints).
+fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let status = std::process::Command::new("cp").args(["-a", "--reflink=auto"]).arg(from).arg(to).status()?;
+    if !status.success() {
+        anyhow::bail!("copying {} to {} failed", from.display(), to.display());
+    }
+    Ok(())
+}
+
+/// The most recently finished template, if any.
+fn newest_template() -> Option<PathBuf> {
+    newest(|p| p.join("READY").exists())
+}
+
+/// The newest template folder, finished or not (an interrupted or failed warm-up still holds
+/// compiled dependencies worth starting from).
+fn newest_seed() -> Option<PathBuf> {
+    newest_template().or_else(|| newest(|p| p.join("target").is_dir()))
+}
+
+fn newest(filter: impl Fn(&Path) -> bool) -> Option<PathBuf> {
+    let entries = std::fs::read_dir(cache_root().join("templates")).ok()?;
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| filter(p))
+        .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
+}
+
+/// Removes per-kernel directories whose kernel process is gone.
+fn remove_stale(kernels: &Path) {
+    let Ok(entries) = std::fs::read_dir(kernels) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.split('-').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("mstic-template-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir.join("crates/mstic/src")).unwrap();
+        std::fs::write(dir.join("Cargo.toml"), "[workspace]\nmembers = [\"crates/*\"]\n").unwrap();
+        std::fs::write(dir.join("Cargo.lock"), "version = 4\n").unwrap();
+        std::fs::write(dir.join("crates/mstic/src/lib.rs"), "pub fn a() {}\n").unwrap();
+        dir
+    }
+
+    #[test]
+    fn key_changes_with_sources_and_lock_but_not_with_target_dirs() {
+        let ws = workspace();
+        let first = key(&ws);
+        assert_eq!(first, key(&ws));
+        std::fs::create_dir_all(ws.join("crates/mstic/target")).unwrap();
+        std::fs::write(ws.join("crates/mstic/target/junk"), "x").unwrap();
+        assert_eq!(first, key(&ws), "build output must not change the key");
+        std::fs::write(ws.join("crates/mstic/src/lib.rs"), "pub fn b() {}\n").unwrap();
+        let second = key(&ws);
+        assert_ne!(first, second);
+        std::fs::write(ws.join("Cargo.lock"), "version = 4\n# changed\n").unwrap();
+        assert_ne!(second, key(&ws));
+        std::fs::remove_dir_all(ws).unwrap();
+    }
+
+    #[test]
+    fn preload_loads_the_facade_offline_with_its_prelude() {
+        let ws = workspace();
+        let code = preload(&ws);
+        assert!(code.starts_with(":offline 1\n"));
+        assert!(code.contains(&format!(":dep mstic = {{ path = {:?} }}", facade(&ws).display().to_string())));
+        assert!(code.contains("use mstic::prelude::*;"));
+        std::fs::remove_dir_all(ws).unwrap();
+    }
+}

@@ -1,0 +1,217 @@
+//! The Jupyter wire format (messaging spec 5.3): multipart frames `identities…, <IDS|MSG>, hmac,
+//! header, parent_header, metadata, content, buffers…`, signed with HMAC-SHA256.
+//!
+//! This is the only module that knows the frame layout; the rest of the kernel works on [`Message`].
+
+use bytes::Bytes;
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Map, Value, json};
+use sha2::Sha256;
+
+/// Protocol version announced in every header.
+pub const PROTOCOL_VERSION: &str = "5.3";
+const DELIMITER: &[u8] = b"<IDS|MSG>";
+
+/// One Jupyter message, with JSON parts kept as values.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// ZeroMQ routing identities (ROUTER sockets) or the topic (IOPub).
+    pub identities: Vec<Bytes>,
+    /// `header` (msg_id, session, username, date, msg_type, version).
+    pub header: Value,
+    /// `parent_header` — the request this message answers, or `{}`.
+    pub parent_header: Value,
+    /// `metadata`.
+    pub metadata: Value,
+    /// `content`.
+    pub content: Value,
+    /// Extra binary buffers (not signed).
+    pub buffers: Vec<Bytes>,
+}
+
+impl Message {
+    /// The message type from the header.
+    pub fn msg_type(&self) -> &str {
+        self.header["msg_type"].as_str().unwrap_or("")
+    }
+}
+
+/// Why an inbound multipart message was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    /// No `<IDS|MSG>` delimiter or too few frames.
+    #[error("malformed message: {0}")]
+    Malformed(String),
+    /// The HMAC did not match (or was missing while a key is set).
+    #[error("bad or missing signature")]
+    BadSignature,
+}
+
+/// Signing and message construction for one kernel session.
+#[derive(Clone)]
+pub struct Session {
+    key: Vec<u8>,
+    /// This kernel's session id (header `session`).
+    pub session_id: String,
+}
+
+impl Session {
+    /// A session signing with `key` (empty key: signing disabled, as the spec says).
+    pub fn new(key: &str) -> Self {
+        Self { key: key.as_bytes().to_vec(), session_id: uuid::Uuid::new_v4().to_string() }
+    }
+
+    fn signature(&self, parts: &[&[u8]]) -> String {
+        if self.key.is_empty() {
+            return String::new();
+        }
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length");
+        for part in parts {
+            mac.update(part);
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    fn verify(&self, signature: &[u8], parts: &[&[u8]]) -> bool {
+        if self.key.is_empty() {
+            return true;
+        }
+        let Ok(expected) = hex::decode(signature) else { return false };
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length");
+        for part in parts {
+            mac.update(part);
+        }
+        mac.verify_slice(&expected).is_ok()
+    }
+
+    /// Parses and verifies the frames of an inbound message.
+    pub fn decode(&self, frames: Vec<Bytes>) -> Result<Message, WireError> {
+        let split = frames
+            .iter()
+            .position(|f| f.as_ref() == DELIMITER)
+            .ok_or_else(|| WireError::Malformed("no <IDS|MSG> delimiter".into()))?;
+        if frames.len() < split + 6 {
+            return Err(WireError::Malformed(format!("{} frames after the delimiter", frames.len() - split - 1)));
+        }
+        let signed: Vec<&[u8]> = frames[split + 2..split + 6].iter().map(|f| f.as_ref()).collect();
+        if !self.verify(&frames[split + 1], &signed) {
+            return Err(WireError::BadSignature);
+        }
+        let parse = |i: usize, what: &str| -> Result<Value, WireError> {
+            serde_json::from_slice(&frames[split + 2 + i])
+                .map_err(|e| WireError::Malformed(format!("{what} is not JSON: {e}")))
+        };
+        Ok(Message {
+            identities: frames[..split].to_vec(),
+            header: parse(0, "header")?,
+            parent_header: parse(1, "parent_header")?,
+            metadata: parse(2, "metadata")?,
+            content: parse(3, "content")?,
+            buffers: frames[split + 6..].to_vec(),
+        })
+    }
+
+    /// Serialises and signs a message into frames.
+    pub fn encode(&self, message: &Message) -> Vec<Bytes> {
+        let json_parts: Vec<Vec<u8>> = [&message.header, &message.parent_header, &message.metadata, &message.content]
+            .iter()
+            .map(|v| serde_json::to_vec(v).unwrap_or_else(|_| b"{}".to_vec()))
+            .collect();
+        let refs: Vec<&[u8]> = json_parts.iter().map(|p| p.as_slice()).collect();
+        let signature = self.signature(&refs);
+        let mut frames = message.identities.clone();
+        frames.push(Bytes::from_static(DELIMITER));
+        frames.push(Bytes::from(signature));
+        frames.extend(json_parts.into_iter().map(Bytes::from));
+        frames.extend(message.buffers.iter().cloned());
+        frames
+    }
+
+    /// A new message of `msg_type` answering `parent` (routed back to the parent's identities).
+    pub fn reply(&self, parent: &Message, msg_type: &str, content: Value) -> Message {
+        Message {
+            identities: parent.identities.clone(),
+            header: self.header(msg_type, parent),
+            parent_header: parent.header.clone(),
+            metadata: json!({}),
+            content,
+            buffers: Vec::new(),
+        }
+    }
+
+    /// A new IOPub message of `msg_type` caused by `parent` (or by nothing).
+    pub fn broadcast(&self, parent: Option<&Message>, msg_type: &str, content: Value) -> Message {
+        let topic = format!("kernel.{}.{}", self.session_id, msg_type);
+        Message {
+            identities: vec![Bytes::from(topic)],
+            header: match parent {
+                Some(p) => self.header(msg_type, p),
+                None => self.bare_header(msg_type, "kernel"),
+            },
+            parent_header: parent.map(|p| p.header.clone()).unwrap_or_else(|| Value::Object(Map::new())),
+            metadata: json!({}),
+            content,
+            buffers: Vec::new(),
+        }
+    }
+
+    fn header(&self, msg_type: &str, parent: &Message) -> Value {
+        let username = parent.header["username"].as_str().unwrap_or("kernel");
+        self.bare_header(msg_type, username)
+    }
+
+    fn bare_header(&self, msg_type: &str, username: &str) -> Value {
+        json!({
+            "msg_id": uuid::Uuid::new_v4().to_string(),
+            "session": self.session_id,
+            "username": username,
+            "date": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "msg_type": msg_type,
+            "version": PROTOCOL_VERSION,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(session: &Session) -> Message {
+        let parent = Message {
+            identities: vec![Bytes::from_static(b"client")],
+            header: json!({"msg_id": "1", "msg_type": "kernel_info_request", "username": "u"}),
+            parent_header: json!({}),
+            metadata: json!({}),
+            content: json!({}),
+            buffers: vec![],
+        };
+        session.reply(&parent, "kernel_info_request", json!({"a": 1}))
+    }
+
+    #[test]
+    fn signed_round_trip() {
+        let session = Session::new("secret");
+        let frames = session.encode(&request(&session));
+        let decoded = session.decode(frames).unwrap();
+        assert_eq!(decoded.content["a"], 1);
+        assert_eq!(decoded.identities[0].as_ref(), b"client");
+    }
+
+    #[test]
+    fn wrong_key_is_rejected() {
+        let frames = Session::new("secret").encode(&request(&Session::new("secret")));
+        assert!(matches!(Session::new("other").decode(frames), Err(WireError::BadSignature)));
+    }
+
+    #[test]
+    fn missing_signature_is_rejected_when_keyed() {
+        let frames = Session::new("").encode(&request(&Session::new("")));
+        assert!(matches!(Session::new("secret").decode(frames), Err(WireError::BadSignature)));
+    }
+
+    #[test]
+    fn missing_delimiter_is_malformed() {
+        let frames = vec![Bytes::from_static(b"x")];
+        assert!(matches!(Session::new("k").decode(frames), Err(WireError::Malformed(_))));
+    }
+}

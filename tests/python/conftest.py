@@ -1,0 +1,64 @@
+"""Shared helpers for the Rust MSTIC kernel tests: start the installed `rust-mstic` kernel through
+jupyter_client and run cells with generous timeouts (the first cell may wait for the preload)."""
+
+from __future__ import annotations
+
+import queue
+from pathlib import Path
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+KERNEL_NAME = "rust-mstic"
+REPO = Path(__file__).resolve().parents[2]
+# The first cell of a kernel waits for the preloaded crates; later cells compile in about a second.
+WARMUP_TIMEOUT = 900
+CELL_TIMEOUT = 120
+
+
+def run_cell(kc, code: str, timeout: float = CELL_TIMEOUT, **kwargs):
+    """Executes `code`; returns (execute_reply, iopub messages of that request up to idle)."""
+    msg_id = kc.execute(code, **kwargs)
+    reply = kc.get_shell_msg(timeout=timeout)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=timeout)
+    outputs = collect_iopub(kc, msg_id, timeout)
+    return reply, outputs
+
+
+def collect_iopub(kc, msg_id: str, timeout: float = CELL_TIMEOUT):
+    """IOPub messages caused by `msg_id` (status messages left out), until its `idle` status."""
+    outputs = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "status":
+            if msg["content"]["execution_state"] == "idle":
+                return outputs
+            continue
+        outputs.append(msg)
+
+
+def stream_text(outputs, name: str = "stdout") -> str:
+    return "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream" and m["content"]["name"] == name)
+
+
+def drain(channel_get, wait: float = 0.2) -> None:
+    while True:
+        try:
+            channel_get(timeout=wait)
+        except queue.Empty:
+            return
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    """A running, warmed Rust MSTIC kernel: (KernelManager, BlockingKernelClient, first reply)."""
+    km, kc = start_new_kernel(kernel_name=KERNEL_NAME, startup_timeout=120)
+    try:
+        first, _ = run_cell(kc, "let kept: u64 = 41;", timeout=WARMUP_TIMEOUT)
+        yield km, kc, first
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)

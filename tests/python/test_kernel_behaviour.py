@@ -1,0 +1,168 @@
+"""Behaviour of the Rust MSTIC kernel beyond the conformance suite: signatures, execution counts,
+panics, interrupts, partial lines, rich tables, compile errors and the small replies."""
+
+from __future__ import annotations
+
+import queue
+import time
+
+from jupyter_client.session import Session
+
+from conftest import collect_iopub, drain, run_cell, stream_text
+
+
+def test_execution_count_starts_at_one_and_silent_cells_do_not_count(kernel):
+    km, kc, first = kernel
+    assert first["content"]["status"] == "ok"
+    assert first["content"]["execution_count"] == 1
+    reply, outputs = run_cell(kc, "let silent_value = 5;", silent=True)
+    assert reply["content"]["status"] == "ok"
+    assert outputs == []
+    reply, _ = run_cell(kc, "silent_value + kept")
+    assert reply["content"]["execution_count"] == 2
+
+
+def test_message_with_wrong_signature_is_ignored(kernel):
+    km, kc, _ = kernel
+    drain(kc.get_shell_msg)
+    good_session = kc.session
+    for key in (b"not-the-key", b""):
+        bad = Session(key=key, username=good_session.username)
+        kc.session = bad
+        kc.shell_channel.session = bad
+        try:
+            kc.kernel_info()
+        finally:
+            kc.session = good_session
+            kc.shell_channel.session = good_session
+        try:
+            kc.get_shell_msg(timeout=3)
+            raise AssertionError(f"the kernel answered a message signed with key {key!r}")
+        except queue.Empty:
+            pass
+    msg_id = kc.kernel_info()
+    reply = kc.get_shell_msg(timeout=10)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert reply["content"]["language_info"]["name"] == "rust"
+
+
+def test_kernel_info_describes_rust(kernel):
+    km, kc, _ = kernel
+    msg_id = kc.kernel_info()
+    reply = kc.get_shell_msg(timeout=10)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    info = reply["content"]["language_info"]
+    assert info["name"] == "rust"
+    assert info["mimetype"] == "text/rust"
+    assert info["file_extension"] == ".rs"
+    assert info["pygments_lexer"] == "rust"
+    assert info["codemirror_mode"] == "rust"
+    assert info["version"][0].isdigit(), info["version"]
+
+
+def test_panic_keeps_earlier_variables(kernel):
+    km, kc, _ = kernel
+    reply, _ = run_cell(kc, "let before_panic = String::from(\"still here\");")
+    assert reply["content"]["status"] == "ok"
+    reply, outputs = run_cell(kc, 'let lost = 1; panic!("deliberate failure {}", 7);')
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "panic"
+    assert "deliberate failure 7" in "\n".join(reply["content"]["traceback"])
+    assert [m["msg_type"] for m in outputs].count("error") == 1
+    reply, outputs = run_cell(kc, "before_panic.len() + kept as usize")
+    assert reply["content"]["status"] == "ok"
+    results = [m for m in outputs if m["msg_type"] == "execute_result"]
+    assert results[0]["content"]["data"]["text/plain"] == "51"
+
+
+def test_compile_error_points_at_the_users_line(kernel):
+    km, kc, _ = kernel
+    reply, outputs = run_cell(kc, "let a = 1;\nlet b: u32 = undefined_name + a;")
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "E0425"
+    assert "undefined_name" in reply["content"]["evalue"]
+    errors = [m for m in outputs if m["msg_type"] == "error"]
+    assert len(errors) == 1
+    traceback = "\n".join(errors[0]["content"]["traceback"])
+    assert "cell line 2" in traceback
+    assert "let b: u32 = undefined_name + a;" in traceback
+
+
+def test_frame_is_an_html_table(kernel):
+    km, kc, _ = kernel
+    code = 'Frame::from_string_rows(&["ip", "country"], &[vec![Some("10.0.0.1"), Some("NZ")]]).unwrap()'
+    reply, outputs = run_cell(kc, code)
+    assert reply["content"]["status"] == "ok"
+    result = [m for m in outputs if m["msg_type"] == "execute_result"][0]["content"]
+    assert "<table" in result["data"]["text/html"]
+    assert "10.0.0.1" in result["data"]["text/html"]
+    assert "10.0.0.1" in result["data"]["text/plain"]
+
+
+def test_partial_lines_stream_before_the_line_ends(kernel):
+    km, kc, _ = kernel
+    code = 'print!("partial"); std::thread::sleep(std::time::Duration::from_millis(1500)); println!(" done"); print!("tail")'
+    reply, outputs = run_cell(kc, code)
+    assert reply["content"]["status"] == "ok"
+    streams = [m["content"]["text"] for m in outputs if m["msg_type"] == "stream"]
+    assert streams[0] == "partial"
+    assert "".join(streams) == "partial done\ntail"
+
+
+def test_stderr_arrives_before_the_reply(kernel):
+    km, kc, _ = kernel
+    for i in range(3):
+        reply, outputs = run_cell(kc, f'eprintln!("warning {i}"); eprint!("no newline {i}");')
+        assert reply["content"]["status"] == "ok"
+        assert stream_text(outputs, "stderr") == f"warning {i}\nno newline {i}"
+
+
+def test_display_updates_and_clear_output(kernel):
+    km, kc, _ = kernel
+    code = (
+        'let h = MimeBundle::new().with_text("text/plain", "step 1").display_with_handle();\n'
+        'h.update(&MimeBundle::new().with_text("text/plain", "step 2"));\n'
+        "clear_output(true);"
+    )
+    reply, outputs = run_cell(kc, code)
+    assert reply["content"]["status"] == "ok"
+    outputs = [m for m in outputs if m["msg_type"] != "execute_input"]
+    kinds = [m["msg_type"] for m in outputs]
+    assert kinds == ["display_data", "update_display_data", "clear_output"], kinds
+    display_id = outputs[0]["content"]["transient"]["display_id"]
+    assert outputs[1]["content"]["transient"]["display_id"] == display_id
+    assert outputs[1]["content"]["data"]["text/plain"] == "step 2"
+    assert outputs[2]["content"]["wait"] is True
+
+
+def test_comm_info_and_history(kernel):
+    km, kc, _ = kernel
+    msg_id = kc.comm_info()
+    reply = kc.get_shell_msg(timeout=10)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert reply["content"] == {"status": "ok", "comms": {}}
+    msg_id = kc.history(hist_access_type="search", pattern="let kept*", output=False, raw=True)
+    reply = kc.get_shell_msg(timeout=10)
+    assert reply["content"]["history"][0][1:] == [1, "let kept: u64 = 41;"]
+
+
+def test_interrupt_stops_an_endless_loop(kernel):
+    km, kc, _ = kernel
+    drain(kc.get_iopub_msg)
+    msg_id = kc.execute("let before_loop = 3;\nloop {}")
+    time.sleep(4)
+    km.interrupt_kernel()
+    reply = kc.get_shell_msg(timeout=60)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=60)
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "Interrupted"
+    assert "Variables lost" in reply["content"]["evalue"]
+    collect_iopub(kc, msg_id)
+    reply, outputs = run_cell(kc, "1 + 1")
+    assert reply["content"]["status"] == "ok"
+    results = [m for m in outputs if m["msg_type"] == "execute_result"]
+    assert results[0]["content"]["data"]["text/plain"] == "2"
+    # The support code is back in the new process: panics are still reported as such.
+    reply, _ = run_cell(kc, 'panic!("after restart")')
+    assert reply["content"]["ename"] == "panic"
