@@ -22,6 +22,8 @@ pub mod prelude {
     pub use mstic_data::template::{ParamValue, QueryStore, QueryTemplate};
     pub use mstic_data::drivers::{LocalDataDriver, OsQueryDriver, OtrfCatalog, OtrfDriver, VelociraptorDriver, create_driver};
     pub use mstic_data::sample;
+    // Cells that keep a driver in a variable need the trait's name in scope.
+    pub use mstic_data::{Capabilities, Driver, DriverQuery, QueryOptions};
     pub use mstic_transform::{
         ExtractOptions, IocExtractor, ProcSchema, ProcessTree, TreeSummary, UnpackOptions, build_process_tree, defang,
         read_zipped_json_lines, refang, unpack, unpack_frame, unpack_with,

@@ -50,16 +50,31 @@ impl Frame {
     }
 
     /// Reads JSON lines held in memory (e.g. a member of a zip archive); `source` names it in errors.
+    /// Large inputs are split at a line boundary and inferred and decoded on two threads.
     pub fn read_json_lines_bytes(bytes: &[u8], source: &Path) -> Result<Frame> {
         let on_error = |e: arrow::error::ArrowError| json_error(bytes, source, e.to_string());
-        let (schema, _) = arrow::json::reader::infer_json_schema(Cursor::new(bytes), None).map_err(on_error)?;
-        let schema: SchemaRef = Arc::new(schema);
-        let reader = arrow::json::ReaderBuilder::new(schema.clone())
-            .with_batch_size(BATCH_SIZE)
-            .with_coerce_primitive(true)
-            .build(Cursor::new(bytes))
-            .map_err(on_error)?;
-        let batches = reader.collect::<Result<Vec<_>, _>>().map_err(on_error)?;
+        let chunks = split_lines(bytes, if bytes.len() >= PARALLEL_JSON_BYTES { 2 } else { 1 });
+        let schema: SchemaRef = Arc::new(infer_json_schema(&chunks).map_err(on_error)?);
+        let decoded: Vec<Result<Vec<RecordBatch>, arrow::error::ArrowError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunks
+                .iter()
+                .map(|chunk| {
+                    let schema = schema.clone();
+                    scope.spawn(move || {
+                        arrow::json::ReaderBuilder::new(schema)
+                            .with_batch_size(BATCH_SIZE)
+                            .with_coerce_primitive(true)
+                            .build(Cursor::new(*chunk))?
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("JSON decoding thread panicked")).collect()
+        });
+        let mut batches = Vec::new();
+        for part in decoded {
+            batches.extend(part.map_err(on_error)?);
+        }
         Ok(timestamps::normalize(Frame::from_batches(schema, batches)))
     }
 
@@ -144,6 +159,51 @@ fn text_for_datetimes(schema: arrow::datatypes::Schema) -> arrow::datatypes::Sch
         })
         .collect();
     arrow::datatypes::Schema::new(fields)
+}
+
+/// Inputs at least this large are read on two threads.
+const PARALLEL_JSON_BYTES: usize = 4 << 20;
+
+/// `bytes` cut into up to `parts` pieces, each ending at a line boundary.
+fn split_lines(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
+    let mut chunks = Vec::with_capacity(parts);
+    let mut rest = bytes;
+    for remaining in (2..=parts).rev() {
+        let target = rest.len() / remaining;
+        match rest[target..].iter().position(|&b| b == b'\n') {
+            Some(offset) => {
+                let (head, tail) = rest.split_at(target + offset + 1);
+                chunks.push(head);
+                rest = tail;
+            }
+            None => break,
+        }
+    }
+    chunks.push(rest);
+    chunks
+}
+
+/// The schema of all `chunks`: inferred per chunk in parallel and merged; when the chunks
+/// disagree on a type that a merge cannot settle, inferred again over the whole input so
+/// the reader's own coercion rules decide.
+fn infer_json_schema(chunks: &[&[u8]]) -> Result<arrow::datatypes::Schema, arrow::error::ArrowError> {
+    use arrow::datatypes::Schema;
+    let infer = |chunk: &[u8]| arrow::json::reader::infer_json_schema(Cursor::new(chunk), None).map(|(s, _)| s);
+    if chunks.len() == 1 {
+        return infer(chunks[0]);
+    }
+    let schemas: Vec<Result<Schema, _>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks.iter().map(|chunk| scope.spawn(move || infer(chunk))).collect();
+        handles.into_iter().map(|h| h.join().expect("schema inference thread panicked")).collect()
+    });
+    let schemas = schemas.into_iter().collect::<Result<Vec<_>, _>>()?;
+    match Schema::try_merge(schemas) {
+        Ok(merged) => Ok(merged),
+        Err(_) => {
+            let whole: Vec<u8> = chunks.concat();
+            infer(&whole)
+        }
+    }
 }
 
 /// A parse error for `source`, with the line number taken from the reader's message when it has one.

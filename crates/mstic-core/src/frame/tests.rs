@@ -111,6 +111,7 @@ fn malformed_csv_names_file() {
     let path = dir.join("bad.csv");
     std::fs::write(&path, "a,b\n1,2\n3,4,5\n").unwrap();
     let err = Frame::read_csv(&path).unwrap_err().to_string();
+    std::fs::remove_dir_all(&dir).unwrap();
     assert!(err.starts_with(&path.display().to_string()), "{err}");
     assert!(err.contains("line"), "{err}");
 }
@@ -142,4 +143,25 @@ fn reads_padded_timestamps() {
     assert_eq!(frame.len(), 116);
     let create = frame.schema().field_with_name("CreateTime").unwrap().data_type().clone();
     assert_eq!(create, DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())));
+}
+
+#[test]
+fn large_json_lines_read_in_parallel_match_serial_reading() {
+    // Over the parallel threshold; the second half introduces a column and widens a type.
+    let mut text = String::new();
+    for i in 0..60_000 {
+        text.push_str(&format!("{{\"id\":{i},\"host\":\"h{}\",\"v\":{i}}}\n", i % 7));
+    }
+    for i in 0..60_000 {
+        text.push_str(&format!("{{\"id\":{i},\"user\":\"u{i}\",\"v\":\"x{i}\"}}\n"));
+    }
+    let frame = Frame::read_json_lines_bytes(text.as_bytes(), std::path::Path::new("big.json")).unwrap();
+    assert_eq!(frame.len(), 120_000);
+    let mut columns = frame.columns();
+    columns.sort();
+    assert_eq!(columns, vec!["host", "id", "user", "v"]);
+    assert_eq!(frame.schema().field_with_name("v").unwrap().data_type(), &DataType::Utf8);
+    let v = frame.column_strings("v").unwrap();
+    assert_eq!(v[1].as_deref(), Some("1"));
+    assert_eq!(v[60_001].as_deref(), Some("x1"));
 }
