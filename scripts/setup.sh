@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up Rust MSTIC on a fresh machine and runs the main job:
-#   1. optional fast linker (mold) and rust-src (std completions),
+#   1. optional fast linker (mold), Chromium for the browser test, rust-src (std completions),
 #   2. a project-owned Python venv (.venv) with Jupyter and the test tools,
 #   3. a release build of the `rust-mstic` kernel,
 #   4. `rust-mstic install --sys-prefix` into the venv, which also warms the compiled-crates template,
@@ -26,6 +26,20 @@ else
     echo "mold not found; using the system linker"
 fi
 
+step "Headless Chromium for the browser test (Debian chromium, optional)"
+if command -v chromium >/dev/null 2>&1; then
+    echo "chromium: $(command -v chromium)"
+elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    if apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; }; then
+        echo "installed chromium"
+    else
+        echo "chromium not available; the browser test will be skipped"
+    fi
+else
+    echo "chromium not found; the browser test will be skipped"
+fi
+
 step "Rust std sources for completions (rust-src)"
 rustup component add rust-src 2>&1 | tail -1 || echo "rust-src not added; std completions may be limited"
 
@@ -35,8 +49,8 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-PACKAGES=(jupyter_client nbclient nbconvert jupyterlab jupyter-kernel-test pytest pandas)
-if ! .venv/bin/python -c "import jupyter_client, nbclient, nbconvert, jupyterlab, jupyter_kernel_test, pytest, pandas" 2>/dev/null; then
+PACKAGES=(jupyter_client nbclient nbconvert jupyterlab jupyter-kernel-test pytest pandas vl-convert-python playwright)
+if ! .venv/bin/python -c "import jupyter_client, nbclient, nbconvert, jupyterlab, jupyter_kernel_test, pytest, pandas, vl_convert, playwright" 2>/dev/null; then
     .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q "${PACKAGES[@]}"
 fi

@@ -101,8 +101,9 @@ pub struct DisplayHandle {
 
 impl DisplayHandle {
     fn new() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        // A session counter: a plain static would restart in every cell and reuse ids.
+        let next = crate::session::get_or_init("mstic-core.display-id", || AtomicU64::new(1));
+        let n = next.fetch_add(1, Ordering::Relaxed);
         Self { id: format!("mstic-{}-{n}", std::process::id()) }
     }
 

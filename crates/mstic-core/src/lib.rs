@@ -7,6 +7,7 @@ pub mod error;
 pub mod frame;
 pub mod paths;
 pub mod runtime;
+pub mod session;
 pub mod timespan;
 
 pub use display::{DisplayHandle, MimeBundle};

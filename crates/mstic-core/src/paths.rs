@@ -9,9 +9,16 @@ pub fn fixtures_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("MSTIC_FIXTURES") {
         return Some(PathBuf::from(dir));
     }
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let candidate = repo.join("../shared/fixtures");
-    candidate.is_dir().then(|| candidate.canonicalize().unwrap_or(candidate))
+    // Looked up at run time from the working directory first: a build reused from another clone
+    // (a shared target directory) carries that clone's compile-time path.
+    let from_cwd = std::env::current_dir().ok().into_iter().flat_map(|cwd| {
+        cwd.ancestors().map(|dir| dir.join("shared/fixtures")).collect::<Vec<_>>()
+    });
+    let compiled_in = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
+    from_cwd
+        .chain(std::iter::once(compiled_in))
+        .find(|candidate| candidate.join("msticpy").is_dir())
+        .map(|candidate| candidate.canonicalize().unwrap_or(candidate))
 }
 
 /// A path inside the fixture folder; panics with a clear message when there is none (tests only).

@@ -10,3 +10,4 @@ pub use provider::DriverSettings;
 pub mod drivers;
 pub use drivers::create_driver;
 pub mod sample;
+pub mod remote;

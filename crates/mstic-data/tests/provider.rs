@@ -70,7 +70,7 @@ fn unknown_names_list_the_closest() {
     let err = qp.query("list_host_logons").start(-1).render().unwrap_err().to_string();
     assert!(err.contains("'host_name'"), "{err}");
     let err = qp.query("list_host_logons").param("host_name", "h1").run().unwrap_err().to_string();
-    assert!(err.contains("no driver") && err.contains("MSSentinel"), "{err}");
+    assert!(err.contains("MSSentinel provider is not connected") && err.contains("connect()"), "{err}");
 }
 
 #[test]

@@ -6,9 +6,12 @@
 pub use arrow;
 pub use chrono;
 pub use datafusion;
+pub use mstic_context as context;
 pub use mstic_core as core;
 pub use mstic_data as data;
+pub use mstic_pivot as pivot;
 pub use mstic_transform as transform;
+pub use mstic_vis as vis;
 pub use serde_json;
 
 /// Everything a notebook cell needs, imported by the kernel at start.
@@ -27,5 +30,25 @@ pub mod prelude {
     pub use mstic_transform::{
         ExtractOptions, IocExtractor, ProcSchema, ProcessTree, TreeSummary, UnpackOptions, build_process_tree, defang,
         read_zipped_json_lines, refang, unpack, unpack_frame, unpack_with,
+    };
+    pub use mstic_data::remote::demo::DemoServer;
+    pub use mstic_data::remote::{DefenderDriver, GraphDriver, KustoDriver, SentinelDriver, SplitCall, SplitQuery, SplunkDriver};
+    pub use mstic_context::demo::DemoTiServer;
+    pub use mstic_context::ti::{ProviderOptions, create_provider, preprocess_observable};
+    pub use mstic_context::{
+        GeoIpLookup, GeoRecord, IpStackLookup, IpType, LookupOptions, ProviderScope, RdapClient, Severity, TiLookup,
+        TiProvider, TiResult, dns_resolve, dns_reverse, ip_type, whois,
+    };
+    pub use mstic_pivot::containers::{
+        DnsTi, DnsUtil, FileTi, HostUtil, IpAddressTi, IpAddressUtil, ProcessUtil, UrlTi, UrlUtil,
+    };
+    pub use mstic_pivot::{
+        Account, Alert, AzureResource, Container, Dns, Entity, EntityKind, EntityPivots, File, FileHash, GeoLocation,
+        Host, HostLogonSession, Ip, IpAddress, Join, Machine, Pipeline, PipelineStep, PivotFunc, PivotInput, Pivots,
+        Process, Url, User, entities_from_json, entity_from_json, pivot,
+    };
+    pub use mstic_vis::{
+        AnomaliesPlot, Chart, FramePlot, Legend, MatrixPlot, PidFormat, ProcessTreePlot, Sort, Timeline,
+        TimelineDuration, TimelineValues, TreePlot, ValueKind,
     };
 }

@@ -29,7 +29,13 @@ pub fn create_driver(environment: &str, settings: &DriverSettings) -> Result<Box
         "osquerylogs" | "osquery" => Box::new(OsQueryDriver::new(settings)),
         "velociraptorlogs" | "velociraptor" => Box::new(VelociraptorDriver::new(settings)),
         "mordor" | "otrf" => Box::new(OtrfDriver::new(settings)),
-        _ => return Err(Error::unknown("data environment", environment, ENVIRONMENTS.iter().copied())),
+        other => match crate::remote::create_remote_driver(other, settings) {
+            Some(remote) => remote,
+            None => {
+                let known = ENVIRONMENTS.iter().chain(crate::remote::REMOTE_ENVIRONMENTS).copied();
+                return Err(Error::unknown("data environment", environment, known));
+            }
+        },
     };
     Ok(driver)
 }

@@ -1,0 +1,149 @@
+//! Local stand-ins for the remote services, for the example notebook and tests: one server on
+//! 127.0.0.1 answering the token endpoint, Log Analytics, Kusto, Graph (hunting and OData),
+//! Defender for Endpoint and Splunk with recorded responses, plus a session configuration that
+//! points the remote drivers at it — so `QueryProvider::new("MSSentinel")` and friends work
+//! exactly as against the real services.
+//!
+//! ```no_run
+//! let demo = mstic_data::remote::demo::DemoServer::start()?;
+//! let mut qp = mstic_data::provider::QueryProvider::new("MSSentinel")?;
+//! qp.connect()?;
+//! # Ok::<(), mstic_core::Error>(())
+//! ```
+
+pub mod responses;
+mod server;
+
+pub use server::{RecordedRequest, RecordedServer, Reply};
+
+use super::settings::set_session_config;
+use mstic_core::config::MsticConfig;
+use mstic_core::Result;
+
+/// Workspace ID of the demo's default workspace (MSTICPy's recorded alerts carry this tenant).
+pub const DEMO_WORKSPACE_ID: &str = "52b1ab41-869e-4138-9e40-2a4457f09bf0";
+/// Tenant ID used by the demo.
+pub const DEMO_TENANT_ID: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+/// The running demo services; the remote drivers created while it lives talk to it.
+pub struct DemoServer {
+    server: RecordedServer,
+    config: MsticConfig,
+}
+
+impl DemoServer {
+    /// Starts the services and points the remote drivers of this process at them (until the
+    /// `DemoServer` is dropped). Prints where they listen.
+    pub fn start() -> Result<DemoServer> {
+        let server = RecordedServer::start()?;
+        install_routes(&server);
+        let config = MsticConfig::from_yaml_str(&demo_config(&server.base_url()), "demo msticpyconfig.yaml")?;
+        set_session_config(Some(config.clone()));
+        println!("Demo Azure/Sentinel/Kusto/Defender/Graph/Splunk services at {}", server.base_url());
+        Ok(DemoServer { server, config })
+    }
+
+    /// `http://127.0.0.1:{port}`: the base URL of every demo service.
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
+    }
+
+    /// The `msticpyconfig.yaml` the remote drivers now read.
+    pub fn config(&self) -> &MsticConfig {
+        &self.config
+    }
+
+    /// The underlying server (to add routes or inspect requests).
+    pub fn server(&self) -> &RecordedServer {
+        &self.server
+    }
+
+    /// The requests received so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.server.requests()
+    }
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        set_session_config(None);
+    }
+}
+
+impl std::fmt::Debug for DemoServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DemoServer({})", self.base_url())
+    }
+}
+
+fn fixture_or(relative: &str, fallback: &str) -> Vec<u8> {
+    std::fs::read(mstic_core::paths::fixture(relative)).unwrap_or_else(|_| fallback.as_bytes().to_vec())
+}
+
+fn install_routes(server: &RecordedServer) {
+    use responses::*;
+    server.route("POST", "/oauth2/v2.0/token", vec![Reply::json(200, TOKEN)]);
+    let alerts = fixture_or("msticpy/testdata/azmondata/az_mon_raw_query.json", LOGONS);
+    server.route("POST", "/v1/workspaces/", vec![Reply::json(200, alerts)]);
+    server.route_body("POST", "/v1/workspaces/", "4624", vec![Reply::json(200, LOGONS)]);
+    server.route_body("POST", "/v1/workspaces/", "Heartbeat", vec![Reply::json(200, PARTIAL_HEARTBEAT)]);
+    server.route("POST", "/v2/rest/query", vec![Reply::json(200, fixture_or("msticpy/testdata/kusto/kusto_raw_resp.json", KUSTO_V2))]);
+    server.route("POST", "/v1.0/security/runHuntingQuery", vec![Reply::json(200, GRAPH_HUNTING)]);
+    server.route("POST", "/api/advancedqueries/run", vec![Reply::json(200, MDE_HUNTING)]);
+    server.route("GET", "/v1.0/security/alerts", vec![Reply::json(200, GRAPH_ALERTS)]);
+    let splunk = Reply { status: 200, headers: vec![("Content-Type".into(), "application/json".into())], body: SPLUNK_EXPORT.into(), delay: None };
+    server.route("POST", "/services/search/v2/jobs/export", vec![splunk]);
+}
+
+fn demo_config(base: &str) -> String {
+    format!(
+        r#"AzureSentinel:
+  Workspaces:
+    Default:
+      WorkspaceId: "{DEMO_WORKSPACE_ID}"
+      TenantId: "{DEMO_TENANT_ID}"
+      Args:
+        ClientId: "00000000-0000-0000-0000-00000000c11e"
+        ClientSecret: "demo-client-secret"
+    Secondary:
+      WorkspaceId: "a927809c-8142-43e1-96b3-4ad87cfe95a3"
+      TenantId: "{DEMO_TENANT_ID}"
+Azure:
+  cloud: global
+  auth_methods: ["clientsecret"]
+  authority_host: "{base}"
+  log_analytics_endpoint: "{base}"
+  graph_endpoint: "{base}"
+  mde_endpoint: "{base}"
+KustoClusters:
+  ClusterDefaults:
+    Args:
+      TenantId: "{DEMO_TENANT_ID}"
+      ClientId: "00000000-0000-0000-0000-00000000c11e"
+      ClientSecret: "demo-client-secret"
+  MDEData:
+    Args:
+      Cluster: "{base}"
+      Database: "Hunting"
+DataProviders:
+  MicrosoftDefender:
+    Args:
+      TenantId: "{DEMO_TENANT_ID}"
+      ClientId: "00000000-0000-0000-0000-00000000c11e"
+      ClientSecret: "demo-client-secret"
+  MicrosoftGraph:
+    Args:
+      TenantId: "{DEMO_TENANT_ID}"
+      ClientId: "00000000-0000-0000-0000-00000000c11e"
+      ClientSecret: "demo-client-secret"
+  Splunk:
+    Args:
+      host: "127.0.0.1"
+      port: "{port}"
+      http_scheme: "http"
+      username: "admin"
+      password: "demo-password"
+"#,
+        port = base.rsplit(':').next().unwrap_or_default()
+    )
+}

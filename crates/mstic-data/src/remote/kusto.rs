@@ -1,0 +1,200 @@
+//! Azure Data Explorer (Kusto): `POST {cluster}/v2/rest/query` with `{"db","csl","properties"}`.
+//! Clusters come from `KustoClusters.<Name>.Args` (`Cluster`, `TenantId`, `ClientId`,
+//! `ClientSecret`; `ClusterDefaults` fills gaps) as in MSTICPy; a query picks one with the
+//! `cluster` setting (entry name, URL or host name) and a `database`.
+
+use super::common::{call_setting, fail_on_partial, merged_options, not_connected, query_timeout, run};
+use super::convert::kusto_to_frame;
+use super::http::{Authorization, ServiceClient, ServiceRequest};
+use super::sentinel::strip_service;
+use super::settings::{CloudEndpoints, Options, build_auth, current_config};
+use crate::{Capabilities, Driver, DriverSettings, QueryOptions};
+use mstic_core::config::MsticConfig;
+use mstic_core::{Error, Frame, Result};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// MSTICPy's default Kusto time-out (240 s).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(240);
+
+/// One configured cluster.
+#[derive(Debug, Clone)]
+pub struct KustoCluster {
+    /// Entry name under `KustoClusters`.
+    pub name: String,
+    /// Cluster URI (`https://help.kusto.windows.net`).
+    pub url: String,
+    args: Options,
+}
+
+/// The Azure Data Explorer driver.
+pub struct KustoDriver {
+    environment: String,
+    config: MsticConfig,
+    options: Options,
+    clusters: Vec<KustoCluster>,
+    connected: bool,
+    clients: Mutex<HashMap<String, ServiceClient>>,
+}
+
+impl KustoDriver {
+    /// A driver configured from `settings` and the session's `msticpyconfig.yaml`.
+    pub fn new(environment: &str, settings: &DriverSettings) -> Self {
+        Self::with_config(environment, settings, current_config())
+    }
+
+    /// A driver configured from `settings` and `config`.
+    pub fn with_config(environment: &str, settings: &DriverSettings, config: MsticConfig) -> Self {
+        let defaults = config.kusto_clusters_defaults();
+        let clusters = config
+            .kusto_clusters()
+            .into_iter()
+            .filter_map(|entry| {
+                let (values, secrets, _) = entry.resolved_options();
+                let mut args = Options::default();
+                args.add(&values);
+                for key in secrets {
+                    args.mark_secret(&key);
+                }
+                args.add_all(defaults.clone());
+                let url = args.get(&["Cluster"])?.trim_end_matches('/').to_string();
+                Some(KustoCluster { name: entry.name, url, args })
+            })
+            .collect();
+        let options = merged_options(settings, Options::default());
+        KustoDriver { environment: environment.to_string(), config, options, clusters, connected: false, clients: Mutex::new(HashMap::new()) }
+    }
+
+    /// The configured clusters.
+    pub fn clusters(&self) -> &[KustoCluster] {
+        &self.clusters
+    }
+
+    /// The cluster for a name, URL or host (`help` for `https://help.kusto.windows.net`); an
+    /// unconfigured `https://…` URL is used as given.
+    pub fn find_cluster(&self, wanted: Option<&str>) -> Result<KustoCluster> {
+        let names = || self.clusters.iter().map(|c| c.name.as_str()).collect::<Vec<_>>();
+        let Some(wanted) = wanted else {
+            return match self.clusters.as_slice() {
+                [only] => Ok(only.clone()),
+                _ => Err(Error::Config(format!(
+                    "choose a Kusto cluster with the 'cluster' setting (configured: {})",
+                    if self.clusters.is_empty() { "none — add KustoClusters to msticpyconfig.yaml".to_string() } else { names().join(", ") }
+                ))),
+            };
+        };
+        let host = |url: &str| url.split("://").nth(1).unwrap_or(url).split(['.', '/', ':']).next().unwrap_or_default().to_ascii_lowercase();
+        let wanted_trimmed = wanted.trim_end_matches('/');
+        self.clusters
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(wanted) || c.url.eq_ignore_ascii_case(wanted_trimmed) || host(&c.url) == wanted.to_ascii_lowercase())
+            .cloned()
+            .or_else(|| {
+                wanted.contains("://").then(|| KustoCluster { name: wanted.to_string(), url: wanted_trimmed.to_string(), args: Options::default() })
+            })
+            .ok_or_else(|| Error::unknown("Kusto cluster", wanted, names()))
+    }
+
+    fn client(&self, cluster: &KustoCluster) -> Result<ServiceClient> {
+        if let Some(client) = self.clients.lock().ok().and_then(|c| c.get(&cluster.url).cloned()) {
+            return Ok(client);
+        }
+        let mut options = self.options.clone();
+        options.add_all(cluster.args.clone());
+        let endpoints = CloudEndpoints::resolve(&self.config, &options);
+        let scope = options.get(&["scope"]).map(str::to_string).unwrap_or_else(|| format!("{}/.default", cluster.url));
+        let auth = Arc::new(build_auth(&self.config, &options, &endpoints, None)?);
+        let timeout = options.seconds(&["timeout"])?.unwrap_or(DEFAULT_TIMEOUT);
+        let client = ServiceClient::new("Kusto", Authorization::Azure { auth, scope }, options.retry_policy()?, timeout)?;
+        if let Ok(mut clients) = self.clients.lock() {
+            clients.insert(cluster.url.clone(), client.clone());
+        }
+        Ok(client)
+    }
+}
+
+impl Driver for KustoDriver {
+    fn environment(&self) -> &str {
+        &self.environment
+    }
+
+    fn connect(&mut self) -> Result<()> {
+        let wanted = self.options.get(&["cluster"]).map(str::to_string);
+        if wanted.is_some() || self.clusters.len() == 1 {
+            let cluster = self.find_cluster(wanted.as_deref())?;
+            let client = self.client(&cluster)?;
+            run(client.check_credentials())?;
+        }
+        self.connected = true;
+        Ok(())
+    }
+
+    fn is_connected(&self) -> bool {
+        self.connected
+    }
+
+    fn query(&self, query: &str, options: &QueryOptions) -> Result<Frame> {
+        if !self.connected {
+            return Err(not_connected(&self.environment));
+        }
+        let cluster = self.find_cluster(call_setting(options, &["cluster"]).or(self.options.get(&["cluster"])))?;
+        let database = call_setting(options, &["database", "db"])
+            .or(self.options.get(&["database", "db"]))
+            .or(cluster.args.get(&["Database"]))
+            .ok_or_else(|| Error::Config(format!("choose a database of Kusto cluster '{}' with the 'database' setting", cluster.name)))?
+            .to_string();
+        let timeout = query_timeout(options, &self.options, DEFAULT_TIMEOUT)?.min(Duration::from_secs(3600));
+        let body = serde_json::json!({
+            "db": database,
+            "csl": query,
+            "properties": {"Options": {"servertimeout": format!("{}s", timeout.as_secs().max(1))}},
+        });
+        let context = format!("cluster {} database {database}", cluster.url);
+        let request = ServiceRequest {
+            post: true,
+            url: format!("{}/v2/rest/query", cluster.url),
+            body: Some(("application/json; charset=utf-8", body.to_string().into_bytes())),
+            headers: vec![("x-ms-app".into(), "rust-mstic".into())],
+            timeout: Some(timeout),
+            context: context.clone(),
+        };
+        let client = self.client(&cluster)?;
+        let bytes = run(client.send(&request))?;
+        kusto_to_frame(&bytes)
+            .map_err(|e| Error::Remote { service: "Kusto".into(), message: format!("{context}: {}", strip_service(&e)) })?
+            .into_frame(fail_on_partial(options, &self.options), "Kusto", &context)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { remote: true, parallel_queries: true, local_sql: false }
+    }
+}
+
+/// `KustoClusters.ClusterDefaults.Args` as options.
+trait ClusterDefaults {
+    fn kusto_clusters_defaults(&self) -> Options;
+}
+
+impl ClusterDefaults for MsticConfig {
+    fn kusto_clusters_defaults(&self) -> Options {
+        let mut options = Options::default();
+        if let Some(serde_yaml_ng::Value::Mapping(args)) = self.get("KustoClusters.ClusterDefaults.Args") {
+            for (key, _) in args {
+                if let Some(key) = key.as_str()
+                    && let Some(value) = self.setting(&format!("KustoClusters.ClusterDefaults.Args.{key}")).and_then(|s| s.resolve().ok())
+                {
+                    options.add_one(key, value);
+                }
+            }
+        }
+        options
+    }
+}
+
+impl std::fmt::Debug for KustoDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let clusters: Vec<(&str, &str)> = self.clusters.iter().map(|c| (c.name.as_str(), c.url.as_str())).collect();
+        f.debug_struct("KustoDriver").field("clusters", &clusters).field("options", &self.options).finish()
+    }
+}

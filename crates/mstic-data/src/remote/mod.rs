@@ -1,0 +1,76 @@
+//! Remote data drivers: Microsoft Sentinel / Log Analytics, Azure Data Explorer (Kusto),
+//! Microsoft Defender advanced hunting (Graph `runHuntingQuery` and MDE), Microsoft Graph OData
+//! and Splunk — with Azure AD authentication (client secret, managed identity, Azure CLI),
+//! retries, time-outs, one typed Arrow converter per response shape, and MSTICPy's
+//! `split_query_by`.
+//!
+//! In a notebook the drivers are reached through the `QueryProvider`:
+//!
+//! ```no_run
+//! use mstic_data::provider::QueryProvider;
+//! let mut qp = QueryProvider::new("MSSentinel")?;   // workspaces from msticpyconfig.yaml
+//! qp.connect()?;
+//! let alerts = qp.query("SecurityAlert.list_alerts").start(-1).end(0).run()?;
+//! # Ok::<(), mstic_core::Error>(())
+//! ```
+//!
+//! Settings (driver options from the provider or `DriverSettings`; names match ignoring case and
+//! `_`, so MSTICPy's `ClientId` and `client_id` are the same):
+//!
+//! | Setting | Meaning |
+//! |---|---|
+//! | `workspace`, `workspace_id`, `workspaces`, `workspace_ids`, `timespan` | Sentinel workspace selection (also per query with `.option(…)`) |
+//! | `cluster`, `database` | Kusto cluster (entry name, URL or host) and database |
+//! | `api` (`graph`/`mde`), `timespan` | Defender hunting API and Graph `Timespan` |
+//! | `host`, `port`, `http_scheme`, `base_url`, `bearer_token`, `username`, `password`, `verify`, `earliest_time`, `latest_time` | Splunk |
+//! | `tenant_id`, `client_id`, `client_secret`, `auth_methods` (`env`/`clientsecret`, `msi`, `cli`), `managed_identity_endpoint`, `azure_cli`, `access_token` | Azure credentials |
+//! | `cloud`, `authority_host`, `log_analytics_endpoint`, `graph_endpoint`, `mde_endpoint`, `endpoint`, `scope` | Endpoints (also under `Azure:` in `msticpyconfig.yaml`) |
+//! | `timeout` (s), `max_retries`, `retry_backoff_ms`, `max_retry_wait` (s), `fail_on_partial` | Time-outs, retries, partial results |
+
+pub mod auth;
+pub mod common;
+pub mod convert;
+pub mod defender;
+pub mod demo;
+pub mod http;
+pub mod kusto;
+pub mod msgraph;
+pub mod sentinel;
+pub mod settings;
+pub mod split;
+pub mod splunk;
+
+pub use auth::{AzureAuth, Credential, Secret};
+pub use defender::{DefenderDriver, HuntingApi};
+pub use kusto::KustoDriver;
+pub use msgraph::GraphDriver;
+pub use sentinel::SentinelDriver;
+pub use settings::{CloudEndpoints, set_session_config};
+pub use split::{SplitCall, SplitQuery};
+pub use splunk::SplunkDriver;
+
+use crate::{Driver, DriverSettings};
+
+/// Environment names (MSTICPy's, with aliases) served by the remote drivers.
+pub const REMOTE_ENVIRONMENTS: &[&str] = &[
+    "MSSentinel", "AzureSentinel", "LogAnalytics", "MSSentinel_New", "MSSentinel_Legacy", "MSSentinel_KQLM",
+    "Kusto", "AzureDataExplorer", "Kusto_New", "Kusto_Legacy", "Kusto_KQLM",
+    "M365D", "M365DGraph", "MDE", "MDATP", "Splunk", "MSGraph", "SecurityGraph",
+];
+
+/// The remote driver for `environment` (case-insensitive), or `None` when it is not remote.
+pub fn create_remote_driver(environment: &str, settings: &DriverSettings) -> Option<Box<dyn Driver>> {
+    let lower = environment.to_ascii_lowercase();
+    let driver: Box<dyn Driver> = match lower.as_str() {
+        "mssentinel" | "azuresentinel" | "loganalytics" | "mssentinel_new" | "mssentinel_legacy" | "mssentinel_kqlm" => {
+            Box::new(SentinelDriver::new("MSSentinel", settings))
+        }
+        "kusto" | "azuredataexplorer" | "kusto_new" | "kusto_legacy" | "kusto_kqlm" => Box::new(KustoDriver::new("Kusto", settings)),
+        "m365d" | "m365dgraph" => Box::new(DefenderDriver::new("M365DGraph", settings)),
+        "mde" | "mdatp" => Box::new(DefenderDriver::new("MDE", settings)),
+        "splunk" => Box::new(SplunkDriver::new("Splunk", settings)),
+        "msgraph" | "securitygraph" => Box::new(GraphDriver::new("MSGraph", settings)),
+        _ => return None,
+    };
+    Some(driver)
+}

@@ -1,0 +1,235 @@
+//! Where the remote drivers get their settings: the driver's own options (from the
+//! `QueryProvider` or the caller), the `msticpyconfig.yaml` sections MSTICPy uses
+//! (`AzureSentinel.Workspaces`, `KustoClusters`, `DataProviders.MicrosoftDefender`…), the `Azure`
+//! section (`cloud`, `auth_methods`, and endpoint overrides), and the standard `AZURE_*`
+//! environment variables — in that order of precedence.
+
+use super::auth::{AzureAuth, Credential, Secret};
+use super::http::RetryPolicy;
+use mstic_core::config::MsticConfig;
+use mstic_core::{Error, Result};
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+use std::time::Duration;
+
+/// The session configuration slot, shared by every notebook cell.
+fn session_config() -> std::sync::Arc<RwLock<Option<MsticConfig>>> {
+    mstic_core::session::get_or_init("mstic-data.session-config", || RwLock::new(None))
+}
+
+/// Makes the remote drivers created from now on read `config` instead of the discovered
+/// `msticpyconfig.yaml` (`None` restores discovery). Used by the demo services.
+pub fn set_session_config(config: Option<MsticConfig>) {
+    if let Ok(mut slot) = session_config().write() {
+        *slot = config;
+    }
+}
+
+/// The configuration the remote drivers read: the session's, else the discovered file (an
+/// unreadable file counts as empty; the `QueryProvider` reports it).
+pub fn current_config() -> MsticConfig {
+    if let Some(config) = session_config().read().ok().and_then(|c| c.clone()) {
+        return config;
+    }
+    MsticConfig::discover().unwrap_or_default()
+}
+
+/// Options merged from several sources; names match ignoring case and `_`
+/// (`client_id` = `ClientId`). Earlier sources win.
+#[derive(Clone, Default)]
+pub struct Options {
+    values: BTreeMap<String, String>,
+    secret_keys: Vec<String>,
+}
+
+fn normalise(key: &str) -> String {
+    key.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect()
+}
+
+impl Options {
+    /// Adds `pairs` for keys not set yet; keys in `secrets` are kept out of Debug output.
+    pub fn add<'a>(&mut self, pairs: impl IntoIterator<Item = (&'a String, &'a String)>) {
+        for (key, value) in pairs {
+            self.values.entry(normalise(key)).or_insert_with(|| value.clone());
+        }
+    }
+
+    /// Sets `key` unless it is set.
+    pub fn add_one(&mut self, key: &str, value: impl Into<String>) {
+        self.values.entry(normalise(key)).or_insert_with(|| value.into());
+    }
+
+    /// Marks keys as secret (for Debug output).
+    pub fn mark_secret(&mut self, key: &str) {
+        self.secret_keys.push(normalise(key));
+    }
+
+    /// The first of `names` that is set (and not empty).
+    pub fn get(&self, names: &[&str]) -> Option<&str> {
+        names.iter().find_map(|n| self.values.get(&normalise(n))).map(String::as_str).filter(|v| !v.trim().is_empty())
+    }
+
+    /// Every `(normalised key, value)`.
+    pub fn entries(&self) -> Vec<(String, String)> {
+        self.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+
+    /// The normalised keys marked secret.
+    pub fn secret_key_list(&self) -> Vec<String> {
+        self.secret_keys.clone()
+    }
+
+    /// A number of seconds.
+    pub fn seconds(&self, names: &[&str]) -> Result<Option<Duration>> {
+        match self.get(names) {
+            None => Ok(None),
+            Some(text) => text.trim().parse::<f64>().ok().filter(|s| *s >= 0.0 && s.is_finite()).map(|s| Some(Duration::from_secs_f64(s))).ok_or_else(|| {
+                Error::invalid(format!("setting '{}'", names[0]), format!("'{text}' is not a number of seconds"))
+            }),
+        }
+    }
+
+    /// The retry policy: `max_retries`, `retry_backoff_ms`, `max_retry_wait` (seconds).
+    pub fn retry_policy(&self) -> Result<RetryPolicy> {
+        let mut policy = RetryPolicy::default();
+        if let Some(n) = self.get(&["max_retries"]) {
+            policy.max_retries = n.trim().parse().map_err(|_| Error::invalid("setting 'max_retries'", format!("'{n}' is not a whole number")))?;
+        }
+        if let Some(ms) = self.get(&["retry_backoff_ms"]) {
+            let ms: u64 = ms.trim().parse().map_err(|_| Error::invalid("setting 'retry_backoff_ms'", format!("'{ms}' is not a whole number")))?;
+            policy.backoff = Duration::from_millis(ms);
+        }
+        if let Some(wait) = self.seconds(&["max_retry_wait"])? {
+            policy.max_wait = wait;
+        }
+        Ok(policy)
+    }
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: BTreeMap<&str, &str> = self
+            .values
+            .iter()
+            .map(|(k, v)| {
+                let secret = self.secret_keys.contains(k) || mstic_core::config::setting::is_secret_name(k);
+                (k.as_str(), if secret { "********" } else { v.as_str() })
+            })
+            .collect();
+        f.debug_map().entries(shown).finish()
+    }
+}
+
+/// Resolved `Args` of a config entry as options (secret values marked).
+pub fn provider_args(config: &MsticConfig, names: &[&str]) -> Options {
+    let mut options = Options::default();
+    for name in names {
+        if let Some(entry) = config.data_provider(name) {
+            let (values, secrets, _errors) = entry.resolved_options();
+            options.add(&values);
+            for key in secrets {
+                options.mark_secret(&key);
+            }
+        }
+    }
+    options
+}
+
+/// Service endpoints of an Azure cloud.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudEndpoints {
+    /// Token authority host (`https://login.microsoftonline.com`).
+    pub authority_host: String,
+    /// Log Analytics query API (`https://api.loganalytics.io`).
+    pub log_analytics: String,
+    /// Microsoft Graph (`https://graph.microsoft.com`).
+    pub graph: String,
+    /// Defender for Endpoint API (`https://api.securitycenter.microsoft.com`).
+    pub mde: String,
+}
+
+impl CloudEndpoints {
+    /// The endpoints of cloud `name` (`global`, `usgov`, `cn`; MSTICPy's `Azure.cloud`).
+    pub fn for_cloud(name: &str) -> CloudEndpoints {
+        let (authority, la, graph, mde) = match name.to_ascii_lowercase().as_str() {
+            "usgov" | "gov" => ("https://login.microsoftonline.us", "https://api.loganalytics.us", "https://graph.microsoft.us", "https://api-gov.securitycenter.microsoft.us"),
+            "cn" | "china" => ("https://login.chinacloudapi.cn", "https://api.loganalytics.azure.cn", "https://microsoftgraph.chinacloudapi.cn", "https://api.securitycenter.microsoft.com"),
+            _ => ("https://login.microsoftonline.com", "https://api.loganalytics.io", "https://graph.microsoft.com", "https://api.securitycenter.microsoft.com"),
+        };
+        CloudEndpoints { authority_host: authority.into(), log_analytics: la.into(), graph: graph.into(), mde: mde.into() }
+    }
+
+    /// Endpoints from `Azure.cloud`, overridden by `Azure.authority_host`,
+    /// `Azure.log_analytics_endpoint`, `Azure.graph_endpoint`, `Azure.mde_endpoint`, by
+    /// `$AZURE_AUTHORITY_HOST`, and by the same-named driver `options`.
+    pub fn resolve(config: &MsticConfig, options: &Options) -> CloudEndpoints {
+        let azure = |key: &str| config.setting(&format!("Azure.{key}")).and_then(|s| s.resolve().ok()).filter(|v| !v.is_empty());
+        let cloud = options.get(&["cloud"]).map(str::to_string).or_else(|| azure("cloud")).unwrap_or_else(|| "global".into());
+        let mut endpoints = CloudEndpoints::for_cloud(&cloud);
+        let pick = |key: &str, env: Option<&str>, current: &mut String| {
+            if let Some(value) = options.get(&[key]).map(str::to_string).or_else(|| env.and_then(|e| std::env::var(e).ok())).or_else(|| azure(key)) {
+                *current = value.trim_end_matches('/').to_string();
+            }
+        };
+        pick("authority_host", Some("AZURE_AUTHORITY_HOST"), &mut endpoints.authority_host);
+        pick("log_analytics_endpoint", None, &mut endpoints.log_analytics);
+        pick("graph_endpoint", None, &mut endpoints.graph);
+        pick("mde_endpoint", None, &mut endpoints.mde);
+        endpoints
+    }
+}
+
+/// The credential chain from `auth_methods` (options, else `Azure.auth_methods`, else
+/// `env, msi, cli`): `env`/`clientsecret` use `client_id`+`client_secret` (options, else
+/// `AZURE_CLIENT_ID`/`AZURE_CLIENT_SECRET`); `msi` managed identity; `cli` the Azure CLI. An
+/// `access_token` option short-cuts the chain.
+pub fn build_auth(config: &MsticConfig, options: &Options, endpoints: &CloudEndpoints, tenant: Option<String>) -> Result<AzureAuth> {
+    let tenant = tenant
+        .or_else(|| options.get(&["tenant_id", "tenantid"]).map(str::to_string))
+        .or_else(|| std::env::var("AZURE_TENANT_ID").ok());
+    let timeout = options.seconds(&["auth_timeout"])?.unwrap_or(Duration::from_secs(60));
+    if let Some(token) = options.get(&["access_token"]) {
+        return AzureAuth::new(vec![Credential::Static(Secret::new(token))], &endpoints.authority_host, tenant, timeout);
+    }
+    let methods: Vec<String> = match options.get(&["auth_methods"]) {
+        Some(list) => list.split(',').map(|m| m.trim().trim_matches(|c| c == '[' || c == ']' || c == '"' || c == '\'').to_string()).collect(),
+        None => match config.get("Azure.auth_methods") {
+            Some(serde_yaml_ng::Value::Sequence(items)) => items.iter().filter_map(mstic_core::config::setting::scalar_text).collect(),
+            _ => vec!["env".into(), "msi".into(), "cli".into()],
+        },
+    };
+    let client_id = options.get(&["client_id", "clientid"]).map(str::to_string).or_else(|| std::env::var("AZURE_CLIENT_ID").ok());
+    let client_secret = options.get(&["client_secret", "clientsecret"]).map(str::to_string).or_else(|| std::env::var("AZURE_CLIENT_SECRET").ok());
+    let mut chain = Vec::new();
+    for method in methods.iter().map(|m| m.to_ascii_lowercase()) {
+        let credential = match method.as_str() {
+            "env" | "clientsecret" | "client_secret" => match (&tenant, &client_id, &client_secret) {
+                (Some(tenant_id), Some(client_id), Some(secret)) => Some(Credential::ClientSecret {
+                    tenant_id: tenant_id.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: Secret::new(secret.clone()),
+                }),
+                _ => None,
+            },
+            "msi" | "managedidentity" | "managed_identity" => Some(Credential::ManagedIdentity {
+                client_id: options.get(&["managed_identity_client_id"]).map(str::to_string),
+                endpoint: options
+                    .get(&["managed_identity_endpoint"])
+                    .map(str::to_string)
+                    .or_else(|| config.setting("Azure.managed_identity_endpoint").and_then(|s| s.resolve().ok())),
+            }),
+            "cli" | "azurecli" => Some(Credential::AzureCli {
+                tenant_id: tenant.clone(),
+                program: options.get(&["azure_cli"]).unwrap_or("az").to_string(),
+            }),
+            _ => None,
+        };
+        if let Some(credential) = credential {
+            let duplicate = chain.iter().any(|c: &Credential| c.describe() == credential.describe());
+            if !duplicate {
+                chain.push(credential);
+            }
+        }
+    }
+    AzureAuth::new(chain, &endpoints.authority_host, tenant, timeout)
+}

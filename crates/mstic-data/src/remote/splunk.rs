@@ -1,0 +1,121 @@
+//! Splunk: `POST {scheme}://{host}:{port}/services/search/v2/jobs/export` (form fields `search`,
+//! `output_mode=json`, optional `earliest_time`/`latest_time`), read as JSON lines whose values
+//! are all strings; column types are inferred. Settings as MSTICPy's `DataProviders.Splunk.Args`:
+//! `host`, `port` (8089), `http_scheme` (https), `verify` (TLS certificate check, default true),
+//! and `bearer_token` or `username`+`password`.
+
+use super::common::{call_setting, fail_on_partial, merged_options, not_connected, query_timeout, run};
+use super::convert::splunk_lines_to_frame;
+use super::auth::Secret;
+use super::http::{Authorization, ServiceClient, ServiceRequest, form_body};
+use super::sentinel::strip_service;
+use super::settings::{Options, current_config, provider_args};
+use crate::{Capabilities, Driver, DriverSettings, QueryOptions};
+use mstic_core::{Error, Frame, Result};
+use std::time::Duration;
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The Splunk driver.
+pub struct SplunkDriver {
+    environment: String,
+    options: Options,
+    connection: Option<(ServiceClient, String)>,
+}
+
+impl SplunkDriver {
+    /// A driver configured from `settings` (and `DataProviders.Splunk` of the session config).
+    pub fn new(environment: &str, settings: &DriverSettings) -> Self {
+        let options = merged_options(settings, provider_args(&current_config(), &["Splunk"]));
+        SplunkDriver { environment: environment.to_string(), options, connection: None }
+    }
+
+    /// The management API address, e.g. `https://splunk.example.com:8089`.
+    pub fn base_url(&self) -> Result<String> {
+        if let Some(url) = self.options.get(&["base_url", "endpoint"]) {
+            return Ok(url.trim_end_matches('/').to_string());
+        }
+        let host = self.options.get(&["host"]).ok_or_else(|| {
+            Error::Config("Splunk needs a host: set DataProviders.Splunk.Args.host in msticpyconfig.yaml (or the host setting)".into())
+        })?;
+        let scheme = self.options.get(&["http_scheme"]).unwrap_or("https");
+        let port = self.options.get(&["port"]).unwrap_or("8089");
+        Ok(format!("{scheme}://{host}:{port}"))
+    }
+}
+
+/// Splunk search text must start with a command: `search …` is added unless it starts with
+/// `search` or `|`.
+pub fn search_text(query: &str) -> String {
+    let trimmed = query.trim();
+    if trimmed.starts_with('|') || trimmed.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case("search")) {
+        trimmed.to_string()
+    } else {
+        format!("search {trimmed}")
+    }
+}
+
+impl Driver for SplunkDriver {
+    fn environment(&self) -> &str {
+        &self.environment
+    }
+
+    fn connect(&mut self) -> Result<()> {
+        let base = self.base_url()?;
+        let authorization = match (self.options.get(&["bearer_token"]), self.options.get(&["username", "user"]), self.options.get(&["password"])) {
+            (Some(token), _, _) => Authorization::Bearer(Secret::new(token)),
+            (None, Some(user), Some(password)) => Authorization::Basic { user: user.to_string(), password: Secret::new(password) },
+            _ => {
+                return Err(Error::Config(
+                    "Splunk needs credentials: set bearer_token, or username and password, in DataProviders.Splunk.Args".into(),
+                ));
+            }
+        };
+        let timeout = self.options.seconds(&["timeout"])?.unwrap_or(DEFAULT_TIMEOUT);
+        let mut client = ServiceClient::new("Splunk", authorization, self.options.retry_policy()?, timeout)?;
+        if self.options.get(&["verify"]).is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no")) {
+            client = client.accept_invalid_certificates()?;
+        }
+        self.connection = Some((client, base));
+        Ok(())
+    }
+
+    fn is_connected(&self) -> bool {
+        self.connection.is_some()
+    }
+
+    fn query(&self, query: &str, options: &QueryOptions) -> Result<Frame> {
+        let (client, base) = self.connection.as_ref().ok_or_else(|| not_connected(&self.environment))?;
+        let search = search_text(query);
+        let mut fields: Vec<(&str, &str)> = vec![("search", search.as_str()), ("output_mode", "json")];
+        for name in ["earliest_time", "latest_time"] {
+            if let Some(value) = call_setting(options, &[name]).or(self.options.get(&[name])) {
+                fields.push((name, value));
+            }
+        }
+        let timeout = query_timeout(options, &self.options, DEFAULT_TIMEOUT)?;
+        let context = "search export".to_string();
+        let request = ServiceRequest {
+            post: true,
+            url: format!("{base}/services/search/v2/jobs/export"),
+            body: Some(("application/x-www-form-urlencoded", form_body(&fields))),
+            headers: Vec::new(),
+            timeout: Some(timeout),
+            context: context.clone(),
+        };
+        let bytes = run(client.send(&request))?;
+        splunk_lines_to_frame(&bytes)
+            .map_err(|e| Error::Remote { service: "Splunk".into(), message: format!("{context}: {}", strip_service(&e)) })?
+            .into_frame(fail_on_partial(options, &self.options), "Splunk", &context)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { remote: true, parallel_queries: true, local_sql: false }
+    }
+}
+
+impl std::fmt::Debug for SplunkDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SplunkDriver").field("environment", &self.environment).field("options", &self.options).finish()
+    }
+}

@@ -1,0 +1,191 @@
+//! Kusto, Defender (Graph runHuntingQuery and MDE), Microsoft Graph OData, Splunk and the
+//! credential chain against a real HTTP server on 127.0.0.1 with recorded responses.
+
+mod remote_support;
+
+use mstic_data::remote::demo::{RecordedServer, Reply, responses};
+use mstic_data::remote::settings::{CloudEndpoints, Options, build_auth};
+use mstic_data::remote::{DefenderDriver, GraphDriver, HuntingApi, KustoDriver, SplunkDriver};
+use mstic_data::{Driver, DriverSettings, QueryOptions};
+use remote_support::*;
+
+fn with(settings: &[(&str, &str)]) -> QueryOptions {
+    QueryOptions { settings: settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..Default::default() }
+}
+
+#[test]
+fn kusto_queries_the_configured_cluster_and_database() {
+    let server = server_with_token();
+    server.route("POST", "/v2/rest/query", vec![Reply::json(200, fixture("msticpy/testdata/kusto/kusto_raw_resp.json"))]);
+    let mut driver = KustoDriver::with_config("Kusto", &fast_retries(), config(&server.base_url()));
+    assert_eq!(driver.clusters().len(), 1);
+    driver.connect().unwrap();
+    let err = driver.query("DeviceProcessEvents | take 10", &QueryOptions::default()).unwrap_err().to_string();
+    assert!(err.contains("'database' setting"), "{err}");
+    let frame = driver.query("DeviceProcessEvents | take 10", &with(&[("cluster", "MSTIC"), ("database", "Hunting")])).unwrap();
+    assert_eq!(frame.len(), 10);
+    let request = &server.requests_to("/v2/rest/query")[0];
+    let body: serde_json::Value = serde_json::from_str(&request.body).unwrap();
+    assert_eq!((body["db"].as_str(), body["csl"].as_str()), (Some("Hunting"), Some("DeviceProcessEvents | take 10")));
+    assert_eq!(body["properties"]["Options"]["servertimeout"], "240s");
+    let token = &server.requests_to("/oauth2/v2.0/token")[0];
+    assert!(token.body.contains(&mstic_data::remote::http::percent_encode(&format!("{}/.default", server.base_url()))));
+    let err = driver.query("x", &with(&[("cluster", "MSTIX"), ("database", "d")])).unwrap_err().to_string();
+    assert!(err.contains("did you mean: MSTIC"), "{err}");
+}
+
+#[test]
+fn kusto_has_errors_becomes_warning_or_error() {
+    let server = server_with_token();
+    let failed = r#"[{"FrameType":"DataSetHeader","IsProgressive":false,"Version":"v2.0"},
+      {"FrameType":"DataTable","TableId":1,"TableKind":"PrimaryResult","TableName":"PrimaryResult","Columns":[{"ColumnName":"x","ColumnType":"int"}],"Rows":[[1]]},
+      {"FrameType":"DataSetCompletion","HasErrors":true,"Cancelled":false,"OneApiErrors":[{"error":{"code":"LimitsExceeded","message":"Partial query failure: Low memory condition"}}]}]"#;
+    server.route("POST", "/v2/rest/query", vec![Reply::json(200, failed)]);
+    let mut driver = KustoDriver::with_config("Kusto", &fast_retries().set("database", "db"), config(&server.base_url()));
+    driver.connect().unwrap();
+    let frame = driver.query("T", &QueryOptions::default()).unwrap();
+    assert_eq!(frame.len(), 1);
+    assert!(frame.warnings()[0].contains("Low memory condition"), "{:?}", frame.warnings());
+    let err = driver.query("T", &QueryOptions { fail_on_partial: true, ..Default::default() }).unwrap_err().to_string();
+    assert!(err.contains("Kusto") && err.contains("LimitsExceeded"), "{err}");
+}
+
+#[test]
+fn defender_graph_and_mde_hunting() {
+    let server = server_with_token();
+    server.route("POST", "/v1.0/security/runHuntingQuery", vec![Reply::json(200, responses::GRAPH_HUNTING)]);
+    server.route("POST", "/api/advancedqueries/run", vec![Reply::json(200, responses::MDE_HUNTING)]);
+    let mut graph = DefenderDriver::with_config("M365D", &fast_retries(), config(&server.base_url()));
+    assert_eq!(graph.api(), HuntingApi::Graph);
+    graph.connect().unwrap();
+    let frame = graph.query("DeviceProcessEvents | take 2", &with(&[("timespan", "P7D")])).unwrap();
+    assert_eq!(frame.len(), 2);
+    let body: serde_json::Value = serde_json::from_str(&server.requests_to("runHuntingQuery")[0].body).unwrap();
+    assert_eq!(body, serde_json::json!({"Query": "DeviceProcessEvents | take 2", "Timespan": "P7D"}));
+
+    let mut mde = DefenderDriver::with_config("MDE", &fast_retries(), config(&server.base_url()));
+    assert_eq!(mde.api(), HuntingApi::Mde);
+    mde.connect().unwrap();
+    let frame = mde.query("DeviceNetworkEvents | take 2", &QueryOptions::default()).unwrap();
+    assert_eq!(frame.column_strings("RemoteIP").unwrap()[1].as_deref(), Some("198.51.100.20"));
+    let token_bodies: Vec<String> = server.requests_to("/oauth2/v2.0/token").into_iter().map(|r| r.body).collect();
+    assert_eq!(token_bodies.len(), 2, "one token per scope");
+    assert!(token_bodies.iter().all(|b| b.contains("client_id=66b9818a-26cd-4584-8eb0-7f7a499242aa")));
+}
+
+#[test]
+fn msticpy_defender_templates_run_through_the_mde_driver() {
+    let server = server_with_token();
+    server.route("POST", "/api/advancedqueries/run", vec![Reply::json(200, responses::MDE_HUNTING)]);
+    let driver = DefenderDriver::with_config("MDE", &fast_retries(), config(&server.base_url()));
+    let mut qp = mstic_data::provider::QueryProvider::with_driver(Box::new(driver));
+    qp.connect().unwrap();
+    let mde = run_every_template(&qp, "mde", 2);
+    let m365d = run_every_template(&qp, "m365d", 2);
+    assert!(mde > 20 && m365d > 20, "mde {mde}, m365d {m365d}");
+    let body: serde_json::Value = serde_json::from_str(&server.requests_to("/api/advancedqueries/run")[0].body).unwrap();
+    assert!(body["Query"].as_str().is_some_and(|q| q.contains("Timestamp >= datetime(2024-05-01")), "{body}");
+    println!("{mde} mde and {m365d} m365d templates ran");
+}
+
+#[test]
+fn msgraph_follows_next_links() {
+    let server = server_with_token();
+    let next = format!(
+        r#"{{"value":[{{"id":"1","title":"first","createdDateTime":"2024-05-01T09:00:00Z"}}],"@odata.nextLink":"{}/v1.0/security/alerts_v2?$skiptoken=2"}}"#,
+        server.base_url()
+    );
+    server.route("GET", "/v1.0/security/alerts_v2", vec![Reply::json(200, next)]);
+    server.route("GET", "skiptoken=2", vec![Reply::json(200, r#"{"value":[{"id":"2","title":"second","createdDateTime":"2024-05-01T10:00:00Z"}]}"#)]);
+    let mut driver = GraphDriver::with_config("MSGraph", &fast_retries(), config(&server.base_url()));
+    driver.connect().unwrap();
+    let frame = driver.query("security/alerts_v2?$filter=severity eq 'high'", &QueryOptions::default()).unwrap();
+    assert_eq!(frame.column_strings("title").unwrap(), vec![Some("first".to_string()), Some("second".to_string())]);
+    let first = &server.requests_to("/v1.0/security/alerts_v2")[0];
+    assert_eq!(first.path, "/v1.0/security/alerts_v2?$filter=severity%20eq%20%27high%27");
+    assert_eq!(first.header("authorization"), Some("Bearer test-access-token"));
+}
+
+#[test]
+fn splunk_export_with_basic_or_bearer_auth() {
+    let server = RecordedServer::start().unwrap();
+    server.route("POST", "/services/search/v2/jobs/export", vec![Reply::json(200, responses::SPLUNK_EXPORT)]);
+    let port = server.base_url().rsplit(':').next().unwrap().to_string();
+    let settings = DriverSettings::default()
+        .set("host", "127.0.0.1")
+        .set("port", port.as_str())
+        .set("http_scheme", "http")
+        .set("username", "admin")
+        .set("password", CLIENT_SECRET);
+    let mut driver = SplunkDriver::new("Splunk", &settings);
+    driver.connect().unwrap();
+    let frame = driver.query("index=web status>=400", &with(&[("earliest_time", "-24h")])).unwrap();
+    assert_eq!(frame.len(), 3);
+    let request = &server.requests()[0];
+    assert!(request.body.starts_with("search=search%20index%3Dweb%20status%3E%3D400&output_mode=json&earliest_time=-24h"), "{}", request.body);
+    assert!(request.header("authorization").unwrap().starts_with("Basic "));
+    assert!(!format!("{driver:?}").contains(CLIENT_SECRET));
+
+    let mut bearer = SplunkDriver::new("Splunk", &DriverSettings::default().set("base_url", server.base_url()).set("bearer_token", "tok-123"));
+    bearer.connect().unwrap();
+    bearer.query("| tstats count where index=* by sourcetype", &QueryOptions::default()).unwrap();
+    let request = server.requests().pop().unwrap();
+    assert_eq!(request.header("authorization"), Some("Bearer tok-123"));
+    assert!(request.body.starts_with("search=%7C%20tstats"), "{}", request.body);
+
+    let mut qp = mstic_data::provider::QueryProvider::with_driver(Box::new(bearer));
+    qp.connect().unwrap();
+    let count = run_every_template(&qp, "splunk", 3);
+    assert_eq!(count, 13, "every template of MSTICPy's splunk folder");
+    assert!(server.requests().iter().all(|r| r.body.starts_with("search=search") || r.body.starts_with("search=%7C")));
+
+    let err = SplunkDriver::new("Splunk", &DriverSettings::default().set("host", "h")).connect().unwrap_err().to_string();
+    assert!(err.contains("bearer_token, or username and password"), "{err}");
+}
+
+#[test]
+fn credential_chain_falls_through_to_managed_identity() {
+    let server = RecordedServer::start().unwrap();
+    server.route("GET", "/msi/token", vec![Reply::json(200, r#"{"access_token":"msi-token","expires_on":"4102444800","resource":"https://api.loganalytics.io"}"#)]);
+    let cfg = config(&server.base_url());
+    let mut options = Options::default();
+    options.add_one("auth_methods", "cli, msi");
+    options.add_one("azure_cli", "/nonexistent/az");
+    options.add_one("managed_identity_endpoint", format!("{}/msi/token", server.base_url()));
+    let endpoints = CloudEndpoints::resolve(&cfg, &options);
+    let auth = build_auth(&cfg, &options, &endpoints, Some(TENANT.into())).unwrap();
+    assert_eq!(auth.describe(), "Azure CLI → managed identity");
+    let token = mstic_core::runtime::block_on(auth.token("https://api.loganalytics.io/.default")).unwrap();
+    assert_eq!(token.expose(), "msi-token");
+    assert_eq!(format!("{token:?}"), "********");
+    let request = &server.requests()[0];
+    assert_eq!(request.header("metadata"), Some("true"));
+    assert!(request.path.contains("resource=https%3A%2F%2Fapi.loganalytics.io"), "{}", request.path);
+
+    let mut none = Options::default();
+    none.add_one("auth_methods", "cli");
+    none.add_one("azure_cli", "/nonexistent/az");
+    let auth = build_auth(&cfg, &none, &endpoints, None).unwrap();
+    let err = mstic_core::runtime::block_on(auth.token("https://graph.microsoft.com/.default")).unwrap_err().to_string();
+    assert!(err.contains("Azure CLI: cannot run '/nonexistent/az'") && err.contains("az login"), "{err}");
+}
+
+#[test]
+fn sovereign_cloud_endpoints() {
+    let cfg = mstic_core::config::MsticConfig::from_yaml_str("Azure:\n  cloud: usgov\n", "c.yaml").unwrap();
+    let endpoints = CloudEndpoints::resolve(&cfg, &Options::default());
+    assert_eq!(endpoints.authority_host, "https://login.microsoftonline.us");
+    assert_eq!(endpoints.log_analytics, "https://api.loganalytics.us");
+    let mut options = Options::default();
+    options.add_one("log_analytics_endpoint", "https://example.test/");
+    assert_eq!(CloudEndpoints::resolve(&cfg, &options).log_analytics, "https://example.test");
+}
+
+#[test]
+fn create_driver_knows_the_remote_environments() {
+    for (name, environment) in [("MSSentinel", "MSSentinel"), ("LogAnalytics", "MSSentinel"), ("Kusto", "Kusto"), ("M365D", "M365DGraph"), ("MDE", "MDE"), ("Splunk", "Splunk"), ("MSGraph", "MSGraph")] {
+        let driver = mstic_data::create_driver(name, &DriverSettings::default()).unwrap();
+        assert_eq!(driver.environment(), environment);
+        assert!(driver.capabilities().remote && !driver.is_connected());
+    }
+}

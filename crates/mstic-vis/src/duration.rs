@@ -1,0 +1,176 @@
+//! [`TimelineDuration`]: one bar per group from its first to its last event (MSTICPy
+//! `display_timeline_duration`).
+
+use crate::chart::Chart;
+use crate::data::{self, format_time, thousands};
+use crate::options::{IntoTimestamp, PlotOptions, RefMarker, common_setters, series_color};
+use crate::svg::{self, Axis, Page};
+use crate::vega;
+use mstic_core::{Error, Frame, Result};
+use plotters::prelude::*;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// Builder of a duration timeline: start with `frame.timeline_duration("Group column")`.
+#[derive(Clone, Debug)]
+pub struct TimelineDuration {
+    frame: Frame,
+    group_by: Vec<String>,
+    time_column: String,
+    end_time_column: Option<String>,
+    markers: Vec<RefMarker>,
+    problems: Vec<String>,
+    options: PlotOptions,
+}
+
+/// One group's bar.
+struct Span {
+    name: String,
+    start: f64,
+    end: f64,
+    events: usize,
+}
+
+impl TimelineDuration {
+    /// Bars per distinct value of `group_by` over `TimeGenerated`.
+    pub fn new(frame: &Frame, group_by: &str) -> Self {
+        TimelineDuration {
+            time_column: data::first_present(frame, "TimeGenerated", &["TimeCreated", "Timestamp", "@timestamp", "StartTime"]),
+            frame: frame.clone(),
+            group_by: vec![group_by.to_string()],
+            end_time_column: None,
+            markers: Vec::new(),
+            problems: Vec::new(),
+            options: PlotOptions::default(),
+        }
+    }
+
+    /// Groups by the combination of several columns (joined with ` / `).
+    pub fn group_by_columns(mut self, columns: &[&str]) -> Self {
+        if !columns.is_empty() {
+            self.group_by = columns.iter().map(|c| c.to_string()).collect();
+        }
+        self
+    }
+
+    /// The column holding each event's (start) time.
+    pub fn time_column(mut self, column: &str) -> Self {
+        self.time_column = column.to_string();
+        self
+    }
+
+    /// A column holding each event's end time (bars then end at the latest end).
+    pub fn end_time_column(mut self, column: &str) -> Self {
+        self.end_time_column = Some(column.to_string());
+        self
+    }
+
+    /// A vertical marker at `time` labelled `label`.
+    pub fn ref_time(mut self, time: impl IntoTimestamp, label: &str) -> Self {
+        match time.to_millis() {
+            Ok(t) => self.markers.push(RefMarker { time: t, label: label.to_string() }),
+            Err(e) => self.problems.push(e.to_string()),
+        }
+        self
+    }
+
+    common_setters!();
+
+    /// Draws the chart.
+    pub fn build(self) -> Result<Chart> {
+        if let Some(problem) = self.problems.first() {
+            return Err(Error::invalid("ref_time", problem.clone()));
+        }
+        let starts = data::times(&self.frame, &self.time_column, "time_column")?;
+        let ends = self.end_time_column.as_deref().map(|c| data::times(&self.frame, c, "end_time_column")).transpose()?;
+        let keys = data::text_columns(&self.frame, &self.group_by, "group_by")?;
+        let mut spans: Vec<Span> = Vec::new();
+        let mut by_name: HashMap<String, usize> = HashMap::new();
+        for (row, start) in starts.iter().enumerate() {
+            let Some(start) = *start else { continue };
+            let end = ends.as_ref().and_then(|e| e[row]).unwrap_or(start).max(start);
+            let name = keys.iter().map(|k| k[row].as_str()).collect::<Vec<_>>().join(" / ");
+            let at = *by_name.entry(name.clone()).or_insert_with(|| {
+                spans.push(Span { name, start, end, events: 0 });
+                spans.len() - 1
+            });
+            let span = &mut spans[at];
+            span.start = span.start.min(start);
+            span.end = span.end.max(end);
+            span.events += 1;
+        }
+        if spans.is_empty() {
+            return Err(Error::invalid("time_column", format!("no events with a time in column '{}'", self.time_column)));
+        }
+        spans.sort_by(|a, b| a.start.total_cmp(&b.start).then(a.name.cmp(&b.name)));
+        let mut notes = Vec::new();
+        let groups = spans.len();
+        if groups > self.options.max_points {
+            spans.sort_by_key(|s| std::cmp::Reverse(s.events));
+            spans.truncate(self.options.max_points);
+            spans.sort_by(|a, b| a.start.total_cmp(&b.start));
+            notes.push(format!("{} groups: the {} with most events are shown", thousands(groups), thousands(spans.len())));
+        }
+        let names: Vec<String> = spans.iter().map(|s| s.name.clone()).collect();
+        let label = self.group_by.join(" / ");
+        let title = self.options.title_or(&format!("Activity duration by {label}"));
+        let height = self.options.height.unwrap_or((spans.len() as u32 * 26 + 60).clamp(120, 2400));
+        let x_label = self.options.x_label_or("Time (UTC)");
+        let y_label = self.options.y_label_or(&label);
+        let (min, max) = spans.iter().fold((f64::MAX, f64::MIN), |(lo, hi), s| (lo.min(s.start), hi.max(s.end)));
+        let min_width = ((max - min) * 0.003).max(1000.0);
+
+        let rows: Vec<Value> = spans
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                json!({vega::TIME: s.start, "__end": s.end.max(s.start + min_width), "__group": s.name, "__events": s.events,
+                       vega::WHEN: format_time(s.start), "__until": format_time(s.end), "__color": series_color(i)})
+            })
+            .collect();
+        let mut layers = vec![json!({
+            "params": vega::zoom(&["x"]),
+            "mark": {"type": "bar", "height": {"band": 0.6}, "cornerRadius": 2},
+            "encoding": {
+                "x": vega::time_x(&x_label),
+                "x2": {"field": "__end"},
+                "y": {"field": "__group", "type": "nominal", "title": y_label, "sort": names, "axis": {"labelLimit": 240}},
+                "color": {"field": "__color", "type": "nominal", "scale": null, "legend": null},
+                "tooltip": [{"field": "__group", "type": "nominal", "title": label}, {"field": vega::WHEN, "type": "nominal", "title": "First (UTC)"},
+                            {"field": "__until", "type": "nominal", "title": "Last (UTC)"}, {"field": "__events", "type": "quantitative", "title": "Events"}]
+            }
+        })];
+        layers.extend(vega::marker_layers(&self.markers));
+        let mut spec = vega::base(&title, &notes, self.options.width, height, rows);
+        spec.insert("layer".into(), Value::Array(layers));
+
+        let x_axis = Axis::Time {
+            min: self.markers.iter().map(|m| m.time).fold(min, f64::min),
+            max: self.markers.iter().map(|m| m.time).fold(max, f64::max),
+        };
+        let y_axis = Axis::Categories { names: names.clone(), top_down: true };
+        let page = Page { width: self.options.width, height: height + 80 + notes.len() as u32 * 16, title: &title, legend: crate::Legend::None, legend_entries: Vec::new(), notes: &notes };
+        let svg = svg::page(&page, |area| {
+            svg::cartesian(area, &x_axis, &y_axis, &x_label, &y_label, |plot| {
+                let bars = spans.iter().enumerate().map(|(i, s)| {
+                    let y = y_axis.position(i);
+                    Rectangle::new([(s.start, y - 0.3), (s.end.max(s.start + min_width), y + 0.3)], svg::color(series_color(i)).filled())
+                });
+                plot.draw_series(bars).map_err(|e| e.to_string())?;
+                let (lo, hi) = svg::bounds(&y_axis);
+                for m in &self.markers {
+                    svg::marker(plot, m.time, &m.label, hi, lo)?;
+                }
+                Ok(())
+            })
+        })?;
+        let longest = spans.iter().max_by(|a, b| (a.end - a.start).total_cmp(&(b.end - b.start))).map(|s| s.name.clone()).unwrap_or_default();
+        let summary = format!(
+            "Duration timeline by {label}: {} groups, {} to {} UTC; longest: {longest}",
+            thousands(groups),
+            format_time(min),
+            format_time(max)
+        );
+        Ok(Chart::new("timeline_duration", title, Value::Object(spec), svg, summary, spans.len(), notes))
+    }
+}

@@ -1,0 +1,86 @@
+//! Pieces of Vega-Lite v5 specs: the chart frame, UTC time axes with zoom/pan, tooltips, and
+//! reference-time markers.
+
+use crate::options::RefMarker;
+use crate::data::format_time;
+use serde_json::{Map, Value, json};
+
+/// The field of the event time (ms) in the data rows.
+pub(crate) const TIME: &str = "__time";
+/// The field of the event time as text (for tooltips).
+pub(crate) const WHEN: &str = "__when";
+
+/// A field reference: dots and brackets in column names are escaped (Vega-Lite reads them as paths).
+pub(crate) fn field(name: &str) -> String {
+    name.replace('\\', "\\\\").replace('.', "\\.").replace('[', "\\[").replace(']', "\\]")
+}
+
+/// The top of a spec: schema, title (notes as subtitle), size and inline data rows.
+pub(crate) fn base(title: &str, notes: &[String], width: u32, height: u32, rows: Vec<Value>) -> Map<String, Value> {
+    let mut spec = Map::new();
+    spec.insert("$schema".into(), json!("https://vega.github.io/schema/vega-lite/v5.json"));
+    let mut title_value = json!({"text": title, "anchor": "start"});
+    if !notes.is_empty() {
+        title_value["subtitle"] = json!(notes);
+        title_value["subtitleColor"] = json!("#a0522d");
+    }
+    spec.insert("title".into(), title_value);
+    spec.insert("width".into(), json!(width.saturating_sub(160)));
+    spec.insert("height".into(), json!(height));
+    spec.insert("data".into(), json!({ "values": rows }));
+    spec
+}
+
+/// Zoom and pan bound to the scales of `encodings` (mouse wheel zooms, drag pans).
+pub(crate) fn zoom(encodings: &[&str]) -> Value {
+    json!([{"name": "zoom", "select": {"type": "interval", "encodings": encodings}, "bind": "scales"}])
+}
+
+/// A UTC time x axis.
+pub(crate) fn time_x(title: &str) -> Value {
+    json!({"field": TIME, "type": "temporal", "title": title, "scale": {"type": "utc"},
+           "axis": {"labelOverlap": true, "labelAngle": 0, "grid": true}})
+}
+
+/// Tooltip entries: the time text, then `columns` (by their own names).
+pub(crate) fn tooltip(time: bool, columns: &[String]) -> Value {
+    let mut out = Vec::new();
+    if time {
+        out.push(json!({"field": WHEN, "type": "nominal", "title": "Time (UTC)"}));
+    }
+    for c in columns {
+        out.push(json!({"field": field(c), "type": "nominal", "title": c}));
+    }
+    Value::Array(out)
+}
+
+/// Layers drawing each marker as a red vertical rule with its label.
+pub(crate) fn marker_layers(markers: &[RefMarker]) -> Vec<Value> {
+    if markers.is_empty() {
+        return Vec::new();
+    }
+    let values: Vec<Value> = markers.iter().map(|m| json!({TIME: m.time, "label": m.label, WHEN: format_time(m.time)})).collect();
+    vec![
+        json!({"data": {"values": values.clone()}, "mark": {"type": "rule", "color": "#c80000", "strokeWidth": 2},
+               "encoding": {"x": {"field": TIME, "type": "temporal"},
+                            "tooltip": [{"field": "label", "type": "nominal", "title": "Marker"}, {"field": WHEN, "type": "nominal", "title": "Time (UTC)"}]}}),
+        json!({"data": {"values": values}, "mark": {"type": "text", "color": "#c80000", "align": "left", "dx": 4, "dy": 2, "y": 0, "baseline": "top"},
+               "encoding": {"x": {"field": TIME, "type": "temporal"}, "text": {"field": "label"}}}),
+    ]
+}
+
+/// A legend setting for a colour encoding.
+pub(crate) fn legend(shown: bool, orient: &str, title: &str) -> Value {
+    if shown { json!({"orient": orient, "title": title}) } else { Value::Null }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names_are_escaped() {
+        assert_eq!(field("a.b[0]"), "a\\.b\\[0\\]");
+        assert_eq!(field("SrcIP"), "SrcIP");
+    }
+}
