@@ -73,9 +73,11 @@ def msticpy_figures() -> dict[str, float] | None:
     IoCExtract().extract_df(events, columns=["Message"])
     ioc_seconds = time.perf_counter() - start
     mde = pd.read_csv(fixtures() / "msticpy" / "testdata" / "mde_proc_cs1.csv")
-    start = time.perf_counter()
-    build_process_tree(mde, schema=MDE_INT_EVENT_SCH)
-    tree_seconds = time.perf_counter() - start
+    tree_seconds = float("inf")
+    for _ in range(3):  # best of three in one process, as the Rust side does
+        start = time.perf_counter()
+        build_process_tree(mde.copy(), schema=MDE_INT_EVENT_SCH)
+        tree_seconds = min(tree_seconds, time.perf_counter() - start)
     return {"ioc": ioc_seconds, "mde": tree_seconds}
 
 

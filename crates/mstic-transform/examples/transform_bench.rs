@@ -24,7 +24,8 @@ fn peak_rss_mib() -> f64 {
 }
 
 /// A deterministic Windows 4688 log: `events` process creations on 20 hosts, each child of a
-/// recent process on its host, process ids reused over time (hex, as in the real log).
+/// recent process on its host at most 8 generations deep (as real session trees are), process ids
+/// reused over time (hex, as in the real log).
 fn generate_4688(events: usize) -> Frame {
     let mut state: u64 = 0x2545F4914F6CDD1D;
     let mut next = move || {
@@ -37,7 +38,7 @@ fn generate_4688(events: usize) -> Frame {
         "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "C:\\Windows\\System32\\svchost.exe",
         "C:\\Program Files\\App\\agent.exe", "C:\\Windows\\System32\\whoami.exe", "C:\\Windows\\System32\\net.exe"];
     let hosts = 20usize;
-    let mut recent: Vec<Vec<(String, &str)>> = vec![Vec::new(); hosts];
+    let mut recent: Vec<Vec<(String, &str, usize)>> = vec![Vec::new(); hosts];
     let (mut times, mut host_col, mut names, mut pids, mut ppids, mut parents, mut cmds) =
         (Vec::with_capacity(events), Vec::with_capacity(events), Vec::with_capacity(events), Vec::with_capacity(events),
          Vec::with_capacity(events), Vec::with_capacity(events), Vec::with_capacity(events));
@@ -46,9 +47,12 @@ fn generate_4688(events: usize) -> Frame {
         let host = (next() as usize) % hosts;
         let image = images[(next() as usize) % images.len()];
         let pid = format!("0x{:x}", 4 + 4 * ((next() as usize) % 16_384));
-        let (ppid, parent_image) = match recent[host].len() {
-            0 => ("0x4".to_string(), "System"),
-            n => recent[host][n - 1 - (next() as usize) % n.min(8)].clone(),
+        let (ppid, parent_image, parent_depth) = match recent[host].len() {
+            0 => ("0x4".to_string(), "System", 0),
+            n => match recent[host][n - 1 - (next() as usize) % n.min(8)].clone() {
+                (_, _, depth) if depth >= 8 => ("0x4".to_string(), "System", 0),
+                parent => parent,
+            },
         };
         times.push(start + i as i64 * 1_000_000 + (next() % 1000) as i64);
         host_col.push(format!("HOST{host:02}.contoso.com"));
@@ -57,7 +61,7 @@ fn generate_4688(events: usize) -> Frame {
         pids.push(pid.clone());
         ppids.push(ppid);
         parents.push(parent_image.to_string());
-        recent[host].push((pid, image));
+        recent[host].push((pid, image, parent_depth + 1));
         if recent[host].len() > 64 {
             recent[host].drain(..32);
         }
@@ -95,9 +99,15 @@ fn main() {
         }
         "mde" => {
             let events = Frame::read_csv(fixture("msticpy/testdata/mde_proc_cs1.csv")).expect("mde_proc_cs1.csv");
-            let started = Instant::now();
-            let tree = build_process_tree(&events, Some(&ProcSchema::mde_internal())).expect("tree");
-            let seconds = started.elapsed().as_secs_f64();
+            // A build takes milliseconds: the best of 20 in one process (the MSTICPy side takes its best of 3).
+            let mut seconds = f64::MAX;
+            let mut tree = None;
+            for _ in 0..20 {
+                let started = Instant::now();
+                tree = Some(build_process_tree(&events, Some(&ProcSchema::mde_internal())).expect("tree"));
+                seconds = seconds.min(started.elapsed().as_secs_f64());
+            }
+            let tree = tree.expect("built at least once");
             println!(
                 r#"{{"bench": "proc_tree_mde", "rows": {}, "processes": {}, "seconds": {seconds:.4}, "peak_rss_mib": {:.1}}}"#,
                 events.len(), tree.len(), peak_rss_mib()

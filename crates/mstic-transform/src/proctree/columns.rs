@@ -4,7 +4,7 @@
 use arrow::array::{Array, ArrayRef, Float32Array, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, TimeUnit};
-use chrono::{DateTime, NaiveDateTime};
+use chrono::{DateTime, Datelike, NaiveDateTime, Timelike};
 use mstic_core::{Error, Result};
 
 /// A column of `batch` by name, if present.
@@ -101,6 +101,11 @@ pub fn parse_time(text: &str) -> Option<i64> {
 pub fn key_time(nanos: i64) -> String {
     let (quotient, remainder) = (nanos.div_euclid(10_000), nanos.rem_euclid(10_000));
     let rounded = if remainder > 5_000 || (remainder == 5_000 && quotient % 2 != 0) { quotient + 1 } else { quotient };
-    let nanos = rounded * 10_000;
-    DateTime::from_timestamp_nanos(nanos).format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+    let time = DateTime::from_timestamp_nanos(rounded * 10_000);
+    // Written field by field: a strftime pattern is parsed again on every call, and keys are
+    // made for every process.
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+        time.year(), time.month(), time.day(), time.hour(), time.minute(), time.second(), time.nanosecond() / 1_000
+    )
 }

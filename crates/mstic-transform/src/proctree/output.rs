@@ -50,6 +50,20 @@ pub(super) fn finish(batch: &RecordBatch, nodes: Vec<Node>, schema: &ProcSchema)
         }
     }
 
+    // A path lists every ancestor, so a pathologically deep chain (hundreds of thousands of
+    // generations) would outgrow a string column: say so instead of failing inside Arrow.
+    let path_bytes: usize = path.iter().map(String::len).sum();
+    if path_bytes > i32::MAX as usize {
+        let deepest = path.iter().map(|p| p.matches('/').count() + 1).max().unwrap_or(0);
+        return Err(mstic_core::Error::Invalid {
+            what: "process events".into(),
+            message: format!(
+                "the tree is too deep to list paths: the deepest chain has {deepest} generations \
+                 ({path_bytes} bytes of paths); check the parent id columns of the schema"
+            ),
+        });
+    }
+
     // Output order: by path, then time.
     let mut order: Vec<usize> = (0..kept.len()).collect();
     order.sort_by(|&a, &b| path[a].cmp(&path[b]).then(nodes[kept[a]].time.cmp(&nodes[kept[b]].time)));
@@ -60,34 +74,33 @@ pub(super) fn finish(batch: &RecordBatch, nodes: Vec<Node>, schema: &ProcSchema)
     let node_at = |row: usize| &nodes[kept[order[row]]];
     let rows = order.len();
 
-    let strings = |f: &dyn Fn(usize) -> Option<String>| -> ArrayRef { Arc::new((0..rows).map(f).collect::<StringArray>()) };
     let flags = |v: &Vec<bool>| -> ArrayRef { Arc::new(order.iter().map(|&p| Some(v[p])).collect::<BooleanArray>()) };
     let timestamps = |f: &dyn Fn(usize) -> Option<i64>| -> ArrayRef {
         Arc::new((0..rows).map(f).collect::<TimestampNanosecondArray>().with_timezone("UTC"))
     };
     let mut core: Vec<(String, ArrayRef)> = vec![
-        (schema.process_name.clone(), strings(&|r| node_at(r).name.clone())),
-        (schema.process_id.clone(), strings(&|r| node_at(r).pid.clone())),
-        (schema.parent_id.clone(), strings(&|r| node_at(r).ppid.clone())),
+        (schema.process_name.clone(), string_column(rows, &|r| node_at(r).name.as_deref())),
+        (schema.process_id.clone(), string_column(rows, &|r| node_at(r).pid.as_deref())),
+        (schema.parent_id.clone(), string_column(rows, &|r| node_at(r).ppid.as_deref())),
         (schema.time_stamp.clone(), timestamps(&|r| node_at(r).time)),
     ];
     if let Some(column) = &schema.parent_name {
-        core.push((column.clone(), strings(&|r| node_at(r).parent_name.clone())));
+        core.push((column.clone(), string_column(rows, &|r| node_at(r).parent_name.as_deref())));
     }
     if let Some(column) = schema.host_name.as_ref().filter(|c| batch.schema().index_of(c).is_ok()) {
-        core.push((column.clone(), strings(&|r| node_at(r).host.clone())));
+        core.push((column.clone(), string_column(rows, &|r| node_at(r).host.as_deref())));
     }
     let added: Vec<(String, ArrayRef)> = vec![
-        ("proc_key".into(), strings(&|r| node_at(r).proc_key.clone())),
-        ("parent_key".into(), strings(&|r| node_at(r).parent_key.clone())),
+        ("proc_key".into(), string_column(rows, &|r| node_at(r).proc_key.as_deref())),
+        ("parent_key".into(), string_column(rows, &|r| node_at(r).parent_key.as_deref())),
         ("timestamp_orig_par".into(), timestamps(&|r| node_at(r).parent_time)),
-        ("EffectiveLogonId".into(), strings(&|r| node_at(r).logon.clone())),
+        ("EffectiveLogonId".into(), string_column(rows, &|r| node_at(r).logon.as_deref())),
         ("IsRoot".into(), flags(&is_root)),
         ("IsLeaf".into(), flags(&has_child.iter().map(|c| !c).collect())),
         ("IsBranch".into(), flags(&is_root.iter().zip(&has_child).map(|(r, c)| !r && *c).collect())),
-        ("source_index".into(), strings(&|r| Some(source_index[kept[order[r]]].clone()))),
-        ("path".into(), strings(&|r| Some(path[order[r]].clone()))),
-        ("parent_index".into(), strings(&|r| parent[order[r]].map(|p| source_index[kept[p]].clone()))),
+        ("source_index".into(), string_column(rows, &|r| Some(source_index[kept[order[r]]].as_str()))),
+        ("path".into(), string_column(rows, &|r| Some(path[order[r]].as_str()))),
+        ("parent_index".into(), string_column(rows, &|r| parent[order[r]].map(|p| source_index[kept[p]].as_str()))),
     ];
 
     let indices: UInt32Array = (0..rows).map(|r| node_at(r).source_row.map(|i| i as u32)).collect();
@@ -120,4 +133,9 @@ pub(super) fn finish(batch: &RecordBatch, nodes: Vec<Node>, schema: &ProcSchema)
         depth: order.iter().map(|&p| path[p].matches('/').count() + 1).collect(),
     };
     Ok(ProcessTree::new(frame, schema.clone(), index))
+}
+
+/// A string column of `rows` values, borrowed from the nodes rather than cloned.
+fn string_column<'a>(rows: usize, value: &dyn Fn(usize) -> Option<&'a str>) -> ArrayRef {
+    Arc::new((0..rows).map(value).collect::<StringArray>())
 }
