@@ -58,7 +58,7 @@ print(json.dumps({"name": "timeline_100k", "seconds": secs, "bundle_bytes": size
 mde = pd.read_csv(f"{fixtures}/msticpy/testdata/mde_proc_cs1.csv")
 tree = build_process_tree(mde, schema=MDE_INT_EVENT_SCH)
 def plot():
-    fig, _ = plot_process_tree(tree, schema=MDE_INT_EVENT_SCH, hide=True)
+    fig, _ = plot_process_tree(tree, schema=MDE_INT_EVENT_SCH, show_table=False, hide_legend=False)
     return len(json.dumps(json_item(fig)))
 secs, size = median(plot)
 print(json.dumps({"name": "process_tree_mde_plot", "seconds": secs, "bundle_bytes": size}))
