@@ -5,7 +5,13 @@ Prints: start -> kernel_info reply; first cell; median and p90 of 20 trivial cel
 and displays a 100,000-row Frame; and, when an `evcxr_jupyter` kernel ("rust") is installed, its
 trivial-cell figures side by side.
 
-Usage: .venv/bin/python bench/kernel_latency.py [--cells 20]
+With `--settle N`, a second kernel is started and left idle for N seconds (time for the preload and
+rust-analyzer's first analysis, which the kernel does while idle) before its first cell is timed: the
+first-cell latency a user sees who opens a notebook and runs a cell a little later.
+Set MSTIC_TIMING=1 to get per-cell phase lines (evcxr phases, cargo build, output flush) in the
+kernel's stderr.
+
+Usage: .venv/bin/python bench/kernel_latency.py [--cells 20] [--settle 60]
 """
 
 from __future__ import annotations
@@ -78,12 +84,30 @@ def measure(kernel_name: str, cells: int, with_frame: bool) -> dict[str, float]:
     return figures
 
 
+def first_cell_after_settling(kernel_name: str, settle: float) -> float:
+    km = KernelManager(kernel_name=kernel_name)
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=600)
+        time.sleep(settle)
+        return run(kc, "let x: i64 = 40;")[0]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=20)
+    parser.add_argument("--settle", type=float, default=0, help="also time a first cell sent N s after start")
     args = parser.parse_args()
     specs = KernelSpecManager().find_kernel_specs()
     columns = {"rust-mstic": measure("rust-mstic", args.cells, with_frame=True)}
+    if args.settle > 0:
+        label = f"first cell after {args.settle:.0f} s idle"
+        columns["rust-mstic"][label] = first_cell_after_settling("rust-mstic", args.settle)
     if "rust" in specs:
         columns["evcxr_jupyter (rust)"] = measure("rust", args.cells, with_frame=False)
     else:

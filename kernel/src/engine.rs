@@ -6,8 +6,11 @@ use crate::interrupt;
 use crate::iopub::Iopub;
 use crate::output::OutputPump;
 use crate::progress::Progress;
+use crate::stdin::Stdin;
+use crate::support::{self, SUPPORT_CODE};
+use crate::timing::{self, CellTimer};
 use crate::wire::Message;
-use evcxr::{CommandContext, Error as EvcxrError};
+use evcxr::{CommandContext, Error as EvcxrError, EvalCallbacks};
 use serde_json::{Value, json};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,45 +18,6 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
-
-/// Code run once in every new runtime child: reports panics to the kernel as one structured line,
-/// and flushes the cells' buffered stdout (so `print!` without a newline shows up) every 20 ms and
-/// whenever the stdio relay asks through the `MSTIC_FLUSH_FDS` pipes at the end of a cell.
-pub const SUPPORT_CODE: &str = r#"{
-    std::panic::set_hook(Box::new(|info| {
-        let message = info.payload_as_str().unwrap_or("panic").to_string();
-        let hex: String = message.bytes().map(|b| format!("{b:02x}")).collect();
-        eprintln!("MSTIC_PANIC {hex}");
-    }));
-    std::thread::spawn(|| loop {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        let _ = std::io::Write::flush(&mut std::io::stdout());
-    });
-    let fds: Vec<i32> = std::env::var("MSTIC_FLUSH_FDS").unwrap_or_default()
-        .split(' ').filter_map(|fd| fd.parse().ok()).collect();
-    if let [request, ack] = fds[..] {
-        std::thread::spawn(move || {
-            use std::io::{Read, Write};
-            use std::os::fd::FromRawFd;
-            let (mut request, mut ack) = unsafe { (std::fs::File::from_raw_fd(request), std::fs::File::from_raw_fd(ack)) };
-            let mut byte = [1u8];
-            let _ = ack.write_all(&byte);
-            while request.read_exact(&mut byte).is_ok() {
-                let _ = std::io::stdout().flush();
-                let _ = ack.write_all(&byte);
-            }
-        });
-    }
-}"#;
-
-/// The preload cell's commands: offline, optimisation level, the facade as a path dependency, and
-/// its prelude. This part decides what the warm template contains.
-pub fn preload_header(facade: &std::path::Path, opt_level: &str) -> String {
-    format!(
-        ":offline 1\n:opt {opt_level}\n:dep mstic = {{ path = {:?} }}\nuse mstic::prelude::*;\n",
-        facade.display().to_string()
-    )
-}
 
 /// What a finished cell reports in its `execute_reply`.
 pub struct ExecOutcome {
@@ -68,7 +32,15 @@ pub struct ExecOutcome {
 /// Work for the engine thread.
 pub enum Job {
     /// Run a cell.
-    Execute { code: String, parent: Message, silent: bool, count: u32, reply: oneshot::Sender<ExecOutcome> },
+    Execute {
+        code: String,
+        parent: Message,
+        silent: bool,
+        /// The request's `allow_stdin`: whether the cell may ask the frontend for input.
+        allow_stdin: bool,
+        count: u32,
+        reply: oneshot::Sender<ExecOutcome>,
+    },
     /// Completions at a byte offset.
     Complete { code: String, pos: usize, reply: oneshot::Sender<Value> },
     /// Hover text at a byte offset.
@@ -114,7 +86,7 @@ impl EngineHandle {
 pub type Prepare = Box<dyn FnOnce() -> anyhow::Result<()> + Send>;
 
 /// Starts the engine thread: `prepare`, then evcxr, then the `preload` code.
-pub fn start(iopub: Iopub, progress: Progress, preload: String, prepare: Prepare) -> EngineHandle {
+pub fn start(iopub: Iopub, stdin: Stdin, progress: Progress, preload: String, prepare: Prepare) -> EngineHandle {
     let (tx, rx) = mpsc::channel();
     let handle = EngineHandle {
         tx,
@@ -130,7 +102,7 @@ pub fn start(iopub: Iopub, progress: Progress, preload: String, prepare: Prepare
             if let Err(e) = prepare() {
                 eprintln!("rust-mstic: preparing the scratch directory failed: {e:#}");
             }
-            Engine::boot(h, iopub, progress, preload).run(rx)
+            Engine::boot(h, iopub, stdin, progress, preload).run(rx)
         })
         .expect("spawn engine thread");
     handle
@@ -139,6 +111,7 @@ pub fn start(iopub: Iopub, progress: Progress, preload: String, prepare: Prepare
 struct Engine {
     handle: EngineHandle,
     iopub: Iopub,
+    stdin: Stdin,
     progress: Progress,
     ctx: Option<CommandContext>,
     pump: Option<OutputPump>,
@@ -147,11 +120,13 @@ struct Engine {
 }
 
 impl Engine {
-    fn boot(handle: EngineHandle, iopub: Iopub, progress: Progress, preload: String) -> Engine {
+    fn boot(handle: EngineHandle, iopub: Iopub, stdin: Stdin, progress: Progress, preload: String) -> Engine {
         let mut engine =
-            Engine { handle, iopub, progress, ctx: None, pump: None, startup_error: None, needs_support: false };
+            Engine { handle, iopub, stdin, progress, ctx: None, pump: None, startup_error: None, needs_support: false };
+        let booting = std::time::Instant::now();
         match catch_unwind(CommandContext::new) {
             Ok(Ok((ctx, outputs))) => {
+                eprintln!("rust-mstic: evcxr started in {:.1} s", booting.elapsed().as_secs_f64());
                 *engine.handle.child.lock().unwrap() = Some(ctx.process_handle());
                 engine.pump = Some(OutputPump::start(engine.iopub.clone(), outputs.stdout, outputs.stderr));
                 engine.ctx = Some(ctx);
@@ -182,10 +157,19 @@ impl Engine {
     }
 
     fn run(mut self, rx: mpsc::Receiver<Job>) {
-        while let Ok(job) = rx.recv() {
+        // Unless a request is already waiting (its own analysis does the same work), load
+        // rust-analyzer's view of the preloaded crates now, while the kernel is idle.
+        let first = match rx.try_recv() {
+            Ok(job) => Some(job),
+            Err(_) => {
+                self.warm_analyzer();
+                None
+            }
+        };
+        for job in first.into_iter().chain(rx.iter()) {
             match job {
-                Job::Execute { code, parent, silent, count, reply } => {
-                    let outcome = self.execute(&code, &parent, silent, count);
+                Job::Execute { code, parent, silent, allow_stdin, count, reply } => {
+                    let outcome = self.execute(&code, &parent, silent, allow_stdin, count);
                     let _ = reply.send(outcome);
                 }
                 Job::Complete { code, pos, reply } => {
@@ -198,7 +182,8 @@ impl Engine {
         }
     }
 
-    fn execute(&mut self, code: &str, parent: &Message, silent: bool, count: u32) -> ExecOutcome {
+    fn execute(&mut self, code: &str, parent: &Message, silent: bool, allow_stdin: bool, count: u32) -> ExecOutcome {
+        let mut timer = CellTimer::start();
         self.handle.interrupted.store(false, Ordering::SeqCst);
         if let Some(e) = self.startup_error.take() {
             self.iopub.publish(Some(parent), "stream", json!({"name": "stderr", "text": format!("rust-mstic: {e}\n")}));
@@ -215,18 +200,41 @@ impl Engine {
         pump.begin(parent, silent);
         self.progress.begin(parent);
         let syncs = pump.syncs();
+        let read_input = InputReader {
+            stdin: &self.stdin,
+            iopub: &self.iopub,
+            parent,
+            allow_stdin,
+            silent,
+            interrupted: &self.handle.interrupted,
+        };
+        timer.mark("setup");
         self.handle.running.store(true, Ordering::SeqCst);
-        let result = catch_unwind(AssertUnwindSafe(|| ctx.execute(code)));
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let mut callbacks = EvalCallbacks { input_reader: &|request| read_input.read(&request.prompt, request.is_password) };
+            let adjusted = support::end_never_loop(code);
+            ctx.execute_with_callbacks(adjusted.as_deref().unwrap_or(code), &mut callbacks)
+        }));
         self.handle.running.store(false, Ordering::SeqCst);
+        timer.mark("evcxr");
         let ran = matches!(result, Ok(Ok(_)));
         pump.finish(syncs, Duration::from_millis(if ran { 1000 } else { 60 }));
+        timer.mark("output flush");
         self.progress.end();
+        if timing::enabled() {
+            let phases: Vec<(String, Duration)> = match &result {
+                Ok(Ok(outputs)) => outputs.phases.iter().map(|p| (p.name.clone(), p.duration)).collect(),
+                _ => vec![],
+            };
+            timer.report(&format!("cell {count}"), &phases);
+        }
         let interrupted = self.handle.interrupted.swap(false, Ordering::SeqCst);
         let mut result_text = None;
         let error = match result {
-            Ok(Ok(outputs)) => match pump.take_panic() {
-                Some(message) => Some(errors::panic(&message)),
-                None => {
+            Ok(Ok(outputs)) => match (pump.take_panic(), pump.take_question_mark()) {
+                (Some(message), _) => Some(errors::panic(&message)),
+                (None, Some(printed)) => Some(errors::question_mark(&printed)),
+                (None, None) => {
                     let unit = outputs.content_by_mime_type.len() == 1
                         && outputs.content_by_mime_type.get("text/plain").is_some_and(|t| t == "()");
                     result_text = outputs.content_by_mime_type.get("text/plain").cloned();
@@ -287,6 +295,17 @@ impl Engine {
         ExecOutcome { error, pages: pump.take_pages(), result_text }
     }
 
+    /// Runs one completion over a typed variable: the first analysis after start loads the
+    /// standard library and every preloaded crate into rust-analyzer (seconds), which would
+    /// otherwise delay the user's first cell.
+    fn warm_analyzer(&mut self) {
+        let Some(ctx) = self.ctx.as_mut() else { return };
+        let started = std::time::Instant::now();
+        let code = support::ANALYZER_WARMUP;
+        let _ = catch_unwind(AssertUnwindSafe(|| ctx.completions(code, code.len())));
+        eprintln!("rust-mstic: rust-analyzer warmed in {:.1} s", started.elapsed().as_secs_f64());
+    }
+
     fn complete(&mut self, code: &str, pos: usize) -> Value {
         let empty = json!({"status": "ok", "matches": [], "cursor_start": pos, "cursor_end": pos, "metadata": {}});
         let Some(ctx) = self.ctx.as_mut() else { return empty };
@@ -315,6 +334,32 @@ impl Engine {
             }),
             _ => not_found,
         }
+    }
+}
+
+/// Answers the cell's input prompts through the stdin channel, when the request allows it.
+struct InputReader<'a> {
+    stdin: &'a Stdin,
+    iopub: &'a Iopub,
+    parent: &'a Message,
+    allow_stdin: bool,
+    silent: bool,
+    interrupted: &'a AtomicBool,
+}
+
+impl InputReader<'_> {
+    fn read(&self, prompt: &str, password: bool) -> String {
+        if !self.allow_stdin {
+            if !self.silent {
+                let text = format!(
+                    "rust-mstic: this frontend does not accept input (allow_stdin is false); the prompt {prompt:?} got an empty string\n"
+                );
+                self.iopub.publish(Some(self.parent), "stream", json!({"name": "stderr", "text": text}));
+            }
+            return String::new();
+        }
+        let cancelled = || self.interrupted.load(Ordering::SeqCst);
+        self.stdin.ask(self.parent, prompt, password, &cancelled).unwrap_or_default()
     }
 }
 

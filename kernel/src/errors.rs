@@ -95,3 +95,14 @@ pub fn describe(error: &evcxr::Error) -> String {
         other => other.to_string(),
     }
 }
+
+/// A cell stopped early by the `?` operator; `printed` is the error text the cell wrote to stderr.
+pub fn question_mark(printed: &str) -> CellError {
+    let evalue = if printed.trim().is_empty() { "the `?` operator returned an error".to_string() } else { printed.trim().to_string() };
+    let traceback = vec![
+        format!("{RED}Error{RESET}: {evalue}"),
+        "  the `?` operator stopped the cell with this error (also printed to stderr above);".to_string(),
+        "  variables created by this cell were not kept, those of earlier cells are unchanged.".to_string(),
+    ];
+    CellError { ename: "Error".into(), evalue, traceback }
+}

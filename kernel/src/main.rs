@@ -17,7 +17,10 @@ mod output;
 mod progress;
 mod relay;
 mod server;
+mod stdin;
+mod support;
 mod template;
+mod timing;
 mod wire;
 
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 //! `update_display_data`, `clear_output` and pager payloads.
 
 use crate::iopub::Iopub;
-use crate::relay::{PARTIAL_MARKER, SYNC_MARKER};
+use crate::relay::{PARTIAL_MARKER, QUESTION_MARK_MARKER, SYNC_MARKER};
 use crate::wire::Message;
 use crossbeam_channel::{Receiver, Sender, select};
 use serde_json::{Value, json};
@@ -22,6 +22,7 @@ pub struct OutputShared {
     parent: Mutex<Option<Message>>,
     pages: Mutex<Vec<String>>,
     panic: Mutex<Option<String>>,
+    question_mark: Mutex<Option<String>>,
     syncs: AtomicU64,
     silent: std::sync::atomic::AtomicBool,
 }
@@ -38,7 +39,14 @@ impl OutputPump {
     pub fn start(iopub: Iopub, stdout: Receiver<String>, stderr: Receiver<String>) -> Self {
         let shared = Arc::new(OutputShared::default());
         let (flush_tx, flush_rx) = crossbeam_channel::unbounded::<Sender<()>>();
-        let worker = Pump { iopub, shared: shared.clone(), buffer: String::new(), buffer_name: "stdout" };
+        let worker = Pump {
+            iopub,
+            shared: shared.clone(),
+            buffer: String::new(),
+            buffer_name: "stdout",
+            stderr_current: String::new(),
+            last_stderr_line: String::new(),
+        };
         std::thread::Builder::new()
             .name("output-pump".into())
             .spawn(move || worker.run(stdout, stderr, flush_rx))
@@ -51,6 +59,7 @@ impl OutputPump {
         *self.shared.parent.lock().unwrap() = Some(parent.clone());
         self.shared.pages.lock().unwrap().clear();
         *self.shared.panic.lock().unwrap() = None;
+        *self.shared.question_mark.lock().unwrap() = None;
         self.shared.silent.store(silent, Ordering::SeqCst);
     }
 
@@ -80,6 +89,11 @@ impl OutputPump {
     pub fn take_panic(&self) -> Option<String> {
         self.shared.panic.lock().unwrap().take()
     }
+
+    /// If the `?` operator stopped the cell: the error text it printed to stderr (its last line).
+    pub fn take_question_mark(&self) -> Option<String> {
+        self.shared.question_mark.lock().unwrap().take()
+    }
 }
 
 struct Pump {
@@ -87,6 +101,10 @@ struct Pump {
     shared: Arc<OutputShared>,
     buffer: String,
     buffer_name: &'static str,
+    /// The stderr line being received (partial pieces joined).
+    stderr_current: String,
+    /// The last non-empty complete stderr line.
+    last_stderr_line: String,
 }
 
 impl Pump {
@@ -132,14 +150,23 @@ impl Pump {
     fn stderr_line(&mut self, line: String) {
         if line == SYNC_MARKER {
             self.shared.syncs.fetch_add(1, Ordering::SeqCst);
+        } else if line == QUESTION_MARK_MARKER {
+            let text = std::mem::take(&mut self.last_stderr_line);
+            *self.shared.question_mark.lock().unwrap() = Some(text);
         } else if let Some(hex_text) = line.strip_prefix(PANIC_MARKER) {
             let bytes = hex::decode(hex_text.trim()).unwrap_or_else(|_| hex_text.as_bytes().to_vec());
             let message = String::from_utf8_lossy(&bytes).into_owned();
             *self.shared.panic.lock().unwrap() = Some(message);
         } else if let Some(json) = line.strip_prefix(PARTIAL_MARKER) {
             let text: String = serde_json::from_str(json).unwrap_or_default();
+            self.stderr_current.push_str(&text);
             self.push("stderr", &text);
         } else {
+            self.stderr_current.push_str(&line);
+            let complete = std::mem::take(&mut self.stderr_current);
+            if !complete.trim().is_empty() {
+                self.last_stderr_line = complete;
+            }
             self.push("stderr", &line);
             self.push("stderr", "\n");
         }

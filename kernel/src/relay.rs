@@ -22,7 +22,12 @@ use std::time::Duration;
 pub const PARTIAL_MARKER: &str = "MSTIC_PARTIAL ";
 /// Line written to stderr once a cell's stderr has been fully relayed.
 pub const SYNC_MARKER: &str = "MSTIC_SYNC";
+/// Line written to stderr (before [`SYNC_MARKER`]) when the cell was stopped by the `?` operator:
+/// evcxr's generated code prints the error to stderr, then `EVCXR_ERROR_OCCURRED` on stdout, which
+/// evcxr consumes without telling its caller.
+pub const QUESTION_MARK_MARKER: &str = "MSTIC_QUESTION_MARK";
 const EXECUTION_COMPLETE: &str = "EVCXR_EXECUTION_COMPLETE";
+const USER_ERROR_OCCURRED: &str = "EVCXR_ERROR_OCCURRED";
 const STALL: Duration = Duration::from_millis(25);
 const FLUSH_WAIT_MS: i32 = 250;
 
@@ -30,6 +35,8 @@ struct RelayState {
     read_fd: RawFd,
     out: std::fs::File,
     pending: Vec<u8>,
+    /// Set when evcxr's `?` marker passed through since the last completed cell.
+    user_error: bool,
 }
 
 impl RelayState {
@@ -59,6 +66,9 @@ impl RelayState {
             self.write_partial(prefix);
             if rest == EXECUTION_COMPLETE {
                 return Some(rest.to_string());
+            }
+            if rest == USER_ERROR_OCCURRED {
+                self.user_error = true;
             }
             if marker_at.is_some() {
                 self.write_raw(format!("{rest}\n").as_bytes());
@@ -186,7 +196,12 @@ fn redirect(fd: RawFd) -> Option<RelayState> {
         libc::close(fds[1]);
         let flags = libc::fcntl(fds[0], libc::F_GETFL);
         libc::fcntl(fds[0], libc::F_SETFL, flags | libc::O_NONBLOCK);
-        Some(RelayState { read_fd: fds[0], out: std::fs::File::from_raw_fd(original), pending: Vec::new() })
+        Some(RelayState {
+            read_fd: fds[0],
+            out: std::fs::File::from_raw_fd(original),
+            pending: Vec::new(),
+            user_error: false,
+        })
     }
 }
 
@@ -211,6 +226,7 @@ fn spawn_pump(state: Arc<Mutex<RelayState>>, stderr: Option<Arc<Mutex<RelayState
                 s.read_available();
                 let rest = s.forward_lines();
                 s.flush_partial();
+                let user_error = std::mem::take(&mut s.user_error);
                 if let Some(err) = &stderr
                     && let Ok(mut e) = err.lock()
                 {
@@ -219,6 +235,9 @@ fn spawn_pump(state: Arc<Mutex<RelayState>>, stderr: Option<Arc<Mutex<RelayState
                         e.write_raw(format!("{m}\n").as_bytes());
                     }
                     e.flush_partial();
+                    if user_error {
+                        e.write_raw(format!("{QUESTION_MARK_MARKER}\n").as_bytes());
+                    }
                     e.write_raw(format!("{SYNC_MARKER}\n").as_bytes());
                 }
                 s.write_raw(format!("{marker}\n").as_bytes());
@@ -245,7 +264,7 @@ mod tests {
         let out = std::fs::File::options().create(true).read(true).write(true).truncate(true).open(&path).unwrap();
         let reader = out.try_clone().unwrap();
         let _ = std::fs::remove_file(&path);
-        (RelayState { read_fd: -1, out, pending: pending.as_bytes().to_vec() }, reader)
+        (RelayState { read_fd: -1, out, pending: pending.as_bytes().to_vec(), user_error: false }, reader)
     }
 
     fn written(mut file: std::fs::File) -> String {
@@ -253,6 +272,14 @@ mod tests {
         file.rewind().unwrap();
         file.read_to_string(&mut text).unwrap();
         text
+    }
+
+    #[test]
+    fn the_question_mark_marker_passes_through_and_is_noted() {
+        let (mut relay, file) = relay_with("bad input\nEVCXR_ERROR_OCCURRED\nEVCXR_EXECUTION_COMPLETE\n");
+        assert_eq!(relay.forward_lines().as_deref(), Some(EXECUTION_COMPLETE));
+        assert!(relay.user_error);
+        assert_eq!(written(file), "bad input\nEVCXR_ERROR_OCCURRED\n");
     }
 
     #[test]

@@ -37,7 +37,8 @@ pub async fn serve(
     let session = Session::new(&info.key);
     let iopub = iopub::start(session.clone(), &info.endpoint(info.iopub_port)).await?;
     progress.set_iopub(iopub.clone());
-    let engine = crate::engine::start(iopub.clone(), progress.clone(), preload, prepare);
+    let stdin = crate::stdin::start(session.clone(), &info.endpoint(info.stdin_port)).await?;
+    let engine = crate::engine::start(iopub.clone(), stdin, progress.clone(), preload, prepare);
     let kernel = Arc::new(Kernel {
         session,
         iopub,
@@ -58,9 +59,6 @@ pub async fn serve(
             }
         }
     });
-    let mut stdin = RouterSocket::new();
-    stdin.bind(&info.endpoint(info.stdin_port)).await?;
-    tokio::spawn(async move { while stdin.recv().await.is_ok() {} });
 
     let mut control = RouterSocket::new();
     control.bind(&info.endpoint(info.control_port)).await?;
@@ -203,6 +201,7 @@ impl Kernel {
         let content = &request.content;
         let code = content["code"].as_str().unwrap_or("").to_string();
         let silent = content["silent"].as_bool().unwrap_or(false);
+        let allow_stdin = content["allow_stdin"].as_bool().unwrap_or(false);
         let store_history = !silent && content["store_history"].as_bool().unwrap_or(true);
         let count = {
             let mut count = self.count.lock().await;
@@ -226,7 +225,7 @@ impl Kernel {
                 self.iopub.publish(Some(request), "stream", json!({"name": "stderr", "text": note}));
             }
             let (tx, rx) = oneshot::channel();
-            self.engine.send(Job::Execute { code, parent: request.clone(), silent, count, reply: tx });
+            self.engine.send(Job::Execute { code, parent: request.clone(), silent, allow_stdin, count, reply: tx });
             rx.await.ok()
         };
         if store_history

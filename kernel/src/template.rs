@@ -2,7 +2,7 @@
 //! all its dependencies) has been compiled once. Keyed by what it was built from, kept in a cache
 //! folder outside the clone, and copied into a private directory at each kernel start.
 
-use crate::{engine, errors};
+use crate::{errors, support};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -53,9 +53,14 @@ pub fn facade(workspace: &Path) -> PathBuf {
     workspace.join("crates").join("mstic")
 }
 
-/// The preload cell for a workspace copy: the header plus the kernel's support code.
+/// The preload cell for a workspace copy: the header, the display shortcut and the support code.
 pub fn preload(workspace: &Path) -> String {
-    format!("{}{}", engine::preload_header(&facade(workspace), &opt_level()), engine::SUPPORT_CODE)
+    format!(
+        "{}{}{}",
+        support::preload_header(&facade(workspace), &opt_level()),
+        support::plain_display_items(),
+        support::SUPPORT_CODE
+    )
 }
 
 /// The template key: rustc, evcxr and kernel versions, linker on PATH, the preload text, the lock
@@ -69,7 +74,7 @@ pub fn key(workspace: &Path) -> String {
     for linker in ["mold", "ld.lld"] {
         hash.update(format!("{linker}={}", on_path(linker)).as_bytes());
     }
-    hash.update(engine::preload_header(&facade(workspace), &opt_level()).as_bytes());
+    hash.update(support::preload_header(&facade(workspace), &opt_level()).as_bytes());
     hash.update(std::fs::read(workspace.join("Cargo.lock")).unwrap_or_default());
     hash.update(std::fs::read(workspace.join("Cargo.toml")).unwrap_or_default());
     let mut files = Vec::new();

@@ -8,7 +8,7 @@ import time
 
 from jupyter_client.session import Session
 
-from conftest import collect_iopub, drain, run_cell, stream_text
+from conftest import CELL_TIMEOUT, WARMUP_TIMEOUT, collect_iopub, drain, run_cell, stream_text
 
 
 def test_execution_count_starts_at_one_and_silent_cells_do_not_count(kernel):
@@ -166,3 +166,66 @@ def test_interrupt_stops_an_endless_loop(kernel):
     # The support code is back in the new process: panics are still reported as such.
     reply, _ = run_cell(kc, 'panic!("after restart")')
     assert reply["content"]["ename"] == "panic"
+
+
+def test_question_mark_error_fails_the_cell_and_keeps_earlier_variables(kernel):
+    km, kc, _ = kernel
+    reply, _ = run_cell(kc, "let before_question: i32 = 7;")
+    assert reply["content"]["status"] == "ok"
+    reply, outputs = run_cell(kc, 'let a = 1; let b: i32 = "x".parse()?;')
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "Error"
+    assert "invalid digit" in reply["content"]["evalue"]
+    errors = [m for m in outputs if m["msg_type"] == "error"]
+    assert len(errors) == 1
+    assert "invalid digit" in errors[0]["content"]["evalue"]
+    assert "invalid digit" in "\n".join(errors[0]["content"]["traceback"])
+    reply, outputs = run_cell(kc, "before_question + 1")
+    assert reply["content"]["status"] == "ok"
+    results = [m for m in outputs if m["msg_type"] == "execute_result"]
+    assert results[0]["content"]["data"]["text/plain"] == "8"
+
+
+def test_question_mark_on_the_final_expression_fails_the_cell(kernel):
+    km, kc, _ = kernel
+    reply, outputs = run_cell(kc, '"x".parse::<i32>()?')
+    assert reply["content"]["status"] == "error"
+    assert "invalid digit" in reply["content"]["evalue"]
+    assert [m["msg_type"] for m in outputs].count("error") == 1
+    assert not [m for m in outputs if m["msg_type"] == "execute_result"]
+    # A `?` that does not fail still gives the value.
+    reply, outputs = run_cell(kc, '"12".parse::<i32>()? + 1')
+    assert reply["content"]["status"] == "ok"
+    results = [m for m in outputs if m["msg_type"] == "execute_result"]
+    assert results[0]["content"]["data"]["text/plain"] == "13"
+
+
+def test_input_request_is_answered_on_the_stdin_channel(kernel):
+    km, kc, _ = kernel
+    drain(kc.get_iopub_msg)
+    drain(kc.get_stdin_msg)
+    # The dependency line makes the test independent of how the facade exposes `evcxr_input`.
+    code = ':dep evcxr_input = "1"\nlet answer = evcxr_input::get_string("Your name");\nprintln!("hello {answer}");'
+    msg_id = kc.execute(code, allow_stdin=True)
+    request = kc.get_stdin_msg(timeout=WARMUP_TIMEOUT)
+    assert request["msg_type"] == "input_request"
+    assert request["parent_header"]["msg_id"] == msg_id
+    assert request["content"]["prompt"] == "Your name"
+    assert request["content"]["password"] is False
+    kc.input("analyst")
+    reply = kc.get_shell_msg(timeout=CELL_TIMEOUT)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=CELL_TIMEOUT)
+    outputs = collect_iopub(kc, msg_id)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert "hello analyst" in stream_text(outputs)
+
+
+def test_input_without_allow_stdin_gets_an_empty_string(kernel):
+    km, kc, _ = kernel
+    code = ':dep evcxr_input = "1"\nlet secret = evcxr_input::get_password("Token");\nsecret.len()'
+    reply, outputs = run_cell(kc, code, allow_stdin=False)
+    assert reply["content"]["status"] == "ok"
+    results = [m for m in outputs if m["msg_type"] == "execute_result"]
+    assert results[0]["content"]["data"]["text/plain"] == "0"
+    assert "allow_stdin is false" in stream_text(outputs, "stderr")

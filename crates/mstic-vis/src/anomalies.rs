@@ -3,7 +3,7 @@
 
 use crate::chart::Chart;
 use crate::data::{self, format_time, thousands};
-use crate::options::{IntoTimestamp, PlotOptions, RefMarker, common_setters};
+use crate::options::{PlotOptions, RefTimes, common_setters, time_setters};
 use crate::svg::{self, Axis, Page};
 use crate::{axis, vega};
 use mstic_core::{Error, Frame, Result};
@@ -22,8 +22,7 @@ pub struct AnomaliesPlot {
     baseline_column: String,
     anomalies_column: String,
     colors: [String; 3],
-    markers: Vec<RefMarker>,
-    problems: Vec<String>,
+    ref_times: RefTimes,
     options: PlotOptions,
 }
 
@@ -38,16 +37,9 @@ impl AnomaliesPlot {
             baseline_column: "baseline".into(),
             anomalies_column: "anomalies".into(),
             colors: ["navy".into(), "green".into(), "firebrick".into()],
-            markers: Vec::new(),
-            problems: Vec::new(),
+            ref_times: RefTimes::default(),
             options: PlotOptions::default(),
         }
-    }
-
-    /// The column of times.
-    pub fn time_column(mut self, column: &str) -> Self {
-        self.time_column = column.to_string();
-        self
     }
 
     /// The observed value column (MSTICPy `y` / `value_column`).
@@ -74,16 +66,8 @@ impl AnomaliesPlot {
         self
     }
 
-    /// A vertical marker at `time` labelled `label`.
-    pub fn ref_time(mut self, time: impl IntoTimestamp, label: &str) -> Self {
-        match time.to_millis() {
-            Ok(t) => self.markers.push(RefMarker { time: t, label: label.to_string() }),
-            Err(e) => self.problems.push(e.to_string()),
-        }
-        self
-    }
-
     common_setters!();
+    time_setters!();
 
     fn observed_column(&self) -> Result<String> {
         if let Some(c) = &self.value_column {
@@ -102,9 +86,7 @@ impl AnomaliesPlot {
 
     /// Draws the chart.
     pub fn build(self) -> Result<Chart> {
-        if let Some(problem) = self.problems.first() {
-            return Err(Error::invalid("ref_time", problem.clone()));
-        }
+        self.ref_times.check()?;
         let value_column = self.observed_column()?;
         let times = data::times(&self.frame, &self.time_column, "time_column")?;
         let values = data::numbers(&self.frame, &value_column, "value_column")?;
@@ -141,7 +123,7 @@ impl AnomaliesPlot {
                          {"field": "__baseline", "type": "quantitative", "title": self.baseline_column, "format": ","}]);
         let color = |i: usize| json!({"datum": names[i], "type": "nominal", "scale": {"domain": names, "range": hex},
                                        "legend": vega::legend(self.options.legend != crate::Legend::None, self.options.legend.vega_orient(), "")});
-        let mut layers = vec![
+        let layers = vec![
             json!({"params": vega::zoom(&["x"]), "transform": [{"filter": "datum.__anomaly == 0"}], "mark": {"type": "line", "strokeWidth": 1.5},
                    "encoding": {"x": vega::time_x(&x_label), "y": {"field": "__value", "type": "quantitative", "title": y_label}, "color": color(0), "tooltip": tip}}),
             json!({"transform": [{"filter": "datum.__anomaly == 0 && isValid(datum.__baseline)"}], "mark": {"type": "circle", "size": 14, "opacity": 0.7},
@@ -151,9 +133,7 @@ impl AnomaliesPlot {
                                 "tooltip": [{"field": vega::WHEN, "type": "nominal", "title": "Anomaly (UTC)"}, {"field": "__value", "type": "quantitative", "title": value_column, "format": ","},
                                             {"field": "__anomaly", "type": "quantitative", "title": self.anomalies_column}]}}),
         ];
-        layers.extend(vega::marker_layers(&self.markers));
-        let mut spec = vega::base(&title, &notes, self.options.width, height, rows);
-        spec.insert("layer".into(), Value::Array(layers));
+        let spec = vega::layered(&title, &notes, self.options.width, height, rows, layers, &self.ref_times.markers);
 
         let (t_min, t_max) = (points[0].0, points[points.len() - 1].0);
         let v_max = points.iter().map(|p| p.1.max(p.2.unwrap_or(0.0))).fold(f64::MIN, f64::max);
@@ -176,11 +156,7 @@ impl AnomaliesPlot {
                 plot.draw_series(points.iter().filter_map(|p| p.2.map(|b| Circle::new((p.0, b), 2, base)))).map_err(|e| e.to_string())?;
                 let marks = svg::color(&hex[2]).filled();
                 plot.draw_series(anomalies.iter().map(|a| Circle::new((a.0, a.1), 7, marks))).map_err(|e| e.to_string())?;
-                let (lo, hi) = svg::bounds(&y_axis);
-                for m in &self.markers {
-                    svg::marker(plot, m.time, &m.label, hi, lo)?;
-                }
-                Ok(())
+                svg::markers(plot, &y_axis, &self.ref_times.markers)
             })
         })?;
         let listed: Vec<String> = anomalies.iter().take(10).map(|a| format!("{} ({})", format_time(a.0), axis::number_label(a.1))).collect();
@@ -193,7 +169,7 @@ impl AnomaliesPlot {
             if listed.is_empty() { String::new() } else { format!(": {}", listed.join(", ")) },
             if anomalies.len() > 10 { ", …" } else { "" }
         );
-        Ok(Chart::new("anomalies", title, Value::Object(spec), svg, summary, anomalies.len(), notes))
+        Ok(Chart::new("anomalies", title, spec, svg, summary, anomalies.len(), notes))
     }
 }
 

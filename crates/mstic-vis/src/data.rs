@@ -84,6 +84,11 @@ fn wrap(error: Error, parameter: &str) -> Error {
     }
 }
 
+/// The time column of an event frame: `TimeGenerated`, else the first of the usual others.
+pub(crate) fn event_time_column(frame: &Frame) -> String {
+    first_present(frame, "TimeGenerated", &["TimeCreated", "Timestamp", "@timestamp", "StartTime"])
+}
+
 /// Picks `default` when the frame has it, else the first of `fallbacks` that it has.
 pub(crate) fn first_present(frame: &Frame, default: &str, fallbacks: &[&str]) -> String {
     if frame.has_column(default) {

@@ -3,7 +3,7 @@
 
 use crate::chart::Chart;
 use crate::data::{self, format_time, thousands};
-use crate::options::{IntoTimestamp, PlotOptions, RefMarker, common_setters, series_color};
+use crate::options::{PlotOptions, RefTimes, common_setters, time_setters, series_color};
 use crate::svg::{self, Axis, Page};
 use crate::vega;
 use mstic_core::{Error, Frame, Result};
@@ -18,8 +18,7 @@ pub struct TimelineDuration {
     group_by: Vec<String>,
     time_column: String,
     end_time_column: Option<String>,
-    markers: Vec<RefMarker>,
-    problems: Vec<String>,
+    ref_times: RefTimes,
     options: PlotOptions,
 }
 
@@ -35,12 +34,11 @@ impl TimelineDuration {
     /// Bars per distinct value of `group_by` over `TimeGenerated`.
     pub fn new(frame: &Frame, group_by: &str) -> Self {
         TimelineDuration {
-            time_column: data::first_present(frame, "TimeGenerated", &["TimeCreated", "Timestamp", "@timestamp", "StartTime"]),
+            time_column: data::event_time_column(frame),
             frame: frame.clone(),
             group_by: vec![group_by.to_string()],
             end_time_column: None,
-            markers: Vec::new(),
-            problems: Vec::new(),
+            ref_times: RefTimes::default(),
             options: PlotOptions::default(),
         }
     }
@@ -53,34 +51,18 @@ impl TimelineDuration {
         self
     }
 
-    /// The column holding each event's (start) time.
-    pub fn time_column(mut self, column: &str) -> Self {
-        self.time_column = column.to_string();
-        self
-    }
-
     /// A column holding each event's end time (bars then end at the latest end).
     pub fn end_time_column(mut self, column: &str) -> Self {
         self.end_time_column = Some(column.to_string());
         self
     }
 
-    /// A vertical marker at `time` labelled `label`.
-    pub fn ref_time(mut self, time: impl IntoTimestamp, label: &str) -> Self {
-        match time.to_millis() {
-            Ok(t) => self.markers.push(RefMarker { time: t, label: label.to_string() }),
-            Err(e) => self.problems.push(e.to_string()),
-        }
-        self
-    }
-
     common_setters!();
+    time_setters!();
 
     /// Draws the chart.
     pub fn build(self) -> Result<Chart> {
-        if let Some(problem) = self.problems.first() {
-            return Err(Error::invalid("ref_time", problem.clone()));
-        }
+        self.ref_times.check()?;
         let starts = data::times(&self.frame, &self.time_column, "time_column")?;
         let ends = self.end_time_column.as_deref().map(|c| data::times(&self.frame, c, "end_time_column")).transpose()?;
         let keys = data::text_columns(&self.frame, &self.group_by, "group_by")?;
@@ -128,7 +110,7 @@ impl TimelineDuration {
                        vega::WHEN: format_time(s.start), "__until": format_time(s.end), "__color": series_color(i)})
             })
             .collect();
-        let mut layers = vec![json!({
+        let layers = vec![json!({
             "params": vega::zoom(&["x"]),
             "mark": {"type": "bar", "height": {"band": 0.6}, "cornerRadius": 2},
             "encoding": {
@@ -140,14 +122,9 @@ impl TimelineDuration {
                             {"field": "__until", "type": "nominal", "title": "Last (UTC)"}, {"field": "__events", "type": "quantitative", "title": "Events"}]
             }
         })];
-        layers.extend(vega::marker_layers(&self.markers));
-        let mut spec = vega::base(&title, &notes, self.options.width, height, rows);
-        spec.insert("layer".into(), Value::Array(layers));
+        let spec = vega::layered(&title, &notes, self.options.width, height, rows, layers, &self.ref_times.markers);
 
-        let x_axis = Axis::Time {
-            min: self.markers.iter().map(|m| m.time).fold(min, f64::min),
-            max: self.markers.iter().map(|m| m.time).fold(max, f64::max),
-        };
+        let x_axis = svg::time_axis(min, max, &self.ref_times.markers);
         let y_axis = Axis::Categories { names: names.clone(), top_down: true };
         let page = Page { width: self.options.width, height: height + 80 + notes.len() as u32 * 16, title: &title, legend: crate::Legend::None, legend_entries: Vec::new(), notes: &notes };
         let svg = svg::page(&page, |area| {
@@ -157,11 +134,7 @@ impl TimelineDuration {
                     Rectangle::new([(s.start, y - 0.3), (s.end.max(s.start + min_width), y + 0.3)], svg::color(series_color(i)).filled())
                 });
                 plot.draw_series(bars).map_err(|e| e.to_string())?;
-                let (lo, hi) = svg::bounds(&y_axis);
-                for m in &self.markers {
-                    svg::marker(plot, m.time, &m.label, hi, lo)?;
-                }
-                Ok(())
+                svg::markers(plot, &y_axis, &self.ref_times.markers)
             })
         })?;
         let longest = spans.iter().max_by(|a, b| (a.end - a.start).total_cmp(&(b.end - b.start))).map(|s| s.name.clone()).unwrap_or_default();
@@ -171,6 +144,6 @@ impl TimelineDuration {
             format_time(min),
             format_time(max)
         );
-        Ok(Chart::new("timeline_duration", title, Value::Object(spec), svg, summary, spans.len(), notes))
+        Ok(Chart::new("timeline_duration", title, spec, svg, summary, spans.len(), notes))
     }
 }

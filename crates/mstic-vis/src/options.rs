@@ -126,6 +126,43 @@ macro_rules! common_setters {
 }
 pub(crate) use common_setters;
 
+/// The `time_column` and `ref_time` setters of a builder with `time_column` and `ref_times`
+/// fields.
+macro_rules! time_setters {
+    () => {
+        /// The column holding each row's time.
+        pub fn time_column(mut self, column: &str) -> Self {
+            self.time_column = column.to_string();
+            self
+        }
+        /// A vertical marker at `time` labelled `label` (MSTICPy `ref_time` + `ref_label`); may be
+        /// given several times.
+        pub fn ref_time(mut self, time: impl $crate::IntoTimestamp, label: &str) -> Self {
+            self.ref_times.add(time, label);
+            self
+        }
+    };
+}
+pub(crate) use time_setters;
+
+/// The `group_by` and `source_columns` setters of a builder with `group_by: Option<String>` and
+/// `source_columns` fields.
+macro_rules! series_setters {
+    () => {
+        /// One series per distinct value of `column`.
+        pub fn group_by(mut self, column: &str) -> Self {
+            self.group_by = Some(column.to_string());
+            self
+        }
+        /// Columns shown in each point's tooltip.
+        pub fn source_columns(mut self, columns: &[&str]) -> Self {
+            self.source_columns = columns.iter().map(|c| c.to_string()).collect();
+            self
+        }
+    };
+}
+pub(crate) use series_setters;
+
 /// A point in time for reference markers: text (`"2019-02-12 14:00:00"`, RFC 3339, a date) or a
 /// `chrono` date-time.
 pub trait IntoTimestamp {
@@ -189,6 +226,31 @@ pub(crate) fn parse_time(text: &str) -> Option<f64> {
 pub(crate) struct RefMarker {
     pub time: f64,
     pub label: String,
+}
+
+/// The reference markers given to a builder, and the times it could not read.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RefTimes {
+    pub markers: Vec<RefMarker>,
+    problems: Vec<String>,
+}
+
+impl RefTimes {
+    /// Adds a marker at `time`, or remembers why `time` is not a time.
+    pub(crate) fn add(&mut self, time: impl IntoTimestamp, label: &str) {
+        match time.to_millis() {
+            Ok(t) => self.markers.push(RefMarker { time: t, label: label.to_string() }),
+            Err(e) => self.problems.push(e.to_string()),
+        }
+    }
+
+    /// The first unreadable time, as an error of the `ref_time` parameter.
+    pub(crate) fn check(&self) -> Result<()> {
+        match self.problems.first() {
+            Some(problem) => Err(Error::invalid("ref_time", problem.clone())),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Series colours (Vega's category10, so both renderings match).

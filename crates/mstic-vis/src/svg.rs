@@ -2,7 +2,7 @@
 //! around a plot area with time, category or number axes.
 
 use crate::axis;
-use crate::options::{Legend, rgb};
+use crate::options::{Legend, RefMarker, rgb};
 use mstic_core::{Error, Result};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
@@ -230,6 +230,17 @@ pub(crate) fn marker(plot: &mut Plot, time: f64, label: &str, y_top: f64, y_bott
     plot.draw_series(std::iter::once(Text::new(label.to_string(), (time, y_top), ("sans-serif", 12).into_font().color(&red))))
         .map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// Every reference marker, from the bottom to the top of `y_axis`.
+pub(crate) fn markers(plot: &mut Plot, y_axis: &Axis, markers: &[RefMarker]) -> DrawResult {
+    let (lo, hi) = bounds(y_axis);
+    markers.iter().try_for_each(|m| marker(plot, m.time, &m.label, hi, lo))
+}
+
+/// A time axis from `min` to `max`, widened to show every marker.
+pub(crate) fn time_axis(min: f64, max: f64, markers: &[RefMarker]) -> Axis {
+    Axis::Time { min: markers.iter().map(|m| m.time).fold(min, f64::min), max: markers.iter().map(|m| m.time).fold(max, f64::max) }
 }
 
 /// Plot y bounds of axis `axis` (as drawn, after padding).

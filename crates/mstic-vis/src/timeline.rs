@@ -2,7 +2,7 @@
 
 use crate::chart::Chart;
 use crate::data::{self, format_time, thousands};
-use crate::options::{IntoTimestamp, PlotOptions, RefMarker, common_setters, series_color};
+use crate::options::{PlotOptions, RefMarker, RefTimes, common_setters, series_setters, time_setters, series_color};
 use crate::svg::{self, Axis, Page};
 use crate::{axis, vega};
 use mstic_core::{Error, Frame, Result};
@@ -18,11 +18,10 @@ pub struct Timeline {
     time_column: String,
     group_by: Option<String>,
     source_columns: Vec<String>,
-    markers: Vec<RefMarker>,
+    ref_times: RefTimes,
     ref_events: Vec<(Frame, String, String)>,
     overlays: Vec<(Frame, String, Option<String>)>,
     color: Option<String>,
-    problems: Vec<String>,
     options: PlotOptions,
 }
 
@@ -39,44 +38,16 @@ impl Timeline {
     /// A timeline of `frame`'s events on `TimeGenerated` (change with [`Timeline::time_column`]).
     pub fn new(frame: &Frame) -> Self {
         Timeline {
-            time_column: data::first_present(frame, "TimeGenerated", &["TimeCreated", "Timestamp", "@timestamp", "StartTime"]),
+            time_column: data::event_time_column(frame),
             frame: frame.clone(),
             group_by: None,
             source_columns: Vec::new(),
-            markers: Vec::new(),
+            ref_times: RefTimes::default(),
             ref_events: Vec::new(),
             overlays: Vec::new(),
             color: None,
-            problems: Vec::new(),
             options: PlotOptions::default(),
         }
-    }
-
-    /// The column holding each event's time.
-    pub fn time_column(mut self, column: &str) -> Self {
-        self.time_column = column.to_string();
-        self
-    }
-
-    /// One series (row) per distinct value of `column`.
-    pub fn group_by(mut self, column: &str) -> Self {
-        self.group_by = Some(column.to_string());
-        self
-    }
-
-    /// Columns shown in each event's tooltip.
-    pub fn source_columns(mut self, columns: &[&str]) -> Self {
-        self.source_columns = columns.iter().map(|c| c.to_string()).collect();
-        self
-    }
-
-    /// A vertical marker at `time` (MSTICPy `ref_time` + `ref_label`); may be given several times.
-    pub fn ref_time(mut self, time: impl IntoTimestamp, label: &str) -> Self {
-        match time.to_millis() {
-            Ok(t) => self.markers.push(RefMarker { time: t, label: label.to_string() }),
-            Err(e) => self.problems.push(e.to_string()),
-        }
-        self
     }
 
     /// A marker for every row of `events` at `time_column`, labelled by `label_column`
@@ -108,13 +79,13 @@ impl Timeline {
     }
 
     common_setters!();
+    time_setters!();
+    series_setters!();
 
     /// Draws the chart.
     pub fn build(self) -> Result<Chart> {
-        if let Some(problem) = self.problems.first() {
-            return Err(Error::invalid("ref_time", problem.clone()));
-        }
-        let mut markers = self.markers.clone();
+        self.ref_times.check()?;
+        let mut markers = self.ref_times.markers.clone();
         for (events, time_column, label_column) in &self.ref_events {
             let times = data::times(events, time_column, "ref_events time column")?;
             let labels = data::texts(events, label_column, "ref_events label column")?;
@@ -222,13 +193,11 @@ impl Timeline {
         if aggregated {
             encoding["size"] = json!({"field": "__count", "type": "quantitative", "title": "Events", "scale": {"range": [20, 400]}});
         }
-        let mut layers = vec![json!({"params": vega::zoom(&["x"]), "mark": {"type": "circle", "size": 70, "opacity": 0.75}, "encoding": encoding})];
-        layers.extend(vega::marker_layers(&markers));
-        let mut spec = vega::base(&title, &notes, self.options.width, height, rows);
-        spec.insert("layer".into(), Value::Array(layers));
+        let layers = vec![json!({"params": vega::zoom(&["x"]), "mark": {"type": "circle", "size": 70, "opacity": 0.75}, "encoding": encoding})];
+        let spec = vega::layered(&title, &notes, self.options.width, height, rows, layers, &markers);
 
         // SVG.
-        let x_axis = Axis::Time { min: markers.iter().map(|m| m.time).fold(min, f64::min), max: markers.iter().map(|m| m.time).fold(max, f64::max) };
+        let x_axis = svg::time_axis(min, max, &markers);
         let y_axis = Axis::Categories { names: names.clone(), top_down: true };
         let page = Page {
             width: self.options.width,
@@ -245,11 +214,7 @@ impl Timeline {
                     Circle::new((p.time, y_axis.position(p.series)), radius, svg::color(&colors[p.series]).mix(0.75).filled())
                 });
                 plot.draw_series(circles).map_err(|e| e.to_string())?;
-                let (lo, hi) = svg::bounds(&y_axis);
-                for m in &markers {
-                    svg::marker(plot, m.time, &m.label, hi, lo)?;
-                }
-                Ok(())
+                svg::markers(plot, &y_axis, &markers)
             })
         })?;
 
@@ -264,7 +229,7 @@ impl Timeline {
             format_time(max),
             thousands(points.len())
         );
-        Ok(Chart::new("timeline", title, Value::Object(spec), svg, summary, points.len(), notes))
+        Ok(Chart::new("timeline", title, spec, svg, summary, points.len(), notes))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::chart::Chart;
 use crate::data::{self, format_time, thousands};
-use crate::options::{IntoTimestamp, PlotOptions, RefMarker, common_setters, series_color};
+use crate::options::{PlotOptions, RefTimes, common_setters, series_setters, time_setters, series_color};
 use crate::svg::{self, Axis, Page};
 use crate::{axis, vega};
 use mstic_core::{Error, Frame, Result};
@@ -41,8 +41,7 @@ pub struct TimelineValues {
     group_by: Option<String>,
     source_columns: Vec<String>,
     kinds: Vec<ValueKind>,
-    markers: Vec<RefMarker>,
-    problems: Vec<String>,
+    ref_times: RefTimes,
     options: PlotOptions,
 }
 
@@ -50,34 +49,15 @@ impl TimelineValues {
     /// `value_column` of `frame` over `TimeGenerated`, as vertical bars.
     pub fn new(frame: &Frame, value_column: &str) -> Self {
         TimelineValues {
-            time_column: data::first_present(frame, "TimeGenerated", &["TimeCreated", "Timestamp", "@timestamp", "StartTime"]),
+            time_column: data::event_time_column(frame),
             frame: frame.clone(),
             value_column: value_column.to_string(),
             group_by: None,
             source_columns: Vec::new(),
             kinds: vec![ValueKind::Vbar],
-            markers: Vec::new(),
-            problems: Vec::new(),
+            ref_times: RefTimes::default(),
             options: PlotOptions::default(),
         }
-    }
-
-    /// The column holding each row's time.
-    pub fn time_column(mut self, column: &str) -> Self {
-        self.time_column = column.to_string();
-        self
-    }
-
-    /// One series (colour) per distinct value of `column`.
-    pub fn group_by(mut self, column: &str) -> Self {
-        self.group_by = Some(column.to_string());
-        self
-    }
-
-    /// Columns shown in each point's tooltip.
-    pub fn source_columns(mut self, columns: &[&str]) -> Self {
-        self.source_columns = columns.iter().map(|c| c.to_string()).collect();
-        self
     }
 
     /// How values are drawn.
@@ -94,22 +74,13 @@ impl TimelineValues {
         self
     }
 
-    /// A vertical marker at `time` labelled `label`.
-    pub fn ref_time(mut self, time: impl IntoTimestamp, label: &str) -> Self {
-        match time.to_millis() {
-            Ok(t) => self.markers.push(RefMarker { time: t, label: label.to_string() }),
-            Err(e) => self.problems.push(e.to_string()),
-        }
-        self
-    }
-
     common_setters!();
+    time_setters!();
+    series_setters!();
 
     /// Draws the chart.
     pub fn build(self) -> Result<Chart> {
-        if let Some(problem) = self.problems.first() {
-            return Err(Error::invalid("ref_time", problem.clone()));
-        }
+        self.ref_times.check()?;
         let times = data::times(&self.frame, &self.time_column, "time_column")?;
         let values = data::numbers(&self.frame, &self.value_column, "value_column")?;
         let groups = self.group_by.as_deref().map(|g| data::texts(&self.frame, g, "group_by")).transpose()?;
@@ -192,14 +163,9 @@ impl TimelineValues {
             }
             layers.push(layer);
         }
-        layers.extend(vega::marker_layers(&self.markers));
-        let mut spec = vega::base(&title, &notes, self.options.width, height, rows);
-        spec.insert("layer".into(), Value::Array(layers));
+        let spec = vega::layered(&title, &notes, self.options.width, height, rows, layers, &self.ref_times.markers);
 
-        let x_axis = Axis::Time {
-            min: self.markers.iter().map(|m| m.time).fold(t_min, f64::min),
-            max: self.markers.iter().map(|m| m.time).fold(t_max, f64::max),
-        };
+        let x_axis = svg::time_axis(t_min, t_max, &self.ref_times.markers);
         let y_axis = Axis::Numeric { min: v_min, max: v_max };
         let page = Page {
             width: self.options.width,
@@ -226,11 +192,7 @@ impl TimelineValues {
                     }
                     .map_err(|e| e.to_string())?;
                 }
-                let (lo, hi) = svg::bounds(&y_axis);
-                for m in &self.markers {
-                    svg::marker(plot, m.time, &m.label, hi, lo)?;
-                }
-                Ok(())
+                svg::markers(plot, &y_axis, &self.ref_times.markers)
             })
         })?;
         let kinds: Vec<&str> = self.kinds.iter().map(|k| k.name()).collect();
@@ -245,7 +207,7 @@ impl TimelineValues {
             axis::number_label(points.iter().map(|p| p.1).fold(f64::MAX, f64::min)),
             axis::number_label(v_max)
         );
-        Ok(Chart::new("timeline_values", title, Value::Object(spec), svg, summary, points.len(), notes))
+        Ok(Chart::new("timeline_values", title, spec, svg, summary, points.len(), notes))
     }
 }
 

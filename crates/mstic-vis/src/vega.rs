@@ -31,6 +31,14 @@ pub(crate) fn base(title: &str, notes: &[String], width: u32, height: u32, rows:
     spec
 }
 
+/// A whole layered spec: [`base`] with `layers` followed by the reference markers' layers.
+pub(crate) fn layered(title: &str, notes: &[String], width: u32, height: u32, rows: Vec<Value>, mut layers: Vec<Value>, markers: &[RefMarker]) -> Value {
+    layers.extend(marker_layers(markers));
+    let mut spec = base(title, notes, width, height, rows);
+    spec.insert("layer".into(), Value::Array(layers));
+    Value::Object(spec)
+}
+
 /// Zoom and pan bound to the scales of `encodings` (mouse wheel zooms, drag pans).
 pub(crate) fn zoom(encodings: &[&str]) -> Value {
     json!([{"name": "zoom", "select": {"type": "interval", "encodings": encodings}, "bind": "scales"}])

@@ -6,6 +6,8 @@
 pub use arrow;
 pub use chrono;
 pub use datafusion;
+pub use evcxr_input;
+pub use mstic_analysis as analysis;
 pub use mstic_context as context;
 pub use mstic_core as core;
 pub use mstic_data as data;
@@ -16,6 +18,8 @@ pub use serde_json;
 
 /// Everything a notebook cell needs, imported by the kernel at start.
 pub mod prelude {
+    /// `evcxr_input::get_string("Name")` asks the notebook user for a value (the stdin channel).
+    pub use evcxr_input;
     pub use mstic_core::display::{clear_output, page};
     pub use mstic_core::paths::{fixture, fixtures_dir};
     pub use mstic_core::{DisplayHandle, Error, Frame, MimeBundle, Result, SqlSession};
@@ -33,6 +37,11 @@ pub mod prelude {
     };
     pub use mstic_data::remote::demo::DemoServer;
     pub use mstic_data::remote::{DefenderDriver, GraphDriver, KustoDriver, SentinelDriver, SplitCall, SplitQuery, SplunkDriver};
+    pub use mstic_analysis::{
+        Aggregation, ClusterOptions, StlOptions, add_process_features, aggregate_series, anomaly_periods,
+        create_time_period_kqlfilter, dbcluster_events, detect_polling, kql_periods, score_sessions_frame,
+        sessionize_data, set_new_anomaly_threshold, ts_anomalies_stl,
+    };
     pub use mstic_context::demo::DemoTiServer;
     pub use mstic_context::ti::{ProviderOptions, create_provider, preprocess_observable};
     pub use mstic_context::{

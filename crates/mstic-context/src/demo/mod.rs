@@ -12,9 +12,9 @@
 //! ```
 
 mod responses;
-mod server;
 
-pub use server::{HttpRequest, HttpResponse, LocalServer, percent_decode};
+/// The local HTTP server the demo service runs on ([`mstic_core::local_http`]).
+pub use mstic_core::local_http::{HttpRequest, HttpResponse, LocalServer, percent_decode};
 
 use crate::ti::TiLookup;
 use crate::whois::RdapClient;

@@ -5,7 +5,7 @@
 use mstic_core::config::MsticConfig;
 use mstic_data::DriverSettings;
 use mstic_data::provider::QueryProvider;
-use mstic_data::remote::demo::{RecordedServer, Reply};
+use mstic_data::remote::demo::{RecordedServer, Reply, ServiceAccounts, services_config_yaml};
 use mstic_data::template::ParamType;
 
 pub const TENANT: &str = "8360dd21-0294-4240-9128-89611f415c53";
@@ -31,56 +31,16 @@ pub fn config(base: &str) -> MsticConfig {
 
 /// The text of [`config`]; `DataProviders` is its last section, so entries can be appended.
 pub fn config_text(base: &str) -> String {
-    let port = base.rsplit(':').next().unwrap();
-    let text = format!(
-        r#"AzureSentinel:
-  Workspaces:
-    Default:
-      WorkspaceId: "{WORKSPACE}"
-      TenantId: "{TENANT}"
-      Args:
-        ClientId: "66b9818a-26cd-4584-8eb0-7f7a499242aa"
-        ClientSecret: "{CLIENT_SECRET}"
-    MyTestWS:
-      WorkspaceId: "{SECOND_WORKSPACE}"
-      TenantId: "{TENANT}"
-Azure:
-  cloud: global
-  auth_methods: ["clientsecret"]
-  authority_host: "{base}"
-  log_analytics_endpoint: "{base}"
-  graph_endpoint: "{base}"
-  mde_endpoint: "{base}"
-KustoClusters:
-  ClusterDefaults:
-    Args:
-      TenantId: "{TENANT}"
-      ClientId: "66b9818a-26cd-4584-8eb0-7f7a499242aa"
-      ClientSecret: "{CLIENT_SECRET}"
-  MSTIC:
-    Args:
-      Cluster: "{base}"
-DataProviders:
-  MicrosoftDefender:
-    Args:
-      TenantId: "{TENANT}"
-      ClientId: "66b9818a-26cd-4584-8eb0-7f7a499242aa"
-      ClientSecret: "{CLIENT_SECRET}"
-  MicrosoftGraph:
-    Args:
-      TenantId: "{TENANT}"
-      ClientId: "66b9818a-26cd-4584-8eb0-7f7a499242aa"
-      ClientSecret: "{CLIENT_SECRET}"
-  Splunk:
-    Args:
-      host: "127.0.0.1"
-      port: "{port}"
-      http_scheme: "http"
-      username: "admin"
-      password: "{CLIENT_SECRET}"
-"#
-    );
-    text
+    let accounts = ServiceAccounts {
+        tenant_id: TENANT,
+        workspace_id: WORKSPACE,
+        second_workspace: ("MyTestWS", SECOND_WORKSPACE),
+        client_id: "66b9818a-26cd-4584-8eb0-7f7a499242aa",
+        client_secret: CLIENT_SECRET,
+        kusto_cluster: ("MSTIC", None),
+        splunk_password: CLIENT_SECRET,
+    };
+    services_config_yaml(base, &accounts)
 }
 
 /// Settings with fast retries (10 ms back-off).

@@ -34,132 +34,67 @@ pub enum EntityKind {
     Unknown,
 }
 
+/// A list of names or properties.
+type Names = &'static [&'static str];
+
 struct KindInfo {
     kind: EntityKind,
     name: &'static str,
     json_type: &'static str,
-    names: &'static [&'static str],
-    properties: &'static [&'static str],
-    display: &'static [&'static str],
+    names: Names,
+    properties: Names,
+    display: Names,
 }
 
+/// One row of [`KINDS`]: the kind, its class name, its JSON type, the names it is parsed from, its
+/// main properties and its display properties.
+const fn row(kind: EntityKind, name: &'static str, json_type: &'static str, names: Names, properties: Names, display: Names) -> KindInfo {
+    KindInfo { kind, name, json_type, names, properties, display }
+}
+
+use EntityKind as Kind;
+
+#[rustfmt::skip]
 const KINDS: &[KindInfo] = &[
-    KindInfo {
-        kind: EntityKind::Account,
-        name: "Account",
-        json_type: "account",
-        names: &["account", "user"],
-        properties: &[
-            "Name", "NTDomain", "UPNSuffix", "Host", "LogonId", "Sid", "AadTenantId", "AadUserId", "PUID",
-            "IsDomainJoined", "DisplayName", "ObjectGuid",
-        ],
-        display: &["qualified_name", "Name", "Sid", "AadUserId"],
-    },
-    KindInfo {
-        kind: EntityKind::Alert,
-        name: "Alert",
-        json_type: "alert",
-        names: &["alert", "alerts", "securityalert"],
-        properties: &[
-            "DisplayName", "CompromisedEntity", "Count", "StartTimeUtc", "EndTimeUtc", "Severity", "SystemAlertIds",
-            "AlertType", "VendorName", "ProviderName", "Entities", "Description", "TimeGenerated", "AlertDisplayName",
-        ],
-        display: &["DisplayName", "AlertDisplayName", "SystemAlertIds"],
-    },
-    KindInfo {
-        kind: EntityKind::AzureResource,
-        name: "AzureResource",
-        json_type: "azure-resource",
-        names: &["azureresource", "azure-resource"],
-        properties: &["ResourceId", "ResourceIdParts"],
-        display: &["ResourceId"],
-    },
-    KindInfo {
-        kind: EntityKind::Dns,
-        name: "Dns",
-        json_type: "dns",
-        names: &["dns", "dnsresolve"],
-        properties: &["DomainName", "IpAddresses", "DnsServerIp", "HostIpAddress"],
-        display: &["DomainName"],
-    },
-    KindInfo {
-        kind: EntityKind::File,
-        name: "File",
-        json_type: "file",
-        names: &["file"],
-        properties: &["FullPath", "Directory", "Name", "Md5", "Sha1", "Sha256", "Sha256Ac", "FileHashes", "Host", "PathSeparator", "OSFamily"],
-        display: &["path", "Name", "file_hash"],
-    },
-    KindInfo {
-        kind: EntityKind::FileHash,
-        name: "FileHash",
-        json_type: "filehash",
-        names: &["filehash", "file-hash"],
-        properties: &["Algorithm", "Value"],
-        display: &["Value"],
-    },
-    KindInfo {
-        kind: EntityKind::GeoLocation,
-        name: "GeoLocation",
-        json_type: "location",
-        names: &["geolocation", "location"],
-        properties: &["CountryCode", "CountryOrRegionName", "State", "City", "Longitude", "Latitude", "Asn"],
-        display: &["CountryOrRegionName", "CountryCode"],
-    },
-    KindInfo {
-        kind: EntityKind::Host,
-        name: "Host",
-        json_type: "host",
-        names: &["host", "machine"],
-        properties: &[
-            "DnsDomain", "NTDomain", "HostName", "NetBiosName", "AzureID", "OMSAgentID", "OSFamily", "OSVersion",
-            "IsDomainJoined", "DeviceId",
-        ],
-        display: &["fqdn", "HostName", "NetBiosName"],
-    },
-    KindInfo {
-        kind: EntityKind::HostLogonSession,
-        name: "HostLogonSession",
-        json_type: "host-logon-session",
-        names: &["hostlogonsession", "host-logon-session"],
-        properties: &["Account", "StartTimeUtc", "EndTimeUtc", "Host", "SessionId"],
-        display: &["SessionId"],
-    },
-    KindInfo {
-        kind: EntityKind::IpAddress,
-        name: "IpAddress",
-        json_type: "ip",
-        names: &["ipaddress", "ip", "ip-address"],
-        properties: &["Address", "Location", "ThreatIntelligence", "hostname"],
-        display: &["Address"],
-    },
-    KindInfo {
-        kind: EntityKind::Process,
-        name: "Process",
-        json_type: "process",
-        names: &["process"],
-        properties: &[
-            "ProcessId", "CommandLine", "ElevationToken", "CreationTimeUtc", "ImageFile", "Account", "ParentProcess",
-            "Host", "LogonSession",
-        ],
-        display: &["ProcessFilePath", "ProcessId", "CommandLine"],
-    },
-    KindInfo {
-        kind: EntityKind::Url,
-        name: "Url",
-        json_type: "url",
-        names: &["url"],
-        properties: &["Url", "DetonationVerdict", "DetonationFinalUrl", "DetonationScreenshot"],
-        display: &["Url"],
-    },
-    KindInfo {
-        kind: EntityKind::Unknown,
-        name: "UnknownEntity",
-        json_type: "unknown",
-        names: &["unknown", "unknownentity"],
-        properties: &[],
-        display: &["Name", "Value"],
-    },
+    row(Kind::Account, "Account", "account", &["account", "user"],
+        &["Name", "NTDomain", "UPNSuffix", "Host", "LogonId", "Sid", "AadTenantId", "AadUserId", "PUID", "IsDomainJoined", "DisplayName", "ObjectGuid"],
+        &["qualified_name", "Name", "Sid", "AadUserId"]),
+    row(Kind::Alert, "Alert", "alert", &["alert", "alerts", "securityalert"],
+        &["DisplayName", "CompromisedEntity", "Count", "StartTimeUtc", "EndTimeUtc", "Severity", "SystemAlertIds", "AlertType", "VendorName", "ProviderName", "Entities", "Description", "TimeGenerated", "AlertDisplayName"],
+        &["DisplayName", "AlertDisplayName", "SystemAlertIds"]),
+    row(Kind::AzureResource, "AzureResource", "azure-resource", &["azureresource", "azure-resource"],
+        &["ResourceId", "ResourceIdParts"],
+        &["ResourceId"]),
+    row(Kind::Dns, "Dns", "dns", &["dns", "dnsresolve"],
+        &["DomainName", "IpAddresses", "DnsServerIp", "HostIpAddress"],
+        &["DomainName"]),
+    row(Kind::File, "File", "file", &["file"],
+        &["FullPath", "Directory", "Name", "Md5", "Sha1", "Sha256", "Sha256Ac", "FileHashes", "Host", "PathSeparator", "OSFamily"],
+        &["path", "Name", "file_hash"]),
+    row(Kind::FileHash, "FileHash", "filehash", &["filehash", "file-hash"],
+        &["Algorithm", "Value"],
+        &["Value"]),
+    row(Kind::GeoLocation, "GeoLocation", "location", &["geolocation", "location"],
+        &["CountryCode", "CountryOrRegionName", "State", "City", "Longitude", "Latitude", "Asn"],
+        &["CountryOrRegionName", "CountryCode"]),
+    row(Kind::Host, "Host", "host", &["host", "machine"],
+        &["DnsDomain", "NTDomain", "HostName", "NetBiosName", "AzureID", "OMSAgentID", "OSFamily", "OSVersion", "IsDomainJoined", "DeviceId"],
+        &["fqdn", "HostName", "NetBiosName"]),
+    row(Kind::HostLogonSession, "HostLogonSession", "host-logon-session", &["hostlogonsession", "host-logon-session"],
+        &["Account", "StartTimeUtc", "EndTimeUtc", "Host", "SessionId"],
+        &["SessionId"]),
+    row(Kind::IpAddress, "IpAddress", "ip", &["ipaddress", "ip", "ip-address"],
+        &["Address", "Location", "ThreatIntelligence", "hostname"],
+        &["Address"]),
+    row(Kind::Process, "Process", "process", &["process"],
+        &["ProcessId", "CommandLine", "ElevationToken", "CreationTimeUtc", "ImageFile", "Account", "ParentProcess", "Host", "LogonSession"],
+        &["ProcessFilePath", "ProcessId", "CommandLine"]),
+    row(Kind::Url, "Url", "url", &["url"],
+        &["Url", "DetonationVerdict", "DetonationFinalUrl", "DetonationScreenshot"],
+        &["Url"]),
+    row(Kind::Unknown, "UnknownEntity", "unknown", &["unknown", "unknownentity"],
+        &[],
+        &["Name", "Value"]),
 ];
 
 impl EntityKind {

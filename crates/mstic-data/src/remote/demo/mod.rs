@@ -91,23 +91,61 @@ fn install_routes(server: &RecordedServer) {
     server.route("POST", "/v1.0/security/runHuntingQuery", vec![Reply::json(200, GRAPH_HUNTING)]);
     server.route("POST", "/api/advancedqueries/run", vec![Reply::json(200, MDE_HUNTING)]);
     server.route("GET", "/v1.0/security/alerts", vec![Reply::json(200, GRAPH_ALERTS)]);
-    let splunk = Reply { status: 200, headers: vec![("Content-Type".into(), "application/json".into())], body: SPLUNK_EXPORT.into(), delay: None };
-    server.route("POST", "/services/search/v2/jobs/export", vec![splunk]);
+    server.route("POST", "/services/search/v2/jobs/export", vec![Reply::json(200, SPLUNK_EXPORT)]);
 }
 
 fn demo_config(base: &str) -> String {
+    let accounts = ServiceAccounts {
+        tenant_id: DEMO_TENANT_ID,
+        workspace_id: DEMO_WORKSPACE_ID,
+        second_workspace: ("Secondary", "a927809c-8142-43e1-96b3-4ad87cfe95a3"),
+        client_id: "00000000-0000-0000-0000-00000000c11e",
+        client_secret: "demo-client-secret",
+        kusto_cluster: ("MDEData", Some("Hunting")),
+        splunk_password: "demo-password",
+    };
+    services_config_yaml(base, &accounts)
+}
+
+/// The accounts a configuration of the remote services names.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceAccounts<'a> {
+    /// Azure tenant of every service.
+    pub tenant_id: &'a str,
+    /// The `Default` Sentinel workspace.
+    pub workspace_id: &'a str,
+    /// Name and ID of a second Sentinel workspace.
+    pub second_workspace: (&'a str, &'a str),
+    /// The app registration's client ID.
+    pub client_id: &'a str,
+    /// The app registration's secret.
+    pub client_secret: &'a str,
+    /// Name of the `KustoClusters` entry, and its `Database` if it names one.
+    pub kusto_cluster: (&'a str, Option<&'a str>),
+    /// The Splunk `admin` password.
+    pub splunk_password: &'a str,
+}
+
+/// `msticpyconfig.yaml` text pointing Azure auth, Log Analytics, Graph, Defender, Kusto and Splunk
+/// at `base` (`http://127.0.0.1:{port}`) with `accounts`. `DataProviders` is its last section, so
+/// entries can be appended.
+pub fn services_config_yaml(base: &str, accounts: &ServiceAccounts<'_>) -> String {
+    let ServiceAccounts { tenant_id, workspace_id, client_id, client_secret, splunk_password, .. } = *accounts;
+    let (second_name, second_id) = accounts.second_workspace;
+    let (cluster_name, database) = accounts.kusto_cluster;
+    let database = database.map(|d| format!("\n      Database: \"{d}\"")).unwrap_or_default();
     format!(
         r#"AzureSentinel:
   Workspaces:
     Default:
-      WorkspaceId: "{DEMO_WORKSPACE_ID}"
-      TenantId: "{DEMO_TENANT_ID}"
+      WorkspaceId: "{workspace_id}"
+      TenantId: "{tenant_id}"
       Args:
-        ClientId: "00000000-0000-0000-0000-00000000c11e"
-        ClientSecret: "demo-client-secret"
-    Secondary:
-      WorkspaceId: "a927809c-8142-43e1-96b3-4ad87cfe95a3"
-      TenantId: "{DEMO_TENANT_ID}"
+        ClientId: "{client_id}"
+        ClientSecret: "{client_secret}"
+    {second_name}:
+      WorkspaceId: "{second_id}"
+      TenantId: "{tenant_id}"
 Azure:
   cloud: global
   auth_methods: ["clientsecret"]
@@ -118,31 +156,30 @@ Azure:
 KustoClusters:
   ClusterDefaults:
     Args:
-      TenantId: "{DEMO_TENANT_ID}"
-      ClientId: "00000000-0000-0000-0000-00000000c11e"
-      ClientSecret: "demo-client-secret"
-  MDEData:
+      TenantId: "{tenant_id}"
+      ClientId: "{client_id}"
+      ClientSecret: "{client_secret}"
+  {cluster_name}:
     Args:
-      Cluster: "{base}"
-      Database: "Hunting"
+      Cluster: "{base}"{database}
 DataProviders:
   MicrosoftDefender:
     Args:
-      TenantId: "{DEMO_TENANT_ID}"
-      ClientId: "00000000-0000-0000-0000-00000000c11e"
-      ClientSecret: "demo-client-secret"
+      TenantId: "{tenant_id}"
+      ClientId: "{client_id}"
+      ClientSecret: "{client_secret}"
   MicrosoftGraph:
     Args:
-      TenantId: "{DEMO_TENANT_ID}"
-      ClientId: "00000000-0000-0000-0000-00000000c11e"
-      ClientSecret: "demo-client-secret"
+      TenantId: "{tenant_id}"
+      ClientId: "{client_id}"
+      ClientSecret: "{client_secret}"
   Splunk:
     Args:
       host: "127.0.0.1"
       port: "{port}"
       http_scheme: "http"
       username: "admin"
-      password: "demo-password"
+      password: "{splunk_password}"
 "#,
         port = base.rsplit(':').next().unwrap_or_default()
     )

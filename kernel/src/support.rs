@@ -1,0 +1,150 @@
+//! Code the kernel adds to the cells' world: the preload cell (facade, prelude, display shortcut)
+//! and the support block run in every new runtime child.
+
+/// Code run once in every new runtime child: reports panics to the kernel as one structured line,
+/// and flushes the cells' buffered stdout (so `print!` without a newline shows up) every 20 ms and
+/// whenever the stdio relay asks through the `MSTIC_FLUSH_FDS` pipes at the end of a cell.
+pub const SUPPORT_CODE: &str = r#"{
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.payload_as_str().unwrap_or("panic").to_string();
+        let hex: String = message.bytes().map(|b| format!("{b:02x}")).collect();
+        eprintln!("MSTIC_PANIC {hex}");
+    }));
+    std::thread::spawn(|| loop {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+    });
+    let fds: Vec<i32> = std::env::var("MSTIC_FLUSH_FDS").unwrap_or_default()
+        .split(' ').filter_map(|fd| fd.parse().ok()).collect();
+    if let [request, ack] = fds[..] {
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            use std::os::fd::FromRawFd;
+            let (mut request, mut ack) = unsafe { (std::fs::File::from_raw_fd(request), std::fs::File::from_raw_fd(ack)) };
+            let mut byte = [1u8];
+            let _ = ack.write_all(&byte);
+            while request.read_exact(&mut byte).is_ok() {
+                let _ = std::io::stdout().flush();
+                let _ = ack.write_all(&byte);
+            }
+        });
+    }
+}"#;
+
+/// The preload cell's commands: offline, optimisation level, the facade as a path dependency, and
+/// its prelude. This part decides what the warm template contains.
+pub fn preload_header(facade: &std::path::Path, opt_level: &str) -> String {
+    format!(
+        ":offline 1\n:opt {opt_level}\n:dep mstic = {{ path = {:?} }}\nuse mstic::prelude::*;\n",
+        facade.display().to_string()
+    )
+}
+
+/// Types whose final-expression value is shown through their `Debug` text directly. evcxr first
+/// compiles `(value).evcxr_display()` and, when the type has no such method, compiles the cell a
+/// second time with a `Debug` fallback; for these common types the method below exists, so the
+/// first compile succeeds with the same output. Types with their own `evcxr_display` (inherent
+/// methods win over trait methods) and all other types are unaffected.
+const PLAIN_DISPLAY_TYPES: &[(&str, &str)] = &[
+    ("", "i8"), ("", "i16"), ("", "i32"), ("", "i64"), ("", "i128"), ("", "isize"),
+    ("", "u8"), ("", "u16"), ("", "u32"), ("", "u64"), ("", "u128"), ("", "usize"),
+    ("", "f32"), ("", "f64"), ("", "bool"), ("", "char"), ("", "()"), ("", "str"), ("", "String"),
+    ("<T: std::fmt::Debug>", "Option<T>"),
+    ("<T: std::fmt::Debug, E: std::fmt::Debug>", "Result<T, E>"),
+    ("<T: std::fmt::Debug>", "Vec<T>"),
+    ("<A: std::fmt::Debug, B: std::fmt::Debug>", "(A, B)"),
+    ("<A: std::fmt::Debug, B: std::fmt::Debug, C: std::fmt::Debug>", "(A, B, C)"),
+    ("<K: std::fmt::Debug, V: std::fmt::Debug, S>", "std::collections::HashMap<K, V, S>"),
+    ("<K: std::fmt::Debug, V: std::fmt::Debug>", "std::collections::BTreeMap<K, V>"),
+    ("<T: std::fmt::Debug, S>", "std::collections::HashSet<T, S>"),
+    ("<T: std::fmt::Debug>", "std::collections::BTreeSet<T>"),
+];
+
+/// The items behind [`PLAIN_DISPLAY_TYPES`]: a trait with an `evcxr_display` method that writes
+/// evcxr's `text/plain` content block with the `Debug` text, as evcxr's own fallback does.
+pub fn plain_display_items() -> String {
+    let mut code = String::from(
+        "#[doc(hidden)]\npub trait MsticPlainDisplay { fn evcxr_display(&self); }\n\
+         #[doc(hidden)]\nfn mstic_plain_display(text: String) {\n    \
+         use std::io::Write;\n    let mut out = std::io::stdout().lock();\n    \
+         let _ = write!(out, \"EVCXR_BEGIN_CONTENT text/plain\\n{text}\\nEVCXR_END_CONTENT\\n\");\n    \
+         let _ = out.flush();\n}\n",
+    );
+    for (generics, ty) in PLAIN_DISPLAY_TYPES {
+        code.push_str(&format!(
+            "impl{generics} MsticPlainDisplay for {ty} {{ fn evcxr_display(&self) {{ mstic_plain_display(format!(\"{{:?}}\", self)) }} }}\n"
+        ));
+    }
+    code
+}
+
+/// A small cell whose completion makes rust-analyzer load the standard library and the preloaded
+/// crates (see `Engine::warm_analyzer`).
+pub const ANALYZER_WARMUP: &str = "let mstic_analyzer_warmup: i64 = 40;\nmstic_analyzer_warmup.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_display_items_cover_numbers_strings_and_unit() {
+        let items = plain_display_items();
+        assert!(items.contains("impl MsticPlainDisplay for i64 "));
+        assert!(items.contains("impl MsticPlainDisplay for str "));
+        assert!(items.contains("impl MsticPlainDisplay for () "));
+        assert!(items.contains("impl<T: std::fmt::Debug> MsticPlainDisplay for Vec<T> "));
+        assert_eq!(items.matches("EVCXR_BEGIN_CONTENT text/plain").count(), 1);
+    }
+}
+
+/// A cell whose final expression is a `loop` without `break` (type `!`): evcxr would call the
+/// display method on it, which does not type-check once the display shortcut is in scope, so the
+/// loop becomes a statement (the cell runs the same; there is no value to show).
+pub fn end_never_loop(code: &str) -> Option<String> {
+    let body: Vec<&str> = code.lines().collect();
+    let last = body.iter().rposition(|l| !l.trim().is_empty() && !l.trim_start().starts_with("//"))?;
+    let significant = body[..=last].join("\n");
+    let trimmed = significant.trim_end();
+    if !trimmed.ends_with('}') {
+        return None;
+    }
+    let mut depth = 0i32;
+    let mut open = None;
+    for (i, c) in trimmed.char_indices().rev() {
+        match c {
+            '}' => depth += 1,
+            '{' => {
+                depth -= 1;
+                if depth == 0 {
+                    open = Some(i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let open = open?;
+    let head = trimmed[..open].trim_end();
+    let statement_start = head.rfind([';', '}', '{']).map(|i| i + 1).unwrap_or(0);
+    let keyword = head[statement_start..].trim();
+    let is_loop = keyword == "loop" || keyword.strip_suffix("loop").is_some_and(|l| l.trim_end().ends_with(':') && l.trim_start().starts_with('\''));
+    if !is_loop || trimmed[open..].contains("break") {
+        return None;
+    }
+    Some(format!("{trimmed};{}", &code[significant.len()..]))
+}
+
+#[cfg(test)]
+mod loop_tests {
+    use super::end_never_loop;
+
+    #[test]
+    fn a_final_endless_loop_becomes_a_statement() {
+        assert_eq!(end_never_loop("let a = 3;\nloop {}").as_deref(), Some("let a = 3;\nloop {};"));
+        assert_eq!(end_never_loop("'outer: loop {\n  tick();\n}\n// done\n").as_deref(), Some("'outer: loop {\n  tick();\n};\n// done\n"));
+        assert_eq!(end_never_loop("loop { break 5 }"), None);
+        assert_eq!(end_never_loop("if x { loop {} } else { 1 }"), None);
+        assert_eq!(end_never_loop("x + 1"), None);
+        assert_eq!(end_never_loop("for i in 0..3 {}"), None);
+    }
+}
