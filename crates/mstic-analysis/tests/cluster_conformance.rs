@@ -1,6 +1,8 @@
 //! Conformance of event clustering with MSTICPy's `tests/analysis/test_event_cluster.py` on its
 //! `processes_on_host.csv`.
 
+mod common;
+use common::int_column;
 use mstic_analysis::cluster::*;
 use mstic_core::Frame;
 use mstic_core::paths::fixture;
@@ -9,18 +11,6 @@ fn processes() -> Frame {
     let frame = Frame::read_csv(fixture("msticpy/testdata/processes_on_host.csv"))
         .expect("processes_on_host.csv");
     add_process_features(&frame, Some("\\"), false).unwrap()
-}
-
-fn int_column(frame: &Frame, name: &str) -> Vec<i64> {
-    let array = frame.column(name).unwrap();
-    let array = arrow::compute::cast(&array, &arrow::datatypes::DataType::Int64).unwrap();
-    array
-        .as_any()
-        .downcast_ref::<arrow::array::Int64Array>()
-        .unwrap()
-        .iter()
-        .map(Option::unwrap)
-        .collect()
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Conformance of the STL anomalies with MSTICPy's `tests/analysis/test_timeseries.py` on its
 //! `time_series.csv` (840 hourly points).
 
+mod common;
+use common::int_column;
 use mstic_analysis::timeseries::*;
 use mstic_core::Frame;
 use mstic_core::paths::fixture;
@@ -41,18 +43,6 @@ fn stl_finds_three_anomalies() {
         assert!(result.has_column(column), "{column}");
     }
     assert_eq!(count(&result, "anomalies", |v| v != 0.0), 3);
-}
-
-fn ints(frame: &Frame, column: &str) -> Vec<i64> {
-    let array = frame.column(column).unwrap();
-    let values = arrow::compute::cast(&array, &arrow::datatypes::DataType::Int64).unwrap();
-    values
-        .as_any()
-        .downcast_ref::<arrow::array::Int64Array>()
-        .unwrap()
-        .iter()
-        .map(Option::unwrap)
-        .collect()
 }
 
 /// Reference rows from statsmodels 0.14 `STL(series, seasonal=7, period=24).fit()` followed by
@@ -107,10 +97,10 @@ fn stl_components_match_statsmodels() {
     )
     .unwrap();
     let (residual, trend, seasonal, baseline) = (
-        ints(&result, "residual"),
-        ints(&result, "trend"),
-        ints(&result, "seasonal"),
-        ints(&result, "baseline"),
+        int_column(&result, "residual"),
+        int_column(&result, "trend"),
+        int_column(&result, "seasonal"),
+        int_column(&result, "baseline"),
     );
     let score = result.column("score").unwrap();
     let score = score
@@ -119,34 +109,19 @@ fn stl_components_match_statsmodels() {
         .unwrap();
     for (row, r, t, s, b, z, a) in STATSMODELS_ROWS {
         // Integer truncation of components ~1e9 may differ by 1 where float rounding differs.
-        assert!(
-            (residual[row] - r).abs() <= 2,
-            "row {row} residual {} vs {r}",
-            residual[row]
-        );
-        assert!(
-            (trend[row] - t).abs() <= 2,
-            "row {row} trend {} vs {t}",
-            trend[row]
-        );
-        assert!(
-            (seasonal[row] - s).abs() <= 2,
-            "row {row} seasonal {} vs {s}",
-            seasonal[row]
-        );
-        assert!(
-            (baseline[row] - b).abs() <= 2,
-            "row {row} baseline {} vs {b}",
-            baseline[row]
-        );
+        for (name, values, expected) in
+            [("residual", &residual, r), ("trend", &trend, t), ("seasonal", &seasonal, s), ("baseline", &baseline, b)]
+        {
+            assert!((values[row] - expected).abs() <= 2, "row {row} {name} {} vs {expected}", values[row]);
+        }
         assert!(
             (score.value(row) - z).abs() < 1e-5,
             "row {row} score {} vs {z}",
             score.value(row)
         );
-        assert_eq!(ints(&result, "anomalies")[row], a, "row {row}");
+        assert_eq!(int_column(&result, "anomalies")[row], a, "row {row}");
     }
-    assert!(ints(&result, "weights").iter().all(|w| *w == 1));
+    assert!(int_column(&result, "weights").iter().all(|w| *w == 1));
 }
 
 #[test]
