@@ -3,7 +3,10 @@
 
 Prints: start -> kernel_info reply; first cell; median and p90 of 20 trivial cells; a cell that builds
 and displays a 100,000-row Frame; and, when an `evcxr_jupyter` kernel ("rust") is installed, its
-trivial-cell figures side by side.
+trivial-cell figures side by side. Two Rust MSTIC columns: a cold start (`MSTIC_STANDBY=0`: the
+kernel boots evcxr, loads the crates and rust-analyzer itself) and a start that adopts a ready
+standby engine (what a kernel start or restart gets once an earlier kernel, or the install, left
+one warming).
 
 With `--settle N`, a second kernel is started and left idle for N seconds (time for the preload and
 rust-analyzer's first analysis, which the kernel does while idle) before its first cell is timed: the
@@ -17,8 +20,11 @@ Usage: .venv/bin/python bench/kernel_latency.py [--cells 20] [--settle 60]
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import time
+from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
@@ -57,11 +63,11 @@ def p90(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
 
 
-def measure(kernel_name: str, cells: int, with_frame: bool) -> dict[str, float]:
+def measure(kernel_name: str, cells: int, with_frame: bool, env: dict[str, str] | None = None) -> dict[str, float]:
     figures: dict[str, float] = {}
     start = time.perf_counter()
     km = KernelManager(kernel_name=kernel_name)
-    km.start_kernel()
+    km.start_kernel(env=dict(os.environ, **(env or {})))
     kc = km.client()
     kc.start_channels()
     try:
@@ -84,9 +90,29 @@ def measure(kernel_name: str, cells: int, with_frame: bool) -> dict[str, float]:
     return figures
 
 
+def standby_folder() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "rust-mstic" / "standby"
+
+
+def ready_standby(timeout: float = 600) -> float:
+    """Makes sure a standby engine is ready (starting one if none is warming); returns the wait."""
+    start = time.perf_counter()
+    if not list(standby_folder().glob("*.sock")):
+        argv = KernelSpecManager().get_kernel_spec("rust-mstic").argv
+        workspace = argv[argv.index("--workspace") + 1]
+        subprocess.Popen([argv[0], "standby", "--workspace", workspace], start_new_session=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not list(standby_folder().glob("*.sock")):
+        if time.perf_counter() - start > timeout:
+            raise RuntimeError("no standby engine became ready")
+        time.sleep(0.5)
+    return time.perf_counter() - start
+
+
 def first_cell_after_settling(kernel_name: str, settle: float) -> float:
     km = KernelManager(kernel_name=kernel_name)
-    km.start_kernel()
+    km.start_kernel(env=dict(os.environ, MSTIC_STANDBY="0"))
     kc = km.client()
     kc.start_channels()
     try:
@@ -104,19 +130,23 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=0, help="also time a first cell sent N s after start")
     args = parser.parse_args()
     specs = KernelSpecManager().find_kernel_specs()
-    columns = {"rust-mstic": measure("rust-mstic", args.cells, with_frame=True)}
+    cold = "rust-mstic, cold start"
+    columns = {cold: measure("rust-mstic", args.cells, with_frame=True, env={"MSTIC_STANDBY": "0"})}
     if args.settle > 0:
         label = f"first cell after {args.settle:.0f} s idle"
-        columns["rust-mstic"][label] = first_cell_after_settling("rust-mstic", args.settle)
+        columns[cold][label] = first_cell_after_settling("rust-mstic", args.settle)
+    waited = ready_standby()
+    print(f"(a standby engine was ready after waiting {waited:.1f} s)")
+    columns["rust-mstic, standby adopted"] = measure("rust-mstic", args.cells, with_frame=True)
     if "rust" in specs:
         columns["evcxr_jupyter (rust)"] = measure("rust", args.cells, with_frame=False)
     else:
         print("(evcxr_jupyter kernel 'rust' not installed: no side-by-side column)")
     rows = list(dict.fromkeys(k for figures in columns.values() for k in figures))
     names = list(columns)
-    print(f"{'seconds':42}" + "".join(f"{n:>24}" for n in names))
+    print(f"{'seconds':42}" + "".join(f"{n:>30}" for n in names))
     for row in rows:
-        cells = "".join(f"{columns[n][row]:>24.3f}" if row in columns[n] else f"{'-':>24}" for n in names)
+        cells = "".join(f"{columns[n][row]:>30.3f}" if row in columns[n] else f"{'-':>30}" for n in names)
         print(f"{row:42}{cells}")
 
 

@@ -23,4 +23,7 @@ printf '\n==> cargo test --release -p rust-mstic (kernel)\n'
 cargo test --release -p rust-mstic
 
 printf '\n==> pytest tests/python\n'
+# Kernels started by the tests leave standby engines for the next start; end them afterwards.
+KERNEL_BIN="$ROOT/.venv/share/jupyter/kernels/rust-mstic/bin/rust-mstic"
+trap '"$KERNEL_BIN" standby --stop >/dev/null 2>&1 || true' EXIT
 .venv/bin/python -m pytest tests/python -v -p no:cacheprovider

@@ -53,6 +53,10 @@ pub struct EngineHandle {
     tx: mpsc::Sender<Job>,
     /// Set once the facade is loaded.
     pub ready: Arc<AtomicBool>,
+    /// Set once rust-analyzer has loaded the preloaded crates (or a request came first).
+    pub warmed: Arc<AtomicBool>,
+    /// Set when evcxr or the preload failed at boot.
+    pub boot_failed: Arc<AtomicBool>,
     interrupted: Arc<AtomicBool>,
     running: Arc<AtomicBool>,
     child: Arc<Mutex<Option<Arc<Mutex<std::process::Child>>>>>,
@@ -80,7 +84,21 @@ impl EngineHandle {
             let _ = child.kill();
         }
     }
+
+    /// Ends the process that runs cells (when the kernel process ends without a shutdown).
+    pub fn kill_child(&self) {
+        if let Some(child) = self.child.lock().unwrap().clone()
+            && let Ok(mut child) = child.lock()
+        {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
+
+/// How long the engine waits without work before it checks that a standby engine is ready for
+/// the next kernel start.
+const IDLE_BEFORE_STANDBY: Duration = Duration::from_secs(8);
 
 /// A step run on the engine thread before evcxr starts (filling the scratch directory).
 pub type Prepare = Box<dyn FnOnce() -> anyhow::Result<()> + Send>;
@@ -91,6 +109,8 @@ pub fn start(iopub: Iopub, stdin: Stdin, progress: Progress, preload: String, pr
     let handle = EngineHandle {
         tx,
         ready: Arc::new(AtomicBool::new(false)),
+        warmed: Arc::new(AtomicBool::new(false)),
+        boot_failed: Arc::new(AtomicBool::new(false)),
         interrupted: Arc::new(AtomicBool::new(false)),
         running: Arc::new(AtomicBool::new(false)),
         child: Arc::new(Mutex::new(None)),
@@ -141,6 +161,7 @@ impl Engine {
             Err(_) => engine.startup_error = Some("evcxr panicked while starting".into()),
         }
         if let Some(e) = &engine.startup_error {
+            engine.handle.boot_failed.store(true, Ordering::SeqCst);
             eprintln!("rust-mstic: {e}");
         }
         engine.handle.ready.store(true, Ordering::SeqCst);
@@ -159,14 +180,28 @@ impl Engine {
     fn run(mut self, rx: mpsc::Receiver<Job>) {
         // Unless a request is already waiting (its own analysis does the same work), load
         // rust-analyzer's view of the preloaded crates now, while the kernel is idle.
-        let first = match rx.try_recv() {
+        let mut next = match rx.try_recv() {
             Ok(job) => Some(job),
             Err(_) => {
                 self.warm_analyzer();
                 None
             }
         };
-        for job in first.into_iter().chain(rx.iter()) {
+        self.handle.warmed.store(true, Ordering::SeqCst);
+        loop {
+            let job = match next.take() {
+                Some(job) => job,
+                None => match rx.recv_timeout(IDLE_BEFORE_STANDBY) {
+                    Ok(job) => job,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        if !self.handle.boot_failed.load(Ordering::SeqCst) {
+                            crate::standby::ensure_one();
+                        }
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                },
+            };
             match job {
                 Job::Execute { code, parent, silent, allow_stdin, count, reply } => {
                     let outcome = self.execute(&code, &parent, silent, allow_stdin, count);

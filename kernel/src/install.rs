@@ -75,6 +75,8 @@ pub fn install(args: &[String], source_workspace: &Path) -> anyhow::Result<()> {
     let target = Target::from_args(args)?;
     let dir = target.kernel_dir()?;
     let started = std::time::Instant::now();
+    // Standby engines of the previous install would serve old code: end them.
+    crate::standby::stop_all();
     std::fs::create_dir_all(dir.join("bin"))?;
     let binary = dir.join("bin").join(KERNEL_NAME);
     let current = std::env::current_exe()?;
@@ -99,6 +101,14 @@ pub fn install(args: &[String], source_workspace: &Path) -> anyhow::Result<()> {
         println!("Skipping the warm template (--no-warm).");
     } else {
         template::warm(&workspace)?;
+        if !args.iter().any(|a| a == "--no-standby") {
+            match crate::standby::spawn(&binary, &workspace) {
+                Ok(pid) => println!(
+                    "Started standby engine {pid}: the next kernel start adopts it warm (it exits after 30 idle minutes; MSTIC_STANDBY=0 turns standbys off)."
+                ),
+                Err(e) => println!("No standby engine: {e:#}"),
+            }
+        }
     }
     println!("Install finished in {:.0} s.", started.elapsed().as_secs_f64());
     Ok(())
@@ -107,6 +117,7 @@ pub fn install(args: &[String], source_workspace: &Path) -> anyhow::Result<()> {
 /// Removes the kernelspec (and its workspace copy) for the chosen target.
 pub fn uninstall(args: &[String]) -> anyhow::Result<()> {
     let dir = Target::from_args(args)?.kernel_dir()?;
+    crate::standby::stop_all();
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
         println!("Removed {}", dir.display());

@@ -25,13 +25,27 @@ impl Iopub {
     }
 }
 
-/// Binds the IOPub socket and starts its task.
-pub async fn start(session: Session, endpoint: &str) -> anyhow::Result<Iopub> {
-    let mut socket = XPubSocket::new();
-    socket.bind(endpoint).await?;
+/// The socket side of an [`Iopub`] handle, not yet bound: messages published meanwhile wait.
+pub struct Unbound {
+    session: Session,
+    rx: UnboundedReceiver<Message>,
+}
+
+/// A publishing handle whose socket is bound later (a standby engine boots before it knows its
+/// connection).
+pub fn channel(session: Session) -> (Iopub, Unbound) {
     let (tx, rx) = unbounded_channel();
-    tokio::spawn(run(socket, session.clone(), rx));
-    Ok(Iopub { session, tx })
+    (Iopub { session: session.clone(), tx }, Unbound { session, rx })
+}
+
+impl Unbound {
+    /// Binds the IOPub socket and starts its task.
+    pub async fn bind(self, endpoint: &str) -> anyhow::Result<()> {
+        let mut socket = XPubSocket::new();
+        socket.bind(endpoint).await?;
+        tokio::spawn(run(socket, self.session, self.rx));
+        Ok(())
+    }
 }
 
 async fn run(mut socket: XPubSocket, session: Session, mut rx: UnboundedReceiver<Message>) {

@@ -2,8 +2,9 @@
 //! evcxr with the `mstic` investigation crates preloaded (`use mstic::prelude::*;`).
 //!
 //! Commands: `rust-mstic kernel --connection-file F --workspace W` (started by Jupyter),
-//! `rust-mstic install [--user | --sys-prefix | --prefix DIR] [--workspace W] [--no-warm]`,
-//! `rust-mstic uninstall [--user | --sys-prefix | --prefix DIR]`, `rust-mstic warm --workspace W`.
+//! `rust-mstic install [--user | --sys-prefix | --prefix DIR] [--workspace W] [--no-warm] [--no-standby]`,
+//! `rust-mstic uninstall [--user | --sys-prefix | --prefix DIR]`, `rust-mstic warm --workspace W`,
+//! `rust-mstic standby --workspace W` (a warm engine for the next kernel start; `--stop` ends them).
 
 mod connection;
 mod engine;
@@ -17,23 +18,26 @@ mod output;
 mod progress;
 mod relay;
 mod server;
+mod standby;
 mod stdin;
 mod support;
 mod template;
 mod timing;
 mod wire;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn main() {
     // evcxr re-runs this binary as the process that runs cells; give it our stdio relay first.
     relay::install_if_runtime_child();
     evcxr::runtime_hook();
+    standby::capture_original_env();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("kernel") => run_kernel(&args[1..]),
         Some("install") => install::install(&args[1..], &workspace_arg(&args).unwrap_or_else(source_workspace)),
         Some("uninstall") => install::uninstall(&args[1..]),
+        Some("standby") => run_standby(&args[1..]),
         Some("warm") => template::warm(&workspace_arg(&args).unwrap_or_else(source_workspace)).map(|_| ()),
         Some("--version") => {
             println!("rust-mstic {}", env!("CARGO_PKG_VERSION"));
@@ -41,9 +45,10 @@ fn main() {
         }
         _ => {
             eprintln!(
-                "usage: rust-mstic install [--user | --sys-prefix | --prefix DIR] [--workspace DIR] [--no-warm]\n       \
+                "usage: rust-mstic install [--user | --sys-prefix | --prefix DIR] [--workspace DIR] [--no-warm] [--no-standby]\n       \
                  rust-mstic uninstall [--user | --sys-prefix | --prefix DIR]\n       \
-                 rust-mstic kernel --connection-file FILE --workspace DIR"
+                 rust-mstic kernel --connection-file FILE --workspace DIR\n       \
+                 rust-mstic standby --workspace DIR | --stop"
             );
             std::process::exit(2);
         }
@@ -71,28 +76,73 @@ fn run_kernel(args: &[String]) -> anyhow::Result<()> {
     let connection_file = flag(args, "--connection-file")
         .or_else(|| flag(args, "-f"))
         .ok_or_else(|| anyhow::anyhow!("--connection-file is required"))?;
-    let info = connection::ConnectionInfo::read(std::path::Path::new(&connection_file))?;
+    let info = connection::ConnectionInfo::read(Path::new(&connection_file))?;
     let workspace = workspace_arg(args).unwrap_or_else(source_workspace);
-    let scratch = template::kernel_dir_path()?;
-    template::set_runtime_library_path();
-    // SAFETY: no other thread exists yet; evcxr and its child read these.
-    unsafe {
-        std::env::set_var("EVCXR_TMPDIR", &scratch);
-        std::env::set_var("MSTIC_KERNEL", "1");
+    let identity = standby::identity(&workspace);
+    if let Some(supervisor) = standby::adopt(&identity, Path::new(&connection_file)) {
+        return supervisor.run();
     }
-    let progress = progress::Progress::default();
-    progress.tap_stderr();
-    let preload = template::preload(&workspace);
-    let (dir, ws) = (scratch.clone(), workspace.clone());
-    let prepare: Box<dyn FnOnce() -> anyhow::Result<()> + Send> =
-        Box::new(move || template::populate_kernel_dir(&dir, &ws));
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let cleanup_dir = scratch.clone();
-    let on_shutdown: Box<dyn Fn() + Send + Sync> = Box::new(move || {
-        let _ = std::fs::remove_dir_all(&cleanup_dir);
-        std::process::exit(0);
-    });
-    let result = runtime.block_on(server::serve(info, progress, preload, prepare, on_shutdown));
-    let _ = std::fs::remove_dir_all(&scratch);
-    result
+    let launch = Launch::new(&workspace)?;
+    let booted = launch.boot();
+    standby::offer_from(&workspace, identity);
+    launch.serve(booted, info)
+}
+
+fn run_standby(args: &[String]) -> anyhow::Result<()> {
+    if args.iter().any(|a| a == "--stop") {
+        println!("stopped {} standby engine(s)", standby::stop_all());
+        return Ok(());
+    }
+    standby::run(&workspace_arg(args).unwrap_or_else(source_workspace))
+}
+
+/// What every kernel process sets up before it serves: a private scratch directory, the
+/// variables evcxr and the cell process read, the progress tap and the tokio runtime.
+pub struct Launch {
+    /// This process's evcxr scratch directory.
+    pub scratch: PathBuf,
+    workspace: PathBuf,
+    progress: progress::Progress,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Launch {
+    /// Prepares the process; call before any other thread starts.
+    pub fn new(workspace: &Path) -> anyhow::Result<Launch> {
+        let scratch = template::kernel_dir_path()?;
+        template::set_runtime_library_path();
+        // SAFETY: no other thread exists yet; evcxr and its child read these.
+        unsafe {
+            std::env::set_var("EVCXR_TMPDIR", &scratch);
+            std::env::set_var("MSTIC_KERNEL", "1");
+        }
+        let progress = progress::Progress::default();
+        progress.tap_stderr();
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        Ok(Launch { scratch, workspace: workspace.to_path_buf(), progress, runtime })
+    }
+
+    /// Starts the engine: fills the scratch directory, starts evcxr and loads the crates.
+    pub fn boot(&self) -> server::Booted {
+        let (dir, ws) = (self.scratch.clone(), self.workspace.clone());
+        let prepare: engine::Prepare = Box::new(move || template::populate_kernel_dir(&dir, &ws));
+        server::boot(self.progress.clone(), template::preload(&self.workspace), prepare)
+    }
+
+    /// Serves `info`'s connection until a shutdown request.
+    pub fn serve(self, booted: server::Booted, info: connection::ConnectionInfo) -> anyhow::Result<()> {
+        let cleanup_dir = self.scratch.clone();
+        let on_shutdown: Box<dyn Fn() + Send + Sync> = Box::new(move || {
+            let _ = std::fs::remove_dir_all(&cleanup_dir);
+            std::process::exit(0);
+        });
+        let result = self.runtime.block_on(server::serve(booted, info, on_shutdown));
+        self.remove_scratch();
+        result
+    }
+
+    /// Removes the scratch directory.
+    pub fn remove_scratch(&self) {
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
 }

@@ -23,6 +23,8 @@ struct Active {
 pub struct Progress {
     active: Arc<Mutex<Option<Active>>>,
     iopub: Arc<Mutex<Option<Iopub>>>,
+    /// Where the tapped stderr lines go (the original stderr: the server log).
+    log: Arc<Mutex<Option<std::fs::File>>>,
 }
 
 impl Progress {
@@ -41,17 +43,24 @@ impl Progress {
             original
         };
         let reader = unsafe { std::fs::File::from_raw_fd(fds[0]) };
-        let mut log = unsafe { std::fs::File::from_raw_fd(original) };
+        *self.log.lock().unwrap() = Some(unsafe { std::fs::File::from_raw_fd(original) });
         let this = self.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(reader).lines() {
                 let Ok(line) = line else { break };
-                let _ = writeln!(log, "{line}");
+                if let Some(log) = this.log.lock().unwrap().as_mut() {
+                    let _ = writeln!(log, "{line}");
+                }
                 if let Some(name) = line.trim_start().strip_prefix("Compiling ") {
                     this.compiling(name.split_whitespace().next().unwrap_or(name));
                 }
             }
         });
+    }
+
+    /// Sends the log lines to `log` from now on (an adopted standby's log goes to its supervisor).
+    pub fn redirect_log(&self, log: std::fs::File) {
+        *self.log.lock().unwrap() = Some(log);
     }
 
     /// Sets where progress is published.

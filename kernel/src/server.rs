@@ -26,19 +26,33 @@ pub struct Kernel {
     on_shutdown: Box<dyn Fn() + Send + Sync>,
 }
 
-/// Binds all sockets and serves until a shutdown request.
-pub async fn serve(
-    info: ConnectionInfo,
+/// A kernel whose engine is starting (or started) but whose sockets are not bound yet.
+pub struct Booted {
+    session: Session,
+    iopub: Iopub,
+    iopub_socket: iopub::Unbound,
+    stdin_socket: crate::stdin::Unbound,
+    /// The engine: cells, completions and hovers.
+    pub engine: EngineHandle,
     progress: Progress,
-    preload: String,
-    prepare: Box<dyn FnOnce() -> anyhow::Result<()> + Send>,
-    on_shutdown: Box<dyn Fn() + Send + Sync>,
-) -> anyhow::Result<()> {
-    let session = Session::new(&info.key);
-    let iopub = iopub::start(session.clone(), &info.endpoint(info.iopub_port)).await?;
+}
+
+/// Starts the engine (scratch directory, evcxr, preload) before any socket exists.
+pub fn boot(progress: Progress, preload: String, prepare: crate::engine::Prepare) -> Booted {
+    let session = Session::new("");
+    let (iopub, iopub_socket) = iopub::channel(session.clone());
     progress.set_iopub(iopub.clone());
-    let stdin = crate::stdin::start(session.clone(), &info.endpoint(info.stdin_port)).await?;
+    let (stdin, stdin_socket) = crate::stdin::channel(session.clone());
     let engine = crate::engine::start(iopub.clone(), stdin, progress.clone(), preload, prepare);
+    Booted { session, iopub, iopub_socket, stdin_socket, engine, progress }
+}
+
+/// Binds all sockets of `info` and serves until a shutdown request.
+pub async fn serve(booted: Booted, info: ConnectionInfo, on_shutdown: Box<dyn Fn() + Send + Sync>) -> anyhow::Result<()> {
+    let Booted { session, iopub, iopub_socket, stdin_socket, engine, progress } = booted;
+    session.set_key(&info.key);
+    iopub_socket.bind(&info.endpoint(info.iopub_port)).await?;
+    stdin_socket.bind(&info.endpoint(info.stdin_port)).await?;
     let kernel = Arc::new(Kernel {
         session,
         iopub,

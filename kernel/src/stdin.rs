@@ -39,13 +39,26 @@ impl Stdin {
     }
 }
 
-/// Binds the stdin ROUTER socket and starts its task.
-pub async fn start(session: Session, endpoint: &str) -> anyhow::Result<Stdin> {
-    let mut socket = RouterSocket::new();
-    socket.bind(endpoint).await?;
+/// The socket side of a [`Stdin`] handle, bound once the connection is known.
+pub struct Unbound {
+    session: Session,
+    rx: UnboundedReceiver<InputAsk>,
+}
+
+/// A handle whose ROUTER socket is bound later.
+pub fn channel(session: Session) -> (Stdin, Unbound) {
     let (tx, rx) = unbounded_channel();
-    tokio::spawn(run(socket, session, rx));
-    Ok(Stdin { tx })
+    (Stdin { tx }, Unbound { session, rx })
+}
+
+impl Unbound {
+    /// Binds the stdin ROUTER socket and starts its task.
+    pub async fn bind(self, endpoint: &str) -> anyhow::Result<()> {
+        let mut socket = RouterSocket::new();
+        socket.bind(endpoint).await?;
+        tokio::spawn(run(socket, self.session, self.rx));
+        Ok(())
+    }
 }
 
 async fn run(mut socket: RouterSocket, session: Session, mut asks: UnboundedReceiver<InputAsk>) {

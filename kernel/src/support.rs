@@ -2,6 +2,7 @@
 //! and the support block run in every new runtime child.
 
 /// Code run once in every new runtime child: reports panics to the kernel as one structured line,
+/// takes over an adopting kernel's directory and environment (standby engines, see `standby`),
 /// and flushes the cells' buffered stdout (so `print!` without a newline shows up) every 20 ms and
 /// whenever the stdio relay asks through the `MSTIC_FLUSH_FDS` pipes at the end of a cell.
 pub const SUPPORT_CODE: &str = r#"{
@@ -14,6 +15,26 @@ pub const SUPPORT_CODE: &str = r#"{
         std::thread::sleep(std::time::Duration::from_millis(20));
         let _ = std::io::Write::flush(&mut std::io::stdout());
     });
+    if let Some(path) = std::env::var_os("MSTIC_STANDBY_ADOPT") {
+        // A standby engine's process: take the adopting kernel's working directory and
+        // environment from the file the kernel writes (cwd, then S key value / D key entries).
+        std::thread::spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let Ok(data) = std::fs::read(&path) else { continue };
+            let _ = std::fs::remove_file(&path);
+            use std::os::unix::ffi::OsStrExt;
+            let mut parts = data.split(|b| *b == 0).map(std::ffi::OsStr::from_bytes);
+            if let Some(cwd) = parts.next() { let _ = std::env::set_current_dir(cwd); }
+            while let Some(op) = parts.next() {
+                match op.as_bytes() {
+                    b"S" => if let (Some(k), Some(v)) = (parts.next(), parts.next()) { unsafe { std::env::set_var(k, v) } },
+                    b"D" => if let Some(k) = parts.next() { unsafe { std::env::remove_var(k) } },
+                    _ => break,
+                }
+            }
+            break;
+        });
+    }
     let fds: Vec<i32> = std::env::var("MSTIC_FLUSH_FDS").unwrap_or_default()
         .split(' ').filter_map(|fd| fd.parse().ok()).collect();
     if let [request, ack] = fds[..] {
@@ -79,8 +100,13 @@ pub fn plain_display_items() -> String {
 }
 
 /// A small cell whose completion makes rust-analyzer load the standard library and the preloaded
-/// crates (see `Engine::warm_analyzer`).
-pub const ANALYZER_WARMUP: &str = "let mstic_analyzer_warmup: i64 = 40;\nmstic_analyzer_warmup.";
+/// crates, and infer what first cells typically hold — arithmetic, strings, a `Frame` built and
+/// unwrapped (see `Engine::warm_analyzer`).
+pub const ANALYZER_WARMUP: &str = "let mstic_warmup_count = 40 + 2;\n\
+    let mstic_warmup_text = format!(\"{mstic_warmup_count}\").to_string();\n\
+    let mstic_warmup_frame = Frame::from_string_rows(&[\"host\"], &[vec![Some(\"ws01\")]]).unwrap();\n\
+    let mstic_warmup_rows = mstic_warmup_frame.len() + mstic_warmup_text.len();\n\
+    mstic_warmup_frame.";
 
 #[cfg(test)]
 mod tests {

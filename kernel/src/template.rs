@@ -157,6 +157,7 @@ pub fn warm(workspace: &Path) -> anyhow::Result<PathBuf> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::rename(&building, &dir)?;
     std::fs::write(dir.join("READY"), format!("{}\n", key(workspace)))?;
+    prune_templates(&dir);
     println!(
         "Warm template ready in {:.0} s (preload {:.0} s): {}",
         started.elapsed().as_secs_f64(),
@@ -207,13 +208,65 @@ pub fn populate_kernel_dir(dir: &Path, workspace: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `cp -a --reflink=auto`: a private copy that keeps file times (cargo fingerprints).
+/// Fills `to` from the template `from` in well under a second: compiled dependencies are hard
+/// links (cargo never rewrites a built dependency in place: a changed one gets a new file), while
+/// what cargo and evcxr rewrite in place (fingerprints, dep-info files, the scratch crate's own
+/// sources and outputs) is copied with its file time kept, which cargo's freshness checks need.
 fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
-    let status = std::process::Command::new("cp").args(["-a", "--reflink=auto"]).arg(from).arg(to).status()?;
-    if !status.success() {
-        anyhow::bail!("copying {} to {} failed", from.display(), to.display());
+    link_or_copy(from, to, Path::new("")).map_err(|e| anyhow::anyhow!("copying {} to {} failed: {e}", from.display(), to.display()))
+}
+
+fn link_or_copy(from: &Path, to: &Path, relative: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let (source, target, rel) = (entry.path(), to.join(&name), relative.join(&name));
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            link_or_copy(&source, &target, &rel)?;
+        } else if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&source)?, &target)?;
+        } else if name == "READY" || name.to_string_lossy().starts_with("libcode_") {
+            continue;
+        } else if !shared_artifact(&rel) || std::fs::hard_link(&source, &target).is_err() {
+            std::fs::copy(&source, &target)?;
+            let modified = entry.metadata()?.modified()?;
+            std::fs::File::options().write(true).open(&target)?.set_modified(modified)?;
+        }
     }
     Ok(())
+}
+
+/// Whether a template file is a built dependency artifact that kernels can share (a hard link):
+/// under `deps/` or `incremental/`, not a dep-info file, not the scratch crate `ctx`. Build-script
+/// outputs (`build/`, small) are copied: a re-run build script rewrites them in place.
+fn shared_artifact(relative: &Path) -> bool {
+    let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let in_artifacts = parts.iter().any(|p| p == "deps" || p == "incremental") && !parts.iter().any(|p| p == "build");
+    let scratch_crate = parts.iter().any(|p| p == "ctx.d" || p.starts_with("libctx") || p.starts_with("ctx-"));
+    let dep_info = parts.last().is_some_and(|n| n.ends_with(".d"));
+    in_artifacts && !scratch_crate && !dep_info
+}
+
+/// Removes older templates (each holds gigabytes), keeping `current` and the newest other ready
+/// one. Running kernels are unaffected: their scratch directories are copies and hard links.
+fn prune_templates(current: &Path) {
+    let Ok(entries) = std::fs::read_dir(cache_root().join("templates")) else { return };
+    let mut others: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p != current)
+        .map(|p| (p.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH), p))
+        .collect();
+    others.sort();
+    let keep = others.iter().rev().find(|(_, p)| p.join("READY").exists()).map(|(_, p)| p.clone());
+    for (_, path) in others {
+        if Some(&path) != keep.as_ref() {
+            println!("Removing the old template {}", path.display());
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
 }
 
 /// The most recently finished template, if any.
@@ -285,5 +338,45 @@ mod tests {
         assert!(code.contains(&format!(":dep mstic = {{ path = {:?} }}", facade(&ws).display().to_string())));
         assert!(code.contains("use mstic::prelude::*;"));
         std::fs::remove_dir_all(ws).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod copy_tests {
+    use super::*;
+
+    #[test]
+    fn built_dependencies_are_shared_and_rewritten_files_copied() {
+        let shared = |p: &str| shared_artifact(Path::new(p));
+        assert!(shared("target/x86_64-unknown-linux-gnu/debug/deps/libdatafusion-1a2b.rlib"));
+        assert!(shared("target/x86_64-unknown-linux-gnu/debug/incremental/mstic_core-0x/s-1/query-cache.bin"));
+        assert!(!shared("target/x86_64-unknown-linux-gnu/debug/deps/datafusion-1a2b.d"));
+        assert!(!shared("target/x86_64-unknown-linux-gnu/debug/deps/libctx-9f.so"));
+        assert!(!shared("target/x86_64-unknown-linux-gnu/debug/incremental/ctx-3ik/s-1/dep-graph.bin"));
+        assert!(!shared("target/debug/build/ring-77/output"));
+        assert!(!shared("target/x86_64-unknown-linux-gnu/debug/.fingerprint/serde-1/lib-serde"));
+        assert!(!shared("src/lib.rs"));
+    }
+
+    #[test]
+    fn copies_keep_file_times_and_links_share_contents() {
+        let root = std::env::temp_dir().join(format!("mstic-copy-{}", uuid::Uuid::new_v4()));
+        let (from, to) = (root.join("template"), root.join("kernel"));
+        let deps = from.join("target/debug/deps");
+        std::fs::create_dir_all(&deps).unwrap();
+        std::fs::write(deps.join("libserde-1.rlib"), "rlib").unwrap();
+        std::fs::write(deps.join("serde-1.d"), "dep-info").unwrap();
+        std::fs::write(from.join("READY"), "key").unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        std::fs::File::options().write(true).open(deps.join("serde-1.d")).unwrap().set_modified(old).unwrap();
+        copy_tree(&from, &to).unwrap();
+        let copied = to.join("target/debug/deps");
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(std::fs::metadata(copied.join("libserde-1.rlib")).unwrap().ino(), std::fs::metadata(deps.join("libserde-1.rlib")).unwrap().ino());
+        let dep_info = std::fs::metadata(copied.join("serde-1.d")).unwrap();
+        assert_ne!(dep_info.ino(), std::fs::metadata(deps.join("serde-1.d")).unwrap().ino());
+        assert_eq!(dep_info.modified().unwrap(), old);
+        assert!(!to.join("READY").exists());
+        std::fs::remove_dir_all(root).unwrap();
     }
 }

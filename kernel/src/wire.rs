@@ -7,6 +7,7 @@ use bytes::Bytes;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
+use std::sync::{Arc, RwLock};
 
 /// Protocol version announced in every header.
 pub const PROTOCOL_VERSION: &str = "5.3";
@@ -50,7 +51,7 @@ pub enum WireError {
 /// Signing and message construction for one kernel session.
 #[derive(Clone)]
 pub struct Session {
-    key: Vec<u8>,
+    key: Arc<RwLock<Vec<u8>>>,
     /// This kernel's session id (header `session`).
     pub session_id: String,
 }
@@ -58,14 +59,25 @@ pub struct Session {
 impl Session {
     /// A session signing with `key` (empty key: signing disabled, as the spec says).
     pub fn new(key: &str) -> Self {
-        Self { key: key.as_bytes().to_vec(), session_id: uuid::Uuid::new_v4().to_string() }
+        Self { key: Arc::new(RwLock::new(key.as_bytes().to_vec())), session_id: uuid::Uuid::new_v4().to_string() }
+    }
+
+    /// Sets the signing key of this session and all its clones (a standby engine learns its
+    /// connection only when a kernel start adopts it).
+    pub fn set_key(&self, key: &str) {
+        *self.key.write().unwrap_or_else(|e| e.into_inner()) = key.as_bytes().to_vec();
+    }
+
+    fn key(&self) -> Vec<u8> {
+        self.key.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     fn signature(&self, parts: &[&[u8]]) -> String {
-        if self.key.is_empty() {
+        let key = self.key();
+        if key.is_empty() {
             return String::new();
         }
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length");
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC accepts any key length");
         for part in parts {
             mac.update(part);
         }
@@ -73,11 +85,12 @@ impl Session {
     }
 
     fn verify(&self, signature: &[u8], parts: &[&[u8]]) -> bool {
-        if self.key.is_empty() {
+        let key = self.key();
+        if key.is_empty() {
             return true;
         }
         let Ok(expected) = hex::decode(signature) else { return false };
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length");
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC accepts any key length");
         for part in parts {
             mac.update(part);
         }
