@@ -85,6 +85,12 @@ impl EngineHandle {
         }
     }
 
+    /// The process id of the process that runs cells.
+    pub fn child_pid(&self) -> Option<u32> {
+        let child = self.child.lock().unwrap().clone()?;
+        child.lock().ok().map(|c| c.id())
+    }
+
     /// Ends the process that runs cells (when the kernel process ends without a shutdown).
     pub fn kill_child(&self) {
         if let Some(child) = self.child.lock().unwrap().clone()

@@ -1,6 +1,7 @@
 //! Times STL anomaly detection: MSTICPy's 840-point fixture series, then a batch of 1,000
 //! synthetic weekly-seasonal hourly series of 2,000 points each.
-//! Run: `cargo run --release -p mstic-analysis --example stl_bench`.
+//! Run: `cargo run --release -p mstic-analysis --example stl_bench` (add `--json` for one JSON
+//! line of figures, as `bench/analysis_bench.py` reads them).
 
 use mstic_analysis::timeseries::{StlOptions, stl_anomalies, ts_anomalies_stl};
 use mstic_core::Frame;
@@ -51,8 +52,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .to_vec()
     };
     let start = Instant::now();
+    let mut fixture_anomalies = 0;
     for _ in 0..runs {
-        stl_anomalies(&values, &options)?;
+        let result = stl_anomalies(&values, &options)?;
+        fixture_anomalies = result.anomalies.iter().filter(|a| **a != 0).count();
     }
     let per_vector = start.elapsed() / runs;
     println!(
@@ -75,6 +78,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .count();
     }
     let elapsed = start.elapsed();
+    if std::env::args().any(|a| a == "--json") {
+        println!(
+            "{{\"fixture_points\": {}, \"fixture_frame_ms\": {:.4}, \"fixture_vector_ms\": {:.4}, \"fixture_anomalies\": {fixture_anomalies}, \"series\": 1000, \"points\": 2000, \"batch_ms\": {:.2}, \"batch_anomalies\": {flagged}}}",
+            values.len(),
+            per_frame.as_secs_f64() * 1e3,
+            per_vector.as_secs_f64() * 1e3,
+            elapsed.as_secs_f64() * 1e3
+        );
+        return Ok(());
+    }
     println!(
         "stl 1000 series x 2000 points: {:.1} ms total, {:.3} ms/series, {flagged} anomalies (one thread)",
         elapsed.as_secs_f64() * 1e3,

@@ -109,3 +109,46 @@ pub(crate) fn take_rows(frame: &Frame, order: &[usize]) -> Result<Frame> {
     }
     Frame::from_columns(columns)
 }
+
+/// A list-of-text column from one list per row.
+pub(crate) fn list_column(lists: &[Vec<String>]) -> ArrayRef {
+    let mut builder = arrow::array::ListBuilder::new(arrow::array::StringBuilder::new());
+    for list in lists {
+        for item in list {
+            builder.values().append_value(item);
+        }
+        builder.append(true);
+    }
+    std::sync::Arc::new(builder.finish())
+}
+
+/// A list column (such as `Operation_list` from `sessionize_data`) as text lists; null rows are
+/// empty and null items are `None`.
+pub(crate) fn string_lists(frame: &Frame, name: &str) -> Result<Vec<Vec<Option<String>>>> {
+    let array = frame.column(&resolve(frame, name)?)?;
+    let lists = array
+        .as_any()
+        .downcast_ref::<arrow::array::ListArray>()
+        .ok_or_else(|| {
+            Error::invalid(
+                format!("session column '{name}'"),
+                format!(
+                    "must be a list column (see sessionize_data), not {}",
+                    array.data_type()
+                ),
+            )
+        })?;
+    (0..lists.len())
+        .map(|row| {
+            if lists.is_null(row) {
+                return Ok(Vec::new());
+            }
+            let text = cast(&lists.value(row), &DataType::Utf8)?;
+            let text = text
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .expect("Utf8 cast");
+            Ok(text.iter().map(|v| v.map(str::to_string)).collect())
+        })
+        .collect()
+}

@@ -109,10 +109,17 @@ fn stl_components_match_statsmodels() {
         .unwrap();
     for (row, r, t, s, b, z, a) in STATSMODELS_ROWS {
         // Integer truncation of components ~1e9 may differ by 1 where float rounding differs.
-        for (name, values, expected) in
-            [("residual", &residual, r), ("trend", &trend, t), ("seasonal", &seasonal, s), ("baseline", &baseline, b)]
-        {
-            assert!((values[row] - expected).abs() <= 2, "row {row} {name} {} vs {expected}", values[row]);
+        for (name, values, expected) in [
+            ("residual", &residual, r),
+            ("trend", &trend, t),
+            ("seasonal", &seasonal, s),
+            ("baseline", &baseline, b),
+        ] {
+            assert!(
+                (values[row] - expected).abs() <= 2,
+                "row {row} {name} {} vs {expected}",
+                values[row]
+            );
         }
         assert!(
             (score.value(row) - z).abs() < 1e-5,

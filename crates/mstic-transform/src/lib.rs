@@ -8,6 +8,7 @@
 pub mod ioc;
 pub mod proctree;
 pub mod unpack;
+mod parallel;
 mod zipdata;
 
 pub use ioc::{ExtractOptions, IocExtractor, IocResults, defang, refang};

@@ -38,9 +38,10 @@ pub mod prelude {
     pub use mstic_data::remote::demo::DemoServer;
     pub use mstic_data::remote::{DefenderDriver, GraphDriver, KustoDriver, SentinelDriver, SplitCall, SplitQuery, SplunkDriver};
     pub use mstic_analysis::{
-        Aggregation, ClusterOptions, StlOptions, add_process_features, aggregate_series, anomaly_periods,
-        create_time_period_kqlfilter, dbcluster_events, detect_polling, kql_periods, score_sessions_frame,
-        sessionize_data, set_new_anomaly_threshold, ts_anomalies_stl,
+        Aggregation, ClusterOptions, ClusterResult, Cmd, IsolationForest, OutlierOptions, PollingResult, SessionKind,
+        SessionScorer, StlOptions, add_process_features, aggregate_series, anomaly_periods, create_time_period_kqlfilter,
+        dbcluster_events, detect_polling, find_outliers, identify_outliers, kql_periods, score_sessions_frame,
+        sessionize_data, sessionize_events, set_new_anomaly_threshold, ts_anomalies_stl,
     };
     pub use mstic_context::demo::DemoTiServer;
     pub use mstic_context::ti::{ProviderOptions, create_provider, preprocess_observable};

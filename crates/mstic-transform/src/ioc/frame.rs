@@ -1,8 +1,11 @@
 //! IoC extraction over Frame columns: one output row per (row, column, observable) with MSTICPy's
-//! columns `IoCType`, `Observable`, `SourceIndex`, `Input`. Rows are scanned on all cores.
+//! columns `IoCType`, `Observable`, `SourceIndex`, `Input`. Rows are scanned on all cores, the
+//! output keeps row order.
 
 use super::{ExtractOptions, IocExtractor};
 use arrow::array::{Array, ArrayRef, StringArray, StringBuilder, UInt64Builder};
+use arrow::compute::cast;
+use arrow::datatypes::DataType;
 use mstic_core::{Error, Frame, Result};
 use std::sync::Arc;
 
@@ -24,16 +27,30 @@ impl IocExtractor {
         let mut observables = StringBuilder::new();
         let mut sources = UInt64Builder::new();
         let mut inputs = StringBuilder::new();
-        for column in columns {
-            let texts = frame.column_strings(column)?;
-            let per_row = self.scan_rows(&texts, &enabled, options);
+        let index = |c: &str| frame.schema().index_of(c).expect("checked above");
+        let column_indexes: Vec<usize> = columns.iter().map(|c| index(c)).collect();
+        for column in column_indexes {
+            // The frame's text is read where it is (batch by batch), not copied into one array.
+            let arrays: Vec<ArrayRef> = frame.batches().iter().map(|b| cast(b.column(column), &DataType::Utf8)).collect::<std::result::Result<_, _>>()?;
+            let texts: Vec<Option<&str>> = arrays
+                .iter()
+                .flat_map(|a| {
+                    let a = a.as_any().downcast_ref::<StringArray>().expect("cast to Utf8 gives a StringArray");
+                    (0..a.len()).map(move |row| a.is_valid(row).then(|| a.value(row)))
+                })
+                .collect();
+            let per_row = crate::parallel::map_rows(texts.len(), |row| {
+                let Some(text) = texts[row] else { return Vec::new() };
+                let mut pairs = self.scan_pairs(text, &enabled, options);
+                pairs.sort_unstable();
+                pairs
+            });
             for (row, pairs) in per_row.into_iter().enumerate() {
-                let Some(text) = texts[row].as_deref() else { continue };
                 for (type_index, observable) in pairs {
                     types.append_value(&self.patterns[type_index].name);
                     observables.append_value(&observable);
                     sources.append_value(row as u64);
-                    inputs.append_value(text);
+                    inputs.append_value(texts[row].unwrap_or_default());
                 }
             }
         }
@@ -43,27 +60,6 @@ impl IocExtractor {
             ("SourceIndex".to_string(), Arc::new(sources.finish()) as ArrayRef),
             ("Input".to_string(), Arc::new(inputs.finish()) as ArrayRef),
         ])
-    }
-
-    /// Scans each text (in parallel chunks), results sorted by type order then observable.
-    fn scan_rows(&self, texts: &[Option<String>], enabled: &[bool], options: &ExtractOptions) -> Vec<Vec<(usize, String)>> {
-        let scan_one = |text: &Option<String>| {
-            let mut pairs = text.as_deref().map(|t| self.scan_pairs(t, enabled, options)).unwrap_or_default();
-            pairs.sort();
-            pairs
-        };
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-        if workers <= 1 || texts.len() < 256 {
-            return texts.iter().map(scan_one).collect();
-        }
-        let chunk = texts.len().div_ceil(workers);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = texts
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || part.iter().map(scan_one).collect::<Vec<_>>()))
-                .collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-        })
     }
 }
 

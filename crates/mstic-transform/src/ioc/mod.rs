@@ -12,6 +12,7 @@
 mod defang;
 mod frame;
 mod patterns;
+mod prefilter;
 mod scan;
 #[cfg(test)]
 mod tests;
@@ -43,6 +44,7 @@ struct IocPattern {
     priority: u8,
     group: Option<String>,
     check: Check,
+    prefilter: prefilter::Prefilter,
     anchored: OnceLock<(Option<Regex>, Option<Regex>)>,
 }
 
@@ -92,8 +94,11 @@ impl ExtractOptions {
 pub struct IocExtractor {
     patterns: Vec<IocPattern>,
     defanged: bool,
+    /// `RegexSet`s over the patterns without a byte-level prefilter (user-added types), plain
+    /// and defanged, with the pattern index of each member.
     gate_plain: RegexSet,
     gate_defanged: RegexSet,
+    gated: Vec<usize>,
 }
 
 impl Default for IocExtractor {
@@ -132,6 +137,7 @@ impl IocExtractor {
                     priority: p.priority,
                     group: p.group.map(str::to_string),
                     check,
+                    prefilter: p.prefilter,
                     anchored: OnceLock::new(),
                 }
             })
@@ -141,14 +147,16 @@ impl IocExtractor {
             defanged,
             gate_plain: RegexSet::empty(),
             gate_defanged: RegexSet::empty(),
+            gated: Vec::new(),
         };
         extractor.rebuild_gates();
         extractor
     }
 
     fn rebuild_gates(&mut self) {
-        let plain = self.patterns.iter().map(|p| p.plain.as_str().to_string());
-        let defanged = self.patterns.iter().map(|p| p.defanged.as_str().to_string());
+        self.gated = (0..self.patterns.len()).filter(|&i| self.patterns[i].prefilter == prefilter::Prefilter::Gate).collect();
+        let plain = self.gated.iter().map(|&i| self.patterns[i].plain.as_str());
+        let defanged = self.gated.iter().map(|&i| self.patterns[i].defanged.as_str());
         self.gate_plain = RegexSet::new(plain).expect("IoC patterns compile as a set");
         self.gate_defanged = RegexSet::new(defanged).expect("IoC patterns compile as a set");
     }
@@ -182,6 +190,7 @@ impl IocExtractor {
             priority,
             group: group.map(str::to_string),
             check: Check::None,
+            prefilter: prefilter::Prefilter::Gate,
             anchored: OnceLock::new(),
         };
         match self.patterns.iter_mut().find(|p| p.name == name) {
@@ -212,7 +221,7 @@ impl IocExtractor {
                         return Err(Error::unknown("IoC type", t, names.iter().map(String::as_str)));
                     }
                 }
-                Ok(self.patterns.iter().map(|p| types.iter().any(|t| *t == p.name)).collect())
+                Ok(self.patterns.iter().map(|p| types.contains(&p.name)).collect())
             }
             None if frame_defaults => Ok(self
                 .patterns

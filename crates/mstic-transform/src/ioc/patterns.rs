@@ -2,14 +2,18 @@
 //! rules need look-around (IPv6 boundaries, DNS label length) the check runs after the match.
 //! Every pattern is case-insensitive and multi-line, like MSTICPy's.
 
+use super::prefilter::Prefilter;
+
 /// One built-in type: its plain and defang-tolerant patterns, priority (0 best) and the capture
-/// group that holds the observable (`None`: the whole match).
+/// group that holds the observable (`None`: the whole match), and the cheap test that must
+/// pass before its regex runs.
 pub struct BuiltinPattern {
     pub name: &'static str,
     pub plain: String,
     pub defanged: String,
     pub priority: u8,
     pub group: Option<&'static str>,
+    pub prefilter: Prefilter,
 }
 
 const IPV4: &str = r"(?P<ipaddress>(?:[0-9]{1,3}\.){3}[0-9]{1,3})";
@@ -74,23 +78,25 @@ pub fn builtin() -> Vec<BuiltinPattern> {
         let dns = if defanged { DNS_DEFANGED } else { DNS };
         format!("(?P<user>{EMAIL_USER}){at}(?P<domain>{dns})")
     };
-    let same = |name, pattern: &str, priority, group| BuiltinPattern {
+    let two = |name, plain: String, defanged: String, priority, group, prefilter| BuiltinPattern {
         name,
-        plain: pattern.to_string(),
-        defanged: pattern.to_string(),
+        plain,
+        defanged,
         priority,
         group,
+        prefilter,
     };
+    let same = |name, pattern: &str, priority, group, prefilter| two(name, pattern.into(), pattern.into(), priority, group, prefilter);
     vec![
-        BuiltinPattern { name: "ipv4", plain: IPV4.into(), defanged: IPV4_DEFANGED.into(), priority: 0, group: Some("ipaddress") },
-        same("ipv6", IPV6, 0, None),
-        BuiltinPattern { name: "dns", plain: DNS.into(), defanged: DNS_DEFANGED.into(), priority: 2, group: None },
-        BuiltinPattern { name: "url", plain: url(false), defanged: url(true), priority: 0, group: None },
-        BuiltinPattern { name: "email", plain: email(false), defanged: email(true), priority: 1, group: None },
-        same("windows_path", WINDOWS_PATH, 3, None),
-        same("linux_path", LINUX_PATH, 4, None),
-        same("md5_hash", &hash(32), 1, Some("hash")),
-        same("sha1_hash", &hash(40), 1, Some("hash")),
-        same("sha256_hash", &hash(64), 1, Some("hash")),
+        two("ipv4", IPV4.into(), IPV4_DEFANGED.into(), 0, Some("ipaddress"), Prefilter::Ipv4),
+        same("ipv6", IPV6, 0, None, Prefilter::Ipv6),
+        two("dns", DNS.into(), DNS_DEFANGED.into(), 2, None, Prefilter::Dot),
+        two("url", url(false), url(true), 0, None, Prefilter::SchemeSeparator),
+        two("email", email(false), email(true), 1, None, Prefilter::At),
+        same("windows_path", WINDOWS_PATH, 3, None, Prefilter::Backslash),
+        same("linux_path", LINUX_PATH, 4, None, Prefilter::Slash),
+        same("md5_hash", &hash(32), 1, Some("hash"), Prefilter::HexRun(32)),
+        same("sha1_hash", &hash(40), 1, Some("hash"), Prefilter::HexRun(40)),
+        same("sha256_hash", &hash(64), 1, Some("hash"), Prefilter::HexRun(64)),
     ]
 }

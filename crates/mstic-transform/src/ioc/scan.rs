@@ -1,22 +1,31 @@
-//! The scan of one text: a `RegexSet` pass says which types occur at all, then only those types'
-//! patterns are run for their positions; each substring keeps the best-priority type.
+//! The scan of one text: cheap byte tests (and, for user-added types, a `RegexSet` pass) say
+//! which types can occur at all, then only those types' patterns are run for their positions;
+//! each substring keeps the best-priority type.
 
+use super::prefilter::TextFacts;
 use super::{Check, ExtractOptions, IocExtractor, IocPattern, IocResults, refang};
 use regex::Regex;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 
 /// Types whose results are refanged when the extractor does not match defanged forms.
 const REFANGED_TYPES: [&str; 5] = ["ipv4", "ipv6", "url", "dns", "email"];
 
 /// Whether `domain` (possibly defanged) ends in a suffix of the public suffix list.
 pub(super) fn has_public_suffix(domain: &str) -> bool {
-    let domain = domain.replace("[.]", ".").to_ascii_lowercase();
+    // Most domains are plain lower case: only defanged or upper-case ones are rewritten.
+    let domain: Cow<str> = if domain.bytes().any(|b| b == b'[' || b.is_ascii_uppercase()) {
+        Cow::Owned(domain.replace("[.]", ".").to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(domain)
+    };
     let domain = domain.trim_end_matches('.');
     psl::suffix(domain.as_bytes()).is_some_and(|s| s.is_known())
 }
 
+/// Every label at most 63 characters (`[.]` separates labels like `.`).
 fn labels_fit(domain: &str) -> bool {
-    domain.replace("[.]", ".").split(['.', '[', ']']).all(|label| label.len() <= 63)
+    domain.split(['.', '[', ']']).all(|label| label.len() <= 63)
 }
 
 fn is_ipv6_neighbour(c: char) -> bool {
@@ -79,12 +88,12 @@ fn hex_value(b: u8) -> Option<u8> {
 }
 
 struct Found<'t> {
-    claims: HashMap<std::borrow::Cow<'t, str>, (usize, u8)>,
-    order: Vec<std::borrow::Cow<'t, str>>,
+    claims: FxHashMap<Cow<'t, str>, (usize, u8)>,
+    order: Vec<Cow<'t, str>>,
 }
 
 impl<'t> Found<'t> {
-    fn claim(&mut self, observable: std::borrow::Cow<'t, str>, type_index: usize, priority: u8) {
+    fn claim(&mut self, observable: Cow<'t, str>, type_index: usize, priority: u8) {
         match self.claims.get_mut(&observable) {
             Some(existing) if priority >= existing.1 => {}
             Some(existing) => *existing = (type_index, priority),
@@ -106,21 +115,40 @@ impl IocExtractor {
         results
     }
 
+    /// Which of the patterns can match `text`: the byte tests of the built-in types, the
+    /// `RegexSet` for user-added ones (run only when one of them is enabled).
+    fn candidates(&self, text: &str, enabled: &[bool], defanged: bool) -> Vec<bool> {
+        let mut facts = TextFacts::new(text);
+        let mut candidate: Vec<bool> = self
+            .patterns
+            .iter()
+            .zip(enabled)
+            .map(|(pattern, &on)| on && facts.allows(pattern.prefilter).unwrap_or(true))
+            .collect();
+        if self.gated.iter().any(|&i| enabled[i]) {
+            let gate = if defanged { &self.gate_defanged } else { &self.gate_plain };
+            let present = gate.matches(text);
+            for (member, &i) in self.gated.iter().enumerate() {
+                candidate[i] &= present.matched(member);
+            }
+        }
+        candidate
+    }
+
     /// `(type index, observable)` pairs found in `text`, each observable once.
     pub(super) fn scan_pairs(&self, text: &str, enabled: &[bool], options: &ExtractOptions) -> Vec<(usize, String)> {
         if text.trim().is_empty() {
             return Vec::new();
         }
         let defanged = options.defanged.unwrap_or(self.defanged);
-        let gate = if defanged { &self.gate_defanged } else { &self.gate_plain };
-        let present = gate.matches(text);
-        if !present.matched_any() {
+        let candidate = self.candidates(text, enabled, defanged);
+        if !candidate.contains(&true) {
             return Vec::new();
         }
         let dns_index = self.patterns.iter().position(|p| p.name == "dns");
-        let mut found = Found { claims: HashMap::new(), order: Vec::new() };
+        let mut found = Found { claims: FxHashMap::default(), order: Vec::new() };
         for (type_index, pattern) in self.patterns.iter().enumerate() {
-            if !enabled[type_index] || !present.matched(type_index) {
+            if !candidate[type_index] {
                 continue;
             }
             let re = if defanged { &pattern.defanged } else { &pattern.plain };

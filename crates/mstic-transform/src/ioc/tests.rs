@@ -97,7 +97,7 @@ fn frame_counts(result: &Frame) -> std::collections::HashMap<String, usize> {
 
 fn assert_counts(result: &Frame, expected: &[(&str, usize)]) {
     let counts = frame_counts(result);
-    assert!(result.len() > 0);
+    assert!(!result.is_empty());
     for (t, n) in expected {
         assert_eq!(counts.get(*t).copied().unwrap_or(0), *n, "{t}: {counts:?}");
     }

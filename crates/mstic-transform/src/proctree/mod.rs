@@ -20,6 +20,9 @@
 
 mod build;
 mod columns;
+mod dedup;
+mod index;
+mod keys;
 mod mde;
 mod output;
 mod schema;
@@ -30,24 +33,26 @@ mod tree;
 pub use schema::ProcSchema;
 pub use tree::{ProcessTree, TreeSummary};
 
+use keys::{Key, KeyParts};
 use mstic_core::{Frame, Result};
 
-/// One process of the tree before output: where it came from and its keys.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Node {
+/// One process of the tree before output: where it came from and its keys. Texts are borrowed
+/// from the event columns (or are fixed labels).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Node<'a> {
     /// Row of the (filtered) input batch; `None` for synthetic parents.
-    source_row: Option<usize>,
-    name: Option<String>,
-    pid: Option<String>,
-    ppid: Option<String>,
-    parent_name: Option<String>,
+    source_row: Option<u32>,
+    name: Option<&'a str>,
+    pid: Option<&'a str>,
+    ppid: Option<&'a str>,
+    parent_name: Option<&'a str>,
     time: Option<i64>,
     parent_time: Option<i64>,
-    logon: Option<String>,
-    host: Option<String>,
-    cmd_line: Option<String>,
-    proc_key: Option<String>,
-    parent_key: Option<String>,
+    logon: Option<&'a str>,
+    host: Option<&'a str>,
+    cmd_line: Option<&'a str>,
+    proc_key: Option<Key>,
+    parent_key: Option<Key>,
 }
 
 /// Builds process trees from `events`. With `schema` `None` the schema is inferred from the
@@ -58,6 +63,16 @@ pub fn build_process_tree(events: &Frame, schema: Option<&ProcSchema>) -> Result
         _ => ProcSchema::infer(&events.columns())?,
     };
     let batch = events.to_batch()?;
-    let (batch, nodes) = if schema.is_mde() { mde::nodes(&batch, &schema)? } else { build::nodes(&batch, &schema)? };
-    output::finish(&batch, nodes, &schema)
+    if schema.is_mde() {
+        let columns = mde::Columns::read(&batch, &schema)?;
+        let mut parts = KeyParts::default();
+        let nodes = mde::nodes(&columns, &mut parts)?;
+        output::finish(&batch, &nodes, &parts, &schema)
+    } else {
+        let batch = build::clean(&batch, &schema)?;
+        let columns = build::Columns::read(&batch, &schema)?;
+        let mut parts = KeyParts::default();
+        let nodes = build::nodes(&columns, &mut parts);
+        output::finish(&batch, &nodes, &parts, &schema)
+    }
 }

@@ -2,26 +2,11 @@
 //! descendants, ancestors, siblings, root tree), its summary and a text rendering.
 
 use super::ProcSchema;
+use super::index::TreeIndex;
 use arrow::array::UInt32Array;
 use arrow::compute::take_record_batch;
 use mstic_core::{Error, Frame, Result};
-use std::collections::HashMap;
 use std::fmt;
-
-/// Row-level structure of the output frame (row numbers are output rows).
-pub(crate) struct TreeIndex {
-    pub parent: Vec<Option<usize>>,
-    pub children: Vec<Vec<usize>>,
-    pub key_row: HashMap<String, usize>,
-    pub keys: Vec<String>,
-    pub names: Vec<String>,
-    pub pids: Vec<String>,
-    pub cmd_lines: Vec<Option<String>>,
-    pub times: Vec<Option<i64>>,
-    pub is_root: Vec<bool>,
-    pub is_leaf: Vec<bool>,
-    pub depth: Vec<usize>,
-}
 
 /// MSTICPy's `get_summary_info`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,7 +73,7 @@ impl ProcessTree {
 
     /// Number of processes.
     pub fn len(&self) -> usize {
-        self.index.keys.len()
+        self.index.len()
     }
 
     /// Whether the tree has no processes.
@@ -106,13 +91,14 @@ impl ProcessTree {
             leaf_processes: count(&|r| ix.is_leaf[r]),
             branch_processes: count(&|r| !ix.is_root[r] && !ix.is_leaf[r]),
             isolated_processes: count(&|r| ix.is_root[r] && ix.is_leaf[r]),
-            largest_tree_depth: ix.depth.iter().copied().max().unwrap_or(0),
+            largest_tree_depth: ix.depth.iter().copied().max().unwrap_or(0) as usize,
         }
     }
 
     fn row(&self, proc_key: &str) -> Result<usize> {
-        self.index.key_row.get(proc_key).copied().ok_or_else(|| {
-            let near: Vec<&str> = self.index.keys.iter().map(String::as_str).filter(|k| k.contains(proc_key.split('|').next().unwrap_or(""))).take(200).collect();
+        self.index.row_of(proc_key).ok_or_else(|| {
+            let name = proc_key.split('|').next().unwrap_or("");
+            let near: Vec<&str> = (0..self.len()).map(|r| self.index.key(r)).filter(|k| k.contains(name)).take(200).collect();
             Error::unknown("process key", proc_key, near)
         })
     }
@@ -127,7 +113,7 @@ impl ProcessTree {
 
     /// The `proc_key` of every root, in tree order.
     pub fn root_keys(&self) -> Vec<String> {
-        (0..self.len()).filter(|&r| self.index.is_root[r]).map(|r| self.index.keys[r].clone()).collect()
+        (0..self.len()).filter(|&r| self.index.is_root[r]).map(|r| self.index.key(r).to_string()).collect()
     }
 
     /// The root processes.
@@ -142,13 +128,13 @@ impl ProcessTree {
 
     /// The parent of a process (empty for a root).
     pub fn parent(&self, proc_key: &str) -> Result<Frame> {
-        self.rows_frame(self.index.parent[self.row(proc_key)?].into_iter().collect())
+        self.rows_frame(self.index.parent(self.row(proc_key)?).into_iter().collect())
     }
 
     /// The direct children of a process (with the process itself when `include_source`).
     pub fn children(&self, proc_key: &str, include_source: bool) -> Result<Frame> {
         let row = self.row(proc_key)?;
-        let mut rows = self.index.children[row].clone();
+        let mut rows: Vec<usize> = self.index.children(row).collect();
         if include_source {
             rows.push(row);
         }
@@ -160,7 +146,7 @@ impl ProcessTree {
         let mut level = vec![row];
         let mut depth = 0;
         while !level.is_empty() && max_levels.is_none_or(|m| depth < m) {
-            level = level.iter().flat_map(|&r| self.index.children[r].iter().copied()).collect();
+            level = level.iter().flat_map(|&r| self.index.children(r)).collect();
             out.extend(&level);
             depth += 1;
         }
@@ -174,13 +160,13 @@ impl ProcessTree {
 
     fn ancestor_rows(&self, row: usize) -> Vec<usize> {
         let mut out = Vec::new();
-        let mut current = self.index.parent[row];
+        let mut current = self.index.parent(row);
         while let Some(p) = current {
             if out.contains(&p) {
                 break;
             }
             out.push(p);
-            current = self.index.parent[p];
+            current = self.index.parent(p);
         }
         out
     }
@@ -193,8 +179,8 @@ impl ProcessTree {
     /// Other children of the same parent (the process itself excluded).
     pub fn siblings(&self, proc_key: &str) -> Result<Frame> {
         let row = self.row(proc_key)?;
-        let rows = match self.index.parent[row] {
-            Some(p) => self.index.children[p].iter().copied().filter(|&c| c != row).collect(),
+        let rows = match self.index.parent(row) {
+            Some(p) => self.index.children(p).filter(|&c| c != row).collect(),
             None => Vec::new(),
         };
         self.rows_frame(rows)
@@ -219,14 +205,14 @@ impl ProcessTree {
     pub fn tree_depth(&self, proc_key: &str) -> Result<usize> {
         let row = self.row(proc_key)?;
         let root = self.ancestor_rows(row).last().copied().unwrap_or(row);
-        Ok(self.descendant_rows(root, None).iter().chain([root].iter()).map(|&r| self.index.depth[r]).max().unwrap_or(1))
+        Ok(self.descendant_rows(root, None).iter().chain([root].iter()).map(|&r| self.index.depth[r] as usize).max().unwrap_or(1))
     }
 
     /// The tree as indented text: one line per process (`name [pid] time  command line`), for
     /// the tree of `root_key` or every tree; at most `max_lines` lines (0: no limit).
     pub fn to_text(&self, root_key: Option<&str>, max_lines: usize) -> String {
         let ix = &self.index;
-        let rows: Vec<usize> = match root_key.and_then(|k| ix.key_row.get(k).copied()) {
+        let rows: Vec<usize> = match root_key.and_then(|k| ix.row_of(k)) {
             Some(row) => {
                 let root = self.ancestor_rows(row).last().copied().unwrap_or(row);
                 let mut rows = self.descendant_rows(root, None);
@@ -243,15 +229,15 @@ impl ProcessTree {
                 out.push_str(&format!("… {} more processes\n", rows.len() - n));
                 break;
             }
-            let indent = "    ".repeat(ix.depth[r].saturating_sub(1));
+            let indent = "    ".repeat((ix.depth[r] as usize).saturating_sub(1));
             let marker = if ix.is_root[r] { "" } else { "└── " };
-            let short = ix.names[r].rsplit(separator).next().unwrap_or(&ix.names[r]);
-            let time = ix.times[r]
+            let short = ix.name(r).rsplit(separator).next().unwrap_or(ix.name(r));
+            let time = ix.time(r)
                 .filter(|t| *t != 0)
                 .map(|t| chrono::DateTime::from_timestamp_nanos(t).format(" %Y-%m-%d %H:%M:%S%.3f").to_string())
                 .unwrap_or_else(|| " (inferred)".to_string());
-            let cmd = ix.cmd_lines[r].as_deref().map(|c| format!("  {}", truncate(c, 120))).unwrap_or_default();
-            out.push_str(&format!("{indent}{marker}{short} [{}]{time}{cmd}\n", ix.pids[r]));
+            let cmd = ix.cmd_line(r).map(|c| format!("  {}", truncate(c, 120))).unwrap_or_default();
+            out.push_str(&format!("{indent}{marker}{short} [{}]{time}{cmd}\n", ix.pid(r)));
         }
         out
     }

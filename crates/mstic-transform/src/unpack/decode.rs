@@ -194,7 +194,7 @@ impl Pass<'_> {
 
 /// Text of decoded bytes: UTF-16 (with a BOM or little-endian, only when asked), else UTF-8.
 fn text_of(bytes: &[u8], utf16: bool) -> Option<(String, &'static str)> {
-    if utf16 && bytes.len() % 2 == 0 {
+    if utf16 && bytes.len().is_multiple_of(2) {
         let (body, big_endian) = match bytes {
             [0xFE, 0xFF, rest @ ..] => (rest, true),
             [0xFF, 0xFE, rest @ ..] => (rest, false),
