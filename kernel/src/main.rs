@@ -78,13 +78,14 @@ fn run_kernel(args: &[String]) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("--connection-file is required"))?;
     let info = connection::ConnectionInfo::read(Path::new(&connection_file))?;
     let workspace = workspace_arg(args).unwrap_or_else(source_workspace);
-    let identity = standby::identity(&workspace);
+    let key = template::key(&workspace);
+    let identity = standby::identity(&workspace, &key);
     if let Some(supervisor) = standby::adopt(&identity, Path::new(&connection_file)) {
         return supervisor.run();
     }
-    let launch = Launch::new(&workspace)?;
+    let launch = Launch::new(&workspace, key.clone())?;
     let booted = launch.boot();
-    standby::offer_from(&workspace, identity);
+    standby::offer_from(&workspace, &key, identity);
     launch.serve(booted, info)
 }
 
@@ -102,13 +103,15 @@ pub struct Launch {
     /// This process's evcxr scratch directory.
     pub scratch: PathBuf,
     workspace: PathBuf,
+    /// The template key of `workspace` (see `template::key`).
+    key: String,
     progress: progress::Progress,
     runtime: tokio::runtime::Runtime,
 }
 
 impl Launch {
     /// Prepares the process; call before any other thread starts.
-    pub fn new(workspace: &Path) -> anyhow::Result<Launch> {
+    pub fn new(workspace: &Path, key: String) -> anyhow::Result<Launch> {
         let scratch = template::kernel_dir_path()?;
         template::set_runtime_library_path();
         // SAFETY: no other thread exists yet; evcxr and its child read these.
@@ -119,13 +122,13 @@ impl Launch {
         let progress = progress::Progress::default();
         progress.tap_stderr();
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-        Ok(Launch { scratch, workspace: workspace.to_path_buf(), progress, runtime })
+        Ok(Launch { scratch, workspace: workspace.to_path_buf(), key, progress, runtime })
     }
 
     /// Starts the engine: fills the scratch directory, starts evcxr and loads the crates.
     pub fn boot(&self) -> server::Booted {
-        let (dir, ws) = (self.scratch.clone(), self.workspace.clone());
-        let prepare: engine::Prepare = Box::new(move || template::populate_kernel_dir(&dir, &ws));
+        let (dir, ws, key) = (self.scratch.clone(), self.workspace.clone(), self.key.clone());
+        let prepare: engine::Prepare = Box::new(move || template::populate_kernel_dir(&dir, &ws, &key));
         server::boot(self.progress.clone(), template::preload(&self.workspace), prepare)
     }
 

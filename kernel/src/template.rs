@@ -107,7 +107,12 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// Where the template for `workspace` lives (ready when it contains `READY`).
 pub fn template_dir(workspace: &Path) -> PathBuf {
-    cache_root().join("templates").join(key(workspace))
+    dir_for_key(&key(workspace))
+}
+
+/// Where the template of a known key lives (the key is costly: compute it once per process).
+pub fn dir_for_key(key: &str) -> PathBuf {
+    cache_root().join("templates").join(key)
 }
 
 /// Builds the template unless a ready one exists for the current key.
@@ -178,8 +183,8 @@ pub fn kernel_dir_path() -> anyhow::Result<PathBuf> {
 /// Fills this kernel's scratch directory: a copy of the ready template if there is one (else the
 /// newest older template, else empty: the first cell then compiles everything, with progress shown
 /// in the notebook). Runs on the engine thread so `kernel_info` is answered meanwhile.
-pub fn populate_kernel_dir(dir: &Path, workspace: &Path) -> anyhow::Result<()> {
-    let exact = template_dir(workspace);
+pub fn populate_kernel_dir(dir: &Path, workspace: &Path, key: &str) -> anyhow::Result<()> {
+    let exact = dir_for_key(key);
     let template = if exact.join("READY").exists() { Some(exact.clone()) } else { newest_template() };
     match template {
         Some(template) => {

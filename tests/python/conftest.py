@@ -26,6 +26,15 @@ def run_cell(kc, code: str, timeout: float = CELL_TIMEOUT, **kwargs):
     return reply, outputs
 
 
+def result_text(kc, code: str, timeout: float = CELL_TIMEOUT, **kwargs) -> str:
+    """Runs `code`, which must succeed, and returns the text/plain of its execute_result."""
+    reply, outputs = run_cell(kc, code, timeout, **kwargs)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    results = [m for m in outputs if m["msg_type"] == "execute_result"]
+    assert results, f"no execute_result for {code!r}"
+    return results[0]["content"]["data"]["text/plain"]
+
+
 def collect_iopub(kc, msg_id: str, timeout: float = CELL_TIMEOUT):
     """IOPub messages caused by `msg_id` (status messages left out), until its `idle` status."""
     outputs = []

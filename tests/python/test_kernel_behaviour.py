@@ -8,7 +8,7 @@ import time
 
 from jupyter_client.session import Session
 
-from conftest import CELL_TIMEOUT, WARMUP_TIMEOUT, collect_iopub, drain, run_cell, stream_text
+from conftest import CELL_TIMEOUT, WARMUP_TIMEOUT, collect_iopub, drain, result_text, run_cell, stream_text
 
 
 def test_execution_count_starts_at_one_and_silent_cells_do_not_count(kernel):
@@ -69,10 +69,7 @@ def test_panic_keeps_earlier_variables(kernel):
     assert reply["content"]["ename"] == "panic"
     assert "deliberate failure 7" in "\n".join(reply["content"]["traceback"])
     assert [m["msg_type"] for m in outputs].count("error") == 1
-    reply, outputs = run_cell(kc, "before_panic.len() + kept as usize")
-    assert reply["content"]["status"] == "ok"
-    results = [m for m in outputs if m["msg_type"] == "execute_result"]
-    assert results[0]["content"]["data"]["text/plain"] == "51"
+    assert result_text(kc, "before_panic.len() + kept as usize") == "51"
 
 
 def test_compile_error_points_at_the_users_line(kernel):
@@ -159,10 +156,7 @@ def test_interrupt_stops_an_endless_loop(kernel):
     assert reply["content"]["ename"] == "Interrupted"
     assert "Variables lost" in reply["content"]["evalue"]
     collect_iopub(kc, msg_id)
-    reply, outputs = run_cell(kc, "1 + 1")
-    assert reply["content"]["status"] == "ok"
-    results = [m for m in outputs if m["msg_type"] == "execute_result"]
-    assert results[0]["content"]["data"]["text/plain"] == "2"
+    assert result_text(kc, "1 + 1") == "2"
     # The support code is back in the new process: panics are still reported as such.
     reply, _ = run_cell(kc, 'panic!("after restart")')
     assert reply["content"]["ename"] == "panic"
@@ -180,10 +174,7 @@ def test_question_mark_error_fails_the_cell_and_keeps_earlier_variables(kernel):
     assert len(errors) == 1
     assert "invalid digit" in errors[0]["content"]["evalue"]
     assert "invalid digit" in "\n".join(errors[0]["content"]["traceback"])
-    reply, outputs = run_cell(kc, "before_question + 1")
-    assert reply["content"]["status"] == "ok"
-    results = [m for m in outputs if m["msg_type"] == "execute_result"]
-    assert results[0]["content"]["data"]["text/plain"] == "8"
+    assert result_text(kc, "before_question + 1") == "8"
 
 
 def test_question_mark_on_the_final_expression_fails_the_cell(kernel):
@@ -194,10 +185,7 @@ def test_question_mark_on_the_final_expression_fails_the_cell(kernel):
     assert [m["msg_type"] for m in outputs].count("error") == 1
     assert not [m for m in outputs if m["msg_type"] == "execute_result"]
     # A `?` that does not fail still gives the value.
-    reply, outputs = run_cell(kc, '"12".parse::<i32>()? + 1')
-    assert reply["content"]["status"] == "ok"
-    results = [m for m in outputs if m["msg_type"] == "execute_result"]
-    assert results[0]["content"]["data"]["text/plain"] == "13"
+    assert result_text(kc, '"12".parse::<i32>()? + 1') == "13"
 
 
 def test_input_request_is_answered_on_the_stdin_channel(kernel):

@@ -11,6 +11,11 @@ fn series() -> Frame {
     Frame::read_csv(fixture("msticpy/testdata/time_series.csv")).expect("time_series.csv")
 }
 
+/// MSTICPy's default STL anomalies on the fixture series.
+fn stl_of_series() -> Frame {
+    ts_anomalies_stl(&series(), "TimeGenerated", "TotalBytesSent", &StlOptions::default()).unwrap()
+}
+
 fn count(frame: &Frame, column: &str, predicate: impl Fn(f64) -> bool) -> usize {
     let array = frame.column(column).unwrap();
     let values = arrow::compute::cast(&array, &arrow::datatypes::DataType::Float64).unwrap();
@@ -23,13 +28,7 @@ fn count(frame: &Frame, column: &str, predicate: impl Fn(f64) -> bool) -> usize 
 
 #[test]
 fn stl_finds_three_anomalies() {
-    let result = ts_anomalies_stl(
-        &series(),
-        "TimeGenerated",
-        "TotalBytesSent",
-        &StlOptions::default(),
-    )
-    .unwrap();
+    let result = stl_of_series();
     assert_eq!(result.len(), 840);
     for column in [
         "residual",
@@ -89,13 +88,7 @@ const STATSMODELS_ROWS: [(usize, i64, i64, i64, i64, f64, i64); 7] = [
 
 #[test]
 fn stl_components_match_statsmodels() {
-    let result = ts_anomalies_stl(
-        &series(),
-        "TimeGenerated",
-        "TotalBytesSent",
-        &StlOptions::default(),
-    )
-    .unwrap();
+    let result = stl_of_series();
     let (residual, trend, seasonal, baseline) = (
         int_column(&result, "residual"),
         int_column(&result, "trend"),
@@ -135,13 +128,7 @@ fn stl_components_match_statsmodels() {
 fn three_anomaly_periods() {
     let periods = anomaly_periods(&series(), "TimeGenerated", "1h", true).unwrap();
     assert_eq!(periods.len(), 3);
-    let result = ts_anomalies_stl(
-        &series(),
-        "TimeGenerated",
-        "TotalBytesSent",
-        &StlOptions::default(),
-    )
-    .unwrap();
+    let result = stl_of_series();
     assert_eq!(
         anomaly_periods(&result, "TimeGenerated", "1h", true)
             .unwrap()

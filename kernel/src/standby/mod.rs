@@ -43,6 +43,8 @@ static ORIGINAL_ENV: OnceLock<BTreeMap<String, String>> = OnceLock::new();
 /// What an idle kernel needs to start a standby.
 struct Offer {
     workspace: PathBuf,
+    /// The warm template's folder (a standby is only worth starting once it is ready).
+    template: PathBuf,
     identity: String,
     last_spawn: Option<Instant>,
 }
@@ -73,9 +75,9 @@ fn folder() -> PathBuf {
 }
 
 /// What a standby must match: the template key (sources, toolchain, preload) and this binary.
-pub fn identity(workspace: &Path) -> String {
+pub fn identity(workspace: &Path, template_key: &str) -> String {
     let mut hash = Sha256::new();
-    hash.update(crate::template::key(workspace).as_bytes());
+    hash.update(template_key.as_bytes());
     hash.update(workspace.to_string_lossy().as_bytes());
     if let Ok(exe) = std::env::current_exe() {
         hash.update(exe.to_string_lossy().as_bytes());
@@ -102,12 +104,17 @@ fn read_pid(path: &Path) -> Option<u32> {
 }
 
 /// Lets this kernel start standbys for `workspace` when it is idle (see `Engine::run`).
-pub fn offer_from(workspace: &Path, identity: String) {
+pub fn offer_from(workspace: &Path, template_key: &str, identity: String) {
     if disabled() {
         return;
     }
     *OFFER.lock().unwrap_or_else(|e| e.into_inner()) =
-        Some(Offer { workspace: workspace.to_path_buf(), identity, last_spawn: None });
+        Some(Offer {
+        workspace: workspace.to_path_buf(),
+        template: crate::template::dir_for_key(template_key),
+        identity,
+        last_spawn: None,
+    });
 }
 
 /// Starts a standby for this kernel's workspace unless one is warming or waiting (or the warm
@@ -117,7 +124,7 @@ pub fn ensure_one() {
     let Some(offer) = guard.as_mut() else { return };
     if offer.last_spawn.is_some_and(|t| t.elapsed() < RESPAWN_INTERVAL)
         || read_pid(&pid_path(&offer.identity)).is_some_and(alive)
-        || !crate::template::template_dir(&offer.workspace).join("READY").exists()
+        || !offer.template.join("READY").exists()
     {
         return;
     }

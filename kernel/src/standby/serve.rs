@@ -93,7 +93,8 @@ fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
 /// `rust-mstic standby --workspace W`: boots an engine, waits for a kernel start to adopt it, then
 /// serves that kernel's connection.
 pub fn run(workspace: &Path) -> anyhow::Result<()> {
-    let identity = identity(workspace);
+    let key = crate::template::key(workspace);
+    let identity = identity(workspace, &key);
     let dir = folder();
     std::fs::create_dir_all(&dir)?;
     let pid_file = pid_path(&identity);
@@ -102,16 +103,16 @@ pub fn run(workspace: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     std::fs::write(&pid_file, std::process::id().to_string())?;
-    let outcome = wait_and_serve(workspace, &identity, &pid_file);
+    let outcome = wait_and_serve(workspace, &key, &identity, &pid_file);
     if read_pid(&pid_file) == Some(std::process::id()) {
         let _ = std::fs::remove_file(&pid_file);
     }
     outcome
 }
 
-fn wait_and_serve(workspace: &Path, identity: &str, pid_file: &Path) -> anyhow::Result<()> {
+fn wait_and_serve(workspace: &Path, key: &str, identity: &str, pid_file: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
-    let launch = crate::Launch::new(workspace)?;
+    let launch = crate::Launch::new(workspace, key.to_string())?;
     let handoff = launch.scratch.join("mstic-adopt");
     // SAFETY: set before the engine thread starts the cell process that reads it.
     unsafe { std::env::set_var("MSTIC_STANDBY_ADOPT", &handoff) };
@@ -184,7 +185,7 @@ fn wait_and_serve(workspace: &Path, identity: &str, pid_file: &Path) -> anyhow::
     take_environment(&ask, &handoff);
     restore_priority(booted.engine.child_pid());
     let info = crate::connection::ConnectionInfo::read(&ask.connection_file)?;
-    offer_from(workspace, identity.to_string());
+    offer_from(workspace, key, identity.to_string());
     launch.serve(booted, info)
 }
 
