@@ -52,11 +52,12 @@ pub const SUPPORT_CODE: &str = r#"{
     }
 }"#;
 
-/// The preload cell's commands: offline, optimisation level, the facade as a path dependency, and
-/// its prelude. This part decides what the warm template contains.
+/// The preload cell's commands: offline, optimisation level, the facade's shared-library package
+/// as a path dependency named `mstic`, and its prelude. This part decides what the warm template
+/// contains.
 pub fn preload_header(facade: &std::path::Path, opt_level: &str) -> String {
     format!(
-        ":offline 1\n:opt {opt_level}\n:dep mstic = {{ path = {:?} }}\nuse mstic::prelude::*;\n",
+        ":offline 1\n:opt {opt_level}\n:dep mstic = {{ path = {:?}, package = \"mstic-dylib\" }}\nuse mstic::prelude::*;\n",
         facade.display().to_string()
     )
 }

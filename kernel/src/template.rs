@@ -48,9 +48,10 @@ pub fn cache_root() -> PathBuf {
     dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("rust-mstic")
 }
 
-/// The facade crate inside an installed workspace copy.
+/// The crate the preload loads as `mstic` inside an installed workspace copy: the facade built as
+/// one shared library (`crates/mstic-dylib`).
 pub fn facade(workspace: &Path) -> PathBuf {
-    workspace.join("crates").join("mstic")
+    workspace.join("crates").join("mstic-dylib")
 }
 
 /// The preload cell for a workspace copy: the header, the display shortcut and the support code.
@@ -244,11 +245,16 @@ fn link_or_copy(from: &Path, to: &Path, relative: &Path) -> std::io::Result<()> 
 }
 
 /// Whether a template file is a built dependency artifact that kernels can share (a hard link):
-/// under `deps/` or `incremental/`, not a dep-info file, not the scratch crate `ctx`. Build-script
-/// outputs (`build/`, small) are copied: a re-run build script rewrites them in place.
+/// under `deps/` or `incremental/`, or a shared library cargo placed beside them (the facade's
+/// `libmstic_dylib.so`), not a dep-info file, not the scratch crate `ctx`. Build-script outputs
+/// (`build/`, small) are copied: a re-run build script rewrites them in place.
 fn shared_artifact(relative: &Path) -> bool {
     let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-    let in_artifacts = parts.iter().any(|p| p == "deps" || p == "incremental") && !parts.iter().any(|p| p == "build");
+    let uplifted_library = parts.len() >= 2
+        && parts[parts.len() - 2] == "debug"
+        && parts.last().is_some_and(|n| n.starts_with("lib") && n.ends_with(".so"));
+    let in_artifacts = (uplifted_library || parts.iter().any(|p| p == "deps" || p == "incremental"))
+        && !parts.iter().any(|p| p == "build");
     let scratch_crate = parts.iter().any(|p| p == "ctx.d" || p.starts_with("libctx") || p.starts_with("ctx-"));
     let dep_info = parts.last().is_some_and(|n| n.ends_with(".d"));
     in_artifacts && !scratch_crate && !dep_info
@@ -340,7 +346,8 @@ mod tests {
         let ws = workspace();
         let code = preload(&ws);
         assert!(code.starts_with(":offline 1\n"));
-        assert!(code.contains(&format!(":dep mstic = {{ path = {:?} }}", facade(&ws).display().to_string())));
+        let dep = format!(":dep mstic = {{ path = {:?}, package = \"mstic-dylib\" }}", facade(&ws).display().to_string());
+        assert!(code.contains(&dep), "{code}");
         assert!(code.contains("use mstic::prelude::*;"));
         std::fs::remove_dir_all(ws).unwrap();
     }
@@ -356,7 +363,9 @@ mod copy_tests {
         assert!(shared("target/x86_64-unknown-linux-gnu/debug/deps/libdatafusion-1a2b.rlib"));
         assert!(shared("target/x86_64-unknown-linux-gnu/debug/incremental/mstic_core-0x/s-1/query-cache.bin"));
         assert!(!shared("target/x86_64-unknown-linux-gnu/debug/deps/datafusion-1a2b.d"));
+        assert!(shared("target/x86_64-unknown-linux-gnu/debug/libmstic_dylib.so"));
         assert!(!shared("target/x86_64-unknown-linux-gnu/debug/deps/libctx-9f.so"));
+        assert!(!shared("target/x86_64-unknown-linux-gnu/debug/libctx.so"));
         assert!(!shared("target/x86_64-unknown-linux-gnu/debug/incremental/ctx-3ik/s-1/dep-graph.bin"));
         assert!(!shared("target/debug/build/ring-77/output"));
         assert!(!shared("target/x86_64-unknown-linux-gnu/debug/.fingerprint/serde-1/lib-serde"));

@@ -101,7 +101,7 @@ pub struct DisplayHandle {
 
 impl DisplayHandle {
     fn new() -> Self {
-        // A session counter: a plain static would restart in every cell and reuse ids.
+        // One counter per session, so ids stay unique across cells.
         let next = crate::session::get_or_init("mstic-core.display-id", || AtomicU64::new(1));
         let n = next.fetch_add(1, Ordering::Relaxed);
         Self { id: format!("mstic-{}-{n}", std::process::id()) }

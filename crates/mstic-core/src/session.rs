@@ -1,41 +1,19 @@
 //! Values shared by every cell of a notebook session: the current pivot registry, a session
 //! configuration, display-id counters.
 //!
-//! Each notebook cell is compiled into its own shared object that links our crates statically, so
-//! a plain `static` exists once per cell and is fresh in the next one. Inside the kernel the
-//! session's slots are therefore anchored once per process (their address is kept in the
-//! process environment, tagged with the process id so child processes ignore it); outside the
-//! kernel (tests, programs) an ordinary static holds them.
+//! Notebook cells link the crates through one shared library (`mstic-dylib`), so one static holds
+//! the slots for the whole process, as it does in tests and programs.
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex};
 
 type Slots = Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>;
 
-const ANCHOR_VAR: &str = "MSTIC_SESSION_ANCHOR";
+static SLOTS: LazyLock<Slots> = LazyLock::new(Slots::default);
 
 fn slots() -> &'static Slots {
-    static LOCAL: OnceLock<&'static Slots> = OnceLock::new();
-    LOCAL.get_or_init(|| {
-        if !crate::display::in_kernel() {
-            return Box::leak(Box::default());
-        }
-        let pid = std::process::id();
-        let anchored = std::env::var(ANCHOR_VAR).ok().and_then(|value| {
-            let (owner, address) = value.split_once(':')?;
-            (owner.parse::<u32>().ok()? == pid).then(|| usize::from_str_radix(address, 16).ok())?
-        });
-        if let Some(address) = anchored {
-            // SAFETY: the address was leaked by an earlier cell of this same process (the pid
-            // matches), from the same crate build, and is never freed.
-            return unsafe { &*(address as *const Slots) };
-        }
-        let leaked: &'static Slots = Box::leak(Box::default());
-        // SAFETY: cells run one at a time and the kernel's own threads do not read this variable.
-        unsafe { std::env::set_var(ANCHOR_VAR, format!("{pid}:{:x}", leaked as *const Slots as usize)) };
-        leaked
-    })
+    &SLOTS
 }
 
 /// The session value stored under `key`, created by `init` the first time.

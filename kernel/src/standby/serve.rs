@@ -38,7 +38,7 @@ fn refusal(ask: &AdoptRequest, identity: &str) -> Option<String> {
 /// Variables the kernel sets for itself and its cell process; never copied from the adopter.
 fn kernel_managed(name: &str) -> bool {
     name.starts_with("EVCXR_")
-        || matches!(name, "MSTIC_KERNEL" | "MSTIC_STANDBY_ADOPT" | "MSTIC_SESSION_ANCHOR" | "MSTIC_FLUSH_FDS" | "LD_LIBRARY_PATH")
+        || matches!(name, "MSTIC_KERNEL" | "MSTIC_STANDBY_ADOPT" | "MSTIC_FLUSH_FDS" | "LD_LIBRARY_PATH")
 }
 
 /// Gives this process and its cell process the adopter's directory and environment: the cell
@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn the_kernels_own_variables_are_not_copied() {
-        for name in ["EVCXR_TMPDIR", "MSTIC_KERNEL", "MSTIC_SESSION_ANCHOR", "LD_LIBRARY_PATH", "MSTIC_STANDBY_ADOPT"] {
+        for name in ["EVCXR_TMPDIR", "MSTIC_KERNEL", "MSTIC_FLUSH_FDS", "LD_LIBRARY_PATH", "MSTIC_STANDBY_ADOPT"] {
             assert!(kernel_managed(name), "{name}");
         }
         for name in ["MSTIC_FIXTURES", "HOME", "AZURE_CLIENT_ID", "JPY_PARENT_PID"] {
