@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Latency of the installed Rust MSTIC kernel, measured through jupyter_client as a frontend sees it.
 
-Prints: start -> kernel_info reply; first cell; median and p90 of 20 trivial cells; a cell that builds
-and displays a 100,000-row Frame; and, when an `evcxr_jupyter` kernel ("rust") is installed, its
-trivial-cell figures side by side. Two Rust MSTIC columns: a cold start (`MSTIC_STANDBY=0`: the
-kernel boots evcxr, loads the crates and rust-analyzer itself) and a start that adopts a ready
-standby engine (what a kernel start or restart gets once an earlier kernel, or the install, left
-one warming).
+Prints: start -> kernel_info reply; first cell; median and p90 of 20 trivial cells; a `let` with a
+typo (an error found by a type check); a cell that builds and displays a 100,000-row Frame; and,
+when an `evcxr_jupyter` kernel ("rust") is installed, its trivial-cell figures side by side. Two
+Rust MSTIC columns: a cold start (`MSTIC_STANDBY=0`: the kernel boots evcxr, loads the crates and
+rust-analyzer itself) and a start that adopts a ready standby engine (what a kernel start or
+restart gets once an earlier kernel, or the install, left one warming).
 
 With `--settle N`, a second kernel is started and left idle for N seconds (time for the preload and
 rust-analyzer's first analysis, which the kernel does while idle) before its first cell is timed: the
@@ -40,7 +40,7 @@ big.display();
 big.len()"""
 
 
-def run(kc, code: str, timeout: float = 1800) -> tuple[float, dict]:
+def run(kc, code: str, timeout: float = 1800, expect_error: bool = False) -> tuple[float, dict]:
     start = time.perf_counter()
     msg_id = kc.execute(code)
     while True:
@@ -53,8 +53,8 @@ def run(kc, code: str, timeout: float = 1800) -> tuple[float, dict]:
                 and msg["content"]["execution_state"] == "idle":
             break
     elapsed = time.perf_counter() - start
-    if reply["content"]["status"] != "ok":
-        raise RuntimeError(f"cell failed: {code!r}: {reply['content'].get('evalue')}")
+    if (reply["content"]["status"] == "ok") == expect_error:
+        raise RuntimeError(f"cell {'succeeded' if expect_error else 'failed'}: {code!r}: {reply['content'].get('evalue')}")
     return elapsed, reply
 
 
@@ -80,6 +80,8 @@ def measure(kernel_name: str, cells: int, with_frame: bool, env: dict[str, str] 
         trivial = [run(kc, f"x + {i}")[0] for i in range(cells)]
         figures[f"trivial cell median ({cells})"] = statistics.median(trivial)
         figures[f"trivial cell p90 ({cells})"] = p90(trivial)
+        # A typo in a `let`: evcxr cannot infer the type, so it type-checks the cell (`cargo check`).
+        figures["`let` with a typo (type-check error)"] = run(kc, "let y = x.no_such_method();", expect_error=True)[0]
         if with_frame:
             figures["100,000-row Frame build + display"] = run(kc, BIG_FRAME)[0]
             after = [run(kc, f"x + {i}")[0] for i in range(5)]

@@ -85,6 +85,18 @@ def test_compile_error_points_at_the_users_line(kernel):
     assert "let b: u32 = undefined_name + a;" in traceback
 
 
+def test_let_whose_type_cannot_be_inferred_reports_the_error(kernel):
+    # evcxr type-checks such a cell with `cargo check`; the warm template holds the check results,
+    # so this answers within the normal cell timeout instead of checking every dependency first.
+    km, kc, _ = kernel
+    reply, outputs = run_cell(kc, "let typo = kept.no_such_method();")
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "E0599"
+    assert "no_such_method" in reply["content"]["evalue"]
+    assert [m["msg_type"] for m in outputs].count("error") == 1
+    assert result_text(kc, "kept + 1") == "42"
+
+
 def test_frame_is_an_html_table(kernel):
     km, kc, _ = kernel
     code = 'Frame::from_string_rows(&["ip", "country"], &[vec![Some("10.0.0.1"), Some("NZ")]]).unwrap()'
