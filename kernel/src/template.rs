@@ -268,7 +268,7 @@ fn link_or_copy(from: &Path, to: &Path, relative: &Path) -> std::io::Result<()> 
 
 /// Whether a template file is a built dependency artifact that kernels can share (a hard link):
 /// under `deps/` or `incremental/`, or a shared library cargo placed beside them (the facade's
-/// `libmstic_dylib.so`), not a dep-info file, not the scratch crate `ctx`. Build-script outputs
+/// `libmstic.so`), not a dep-info file, not the scratch crate `ctx`. Build-script outputs
 /// (`build/`, small) are copied: a re-run build script rewrites them in place.
 fn shared_artifact(relative: &Path) -> bool {
     let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
@@ -385,7 +385,7 @@ mod copy_tests {
         assert!(shared("target/x86_64-unknown-linux-gnu/debug/deps/libdatafusion-1a2b.rlib"));
         assert!(shared("target/x86_64-unknown-linux-gnu/debug/incremental/mstic_core-0x/s-1/query-cache.bin"));
         assert!(!shared("target/x86_64-unknown-linux-gnu/debug/deps/datafusion-1a2b.d"));
-        assert!(shared("target/x86_64-unknown-linux-gnu/debug/libmstic_dylib.so"));
+        assert!(shared("target/x86_64-unknown-linux-gnu/debug/libmstic.so"));
         assert!(!shared("target/x86_64-unknown-linux-gnu/debug/deps/libctx-9f.so"));
         assert!(!shared("target/x86_64-unknown-linux-gnu/debug/libctx.so"));
         assert!(!shared("target/x86_64-unknown-linux-gnu/debug/incremental/ctx-3ik/s-1/dep-graph.bin"));
