@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -100,7 +101,39 @@ def test_static_svg_is_valid_and_titled(specs, name):
 
 
 def test_time_axes_are_interactive(specs):
+    # Timelines carry MSTICPy's range tool: dragging on the overview strip sets the chart's range.
     spec = json.loads((specs / "timeline.vl.json").read_text())
+    chart, overview = spec["vconcat"]
+    assert overview["params"][0]["select"] == {"type": "interval", "encodings": ["x"]}
+    assert chart["layer"][0]["encoding"]["x"]["scale"]["domain"] == {"param": overview["params"][0]["name"]}
+    assert chart["layer"][0]["encoding"]["tooltip"][1]["title"] == "Time (UTC)"
+    # Charts without it zoom and pan with the mouse.
+    spec = json.loads((specs / "timeline_duration.vl.json").read_text())
     params = spec["layer"][0]["params"]
     assert params[0]["bind"] == "scales" and params[0]["select"]["encodings"] == ["x"]
-    assert spec["layer"][0]["encoding"]["tooltip"][1]["title"] == "Time (UTC)"
+
+
+def test_range_tool_selection_narrows_the_chart(specs):
+    # A selection on the overview (what a drag makes) becomes the chart's time domain: rendered with
+    # an initial selection of the first three hours, only those events fall inside the plot width.
+    spec = json.loads((specs / "timeline.vl.json").read_text())
+    chart, overview = spec["vconcat"]
+    times = sorted(row["__time"] for row in spec["data"]["values"])
+    window = [times[0], times[0] + 3 * 3_600_000]
+    inside = sum(1 for t in times if window[0] <= t <= window[1])
+    assert 0 < inside < len(times)
+
+    def event_positions(spec) -> list[float]:
+        svg = vl_convert.vegalite_to_svg(spec, vl_version=vega_lite_5())
+        start = svg.index("concat_0_layer_0_marks")
+        group = svg[start:svg.index("</g>", start)]
+        return [float(x) for x in re.findall(r"translate\(([-0-9.e]+),", group)]
+
+    def within_plot(positions: list[float]) -> int:
+        return sum(1 for x in positions if 0 <= x <= chart["width"])
+
+    assert within_plot(event_positions(spec)) == len(times)
+    overview["params"][0]["value"] = {"x": window}
+    narrowed = event_positions(spec)
+    assert len(narrowed) == len(times), "marks outside the range are clipped, not dropped"
+    assert within_plot(narrowed) == inside

@@ -1,15 +1,17 @@
 //! Rust MSTIC charts, reached from a [`Frame`](mstic_core::Frame) like MSTICPy's `df.mp_plot`:
 //!
 //! * [`Timeline`]: events over time, one row per `group_by` series, tooltips from source columns,
-//!   reference-time markers and overlay data;
-//! * [`TimelineValues`]: a numeric column over time (vertical bars, line or circles);
+//!   reference-time markers and overlay data, and MSTICPy's range tool (an overview strip below
+//!   on which dragging picks the time range shown; `.range_tool(false)` turns it off);
+//! * [`TimelineValues`]: a numeric column over time (vertical bars, line or circles), with the
+//!   same range tool;
 //! * [`TimelineDuration`]: one bar per group from its first to its last event;
 //! * [`MatrixPlot`]: circles at each (x, y) pair sized by count or value;
 //! * [`ProcessTreePlot`]: process trees laid out by level, from a built tree or raw events;
 //! * [`AnomaliesPlot`]: observed values, baseline and anomalies of a time series.
 //!
 //! Every builder ends in [`Chart`], whose display bundle holds an interactive Vega-Lite spec
-//! (zoom/pan on time axes, tooltips), a static SVG drawn with plotters and a text summary — never
+//! (range tool or zoom/pan on time axes, tooltips), a static SVG drawn with plotters and a text summary — never
 //! HTML. Past [`DEFAULT_MAX_POINTS`] marks, data are aggregated or cut and the chart says so.
 //!
 //! ```no_run

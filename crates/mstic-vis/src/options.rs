@@ -60,11 +60,14 @@ pub struct PlotOptions {
     pub legend: Legend,
     /// Marks drawn before aggregating or cutting.
     pub max_points: usize,
+    /// Timelines: an overview strip below the chart on which dragging selects the time range the
+    /// chart shows (MSTICPy `range_tool`, on by default; interactive views only).
+    pub range_tool: bool,
 }
 
 impl Default for PlotOptions {
     fn default() -> Self {
-        PlotOptions { title: None, width: 900, height: None, x_label: None, y_label: None, legend: Legend::Auto, max_points: DEFAULT_MAX_POINTS }
+        PlotOptions { title: None, width: 900, height: None, x_label: None, y_label: None, legend: Legend::Auto, max_points: DEFAULT_MAX_POINTS, range_tool: true }
     }
 }
 
@@ -157,6 +160,12 @@ macro_rules! series_setters {
         /// Columns shown in each point's tooltip.
         pub fn source_columns(mut self, columns: &[&str]) -> Self {
             self.source_columns = columns.iter().map(|c| c.to_string()).collect();
+            self
+        }
+        /// With `false`, no range tool: the chart alone, zoomed and panned with the mouse
+        /// (MSTICPy `range_tool=False`).
+        pub fn range_tool(mut self, shown: bool) -> Self {
+            self.options.range_tool = shown;
             self
         }
     };

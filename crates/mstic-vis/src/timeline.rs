@@ -194,7 +194,10 @@ impl Timeline {
             encoding["size"] = json!({"field": "__count", "type": "quantitative", "title": "Events", "scale": {"range": [20, 400]}});
         }
         let layers = vec![json!({"params": vega::zoom(&["x"]), "mark": {"type": "circle", "size": 70, "opacity": 0.75}, "encoding": encoding})];
-        let spec = vega::layered(&title, &notes, self.options.width, height, rows, layers, &markers);
+        let mut spec = vega::layered(&title, &notes, self.options.width, height, rows, layers, &markers);
+        if self.options.range_tool {
+            spec = vega::with_range_tool(spec);
+        }
 
         // SVG.
         let x_axis = svg::time_axis(min, max, &markers);

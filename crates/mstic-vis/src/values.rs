@@ -163,7 +163,10 @@ impl TimelineValues {
             }
             layers.push(layer);
         }
-        let spec = vega::layered(&title, &notes, self.options.width, height, rows, layers, &self.ref_times.markers);
+        let mut spec = vega::layered(&title, &notes, self.options.width, height, rows, layers, &self.ref_times.markers);
+        if self.options.range_tool {
+            spec = vega::with_range_tool(spec);
+        }
 
         let x_axis = svg::time_axis(t_min, t_max, &self.ref_times.markers);
         let y_axis = Axis::Numeric { min: v_min, max: v_max };

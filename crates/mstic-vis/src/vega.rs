@@ -39,6 +39,61 @@ pub(crate) fn layered(title: &str, notes: &[String], width: u32, height: u32, ro
     Value::Object(spec)
 }
 
+/// The interval selection of the range tool.
+const RANGE_SELECTION: &str = "range";
+/// Height of the range tool's overview strip, in pixels.
+const RANGE_TOOL_HEIGHT: u32 = 44;
+
+/// Adds MSTICPy's range tool to a [`layered`] time chart: below the chart, an overview strip with
+/// a tick per point, on which dragging selects the time range the chart above shows (an empty
+/// selection shows everything). The chart's wheel zoom gives way to the selection, as both would
+/// drive the same time scale; marks outside the selected range are clipped.
+pub(crate) fn with_range_tool(spec: Value) -> Value {
+    let made_by_layered = spec["layer"].as_array().is_some_and(|l| !l.is_empty()) && spec["width"].is_number() && spec["height"].is_number();
+    let Value::Object(mut top) = spec else { return spec };
+    if !made_by_layered {
+        return Value::Object(top);
+    }
+    let (width, height) = (top.remove("width").unwrap_or_default(), top.remove("height").unwrap_or_default());
+    let Some(Value::Array(mut layers)) = top.remove("layer") else { return Value::Object(top) };
+    let main = layers[0]["encoding"].clone();
+    let mut overview = json!({
+        "x": {"field": TIME, "type": "temporal", "scale": {"type": "utc"}, "title": "Drag here to choose the time range shown above",
+              "axis": {"labelOverlap": true, "labelAngle": 0, "titleFontWeight": "normal", "titleColor": "#666"}},
+    });
+    if main["y"]["type"] == "nominal" {
+        overview["y"] = json!({"field": main["y"]["field"], "type": "nominal", "sort": main["y"]["sort"], "axis": null, "title": null});
+    }
+    if main["color"].is_object() {
+        overview["color"] = main["color"].clone();
+        overview["color"]["legend"] = Value::Null;
+    }
+    for layer in &mut layers {
+        if let Some(object) = layer.as_object_mut() {
+            object.remove("params");
+        }
+        // Every layer names the domain; one layer alone would be merged with the others' data.
+        if layer["encoding"]["x"].is_object() {
+            layer["encoding"]["x"]["scale"]["domain"] = json!({"param": RANGE_SELECTION});
+        }
+        match &mut layer["mark"] {
+            Value::Object(mark) => {
+                mark.insert("clip".into(), json!(true));
+            }
+            mark => *mark = json!({"type": mark.clone(), "clip": true}),
+        }
+    }
+    top.insert(
+        "vconcat".into(),
+        json!([
+            {"width": width, "height": height, "layer": layers},
+            {"width": width, "height": RANGE_TOOL_HEIGHT, "params": [{"name": RANGE_SELECTION, "select": {"type": "interval", "encodings": ["x"]}}],
+             "mark": {"type": "tick", "thickness": 1, "opacity": 0.7}, "encoding": overview},
+        ]),
+    );
+    Value::Object(top)
+}
+
 /// Zoom and pan bound to the scales of `encodings` (mouse wheel zooms, drag pans).
 pub(crate) fn zoom(encodings: &[&str]) -> Value {
     json!([{"name": "zoom", "select": {"type": "interval", "encodings": encodings}, "bind": "scales"}])

@@ -67,10 +67,23 @@ fn timeline_of_network_flows_by_protocol() {
     assert_eq!(rows.len(), 460);
     assert_eq!(rows.iter().filter(|r| r["__series"] == "https").count(), 372);
     assert!(rows.iter().any(|r| r["AllExtIPs"] == "65.55.44.109"));
-    let layers = chart.vega_lite()["layer"].as_array().unwrap();
-    assert_eq!(layers[0]["params"][0]["bind"], "scales", "zoom/pan bound to the time scale");
+    // The range tool (on by default): the chart above, an overview strip whose selection is the
+    // chart's time domain below.
+    let spec = chart.vega_lite();
+    let layers = spec["vconcat"][0]["layer"].as_array().unwrap();
+    assert_eq!(layers[0]["encoding"]["x"]["scale"]["domain"]["param"], "range", "the range tool sets the time range");
     assert_eq!(layers[0]["encoding"]["x"]["scale"]["type"], "utc");
+    assert_eq!(layers[0]["mark"]["clip"], true);
     assert_eq!(layers[1]["mark"]["type"], "rule", "reference marker");
+    let overview = &spec["vconcat"][1];
+    assert_eq!(overview["params"][0]["name"], "range");
+    assert_eq!(overview["params"][0]["select"]["encodings"], serde_json::json!(["x"]));
+    assert_eq!(overview["encoding"]["y"]["field"], "__series", "one overview row per series");
+    assert!(overview["encoding"]["color"]["legend"].is_null(), "the chart keeps the only legend");
+    // Without it: the chart alone, zoomed and panned with the mouse.
+    let plain = flows.timeline().time_column("FlowStartTime").range_tool(false).build().unwrap();
+    assert!(plain.vega_lite()["vconcat"].is_null());
+    assert_eq!(plain.vega_lite()["layer"][0]["params"][0]["bind"], "scales", "zoom/pan bound to the time scale");
     assert!(chart.summary().contains("460 events in 7 series (ftp: 1"), "{}", chart.summary());
 }
 
@@ -95,7 +108,7 @@ fn timeline_of_logons_with_overlay_and_ref_events() {
     for label in ["SYSTEM", "MSTICAdmin", "adm1nistrator", "Processes", "Event Timeline"] {
         assert!(has_text(&svg, label), "missing {label}");
     }
-    assert_eq!(chart.vega_lite()["layer"][0]["encoding"]["color"]["legend"]["orient"], "left");
+    assert_eq!(chart.vega_lite()["vconcat"][0]["layer"][0]["encoding"]["color"]["legend"]["orient"], "left");
 }
 
 #[test]
@@ -134,6 +147,9 @@ fn timeline_values_in_every_kind() {
             ValueKind::Line => assert!(lines >= 2),
         }
         assert!(has_text(&svg, "TotalAllowedFlows"));
+        let spec = chart.vega_lite();
+        assert_eq!(spec["vconcat"][0]["layer"][0]["encoding"]["x"]["scale"]["domain"]["param"], "range");
+        assert!(spec["vconcat"][1]["encoding"]["y"].is_null(), "values have no series rows in the overview");
     }
 }
 
