@@ -15,6 +15,18 @@ pub struct QueryOptions {
     pub fail_on_partial: bool,
     /// Driver-specific settings (e.g. `workspace`, `database`), as given by the caller.
     pub settings: BTreeMap<String, String>,
+    /// The template the query was rendered from (`None` for raw query text).
+    pub source: Option<QuerySource>,
+}
+
+/// The query template a call came from, for drivers that route by its metadata (Kusto picks its
+/// cluster and database from the `cluster`, `clusters`, `cluster_groups` and `database` keys).
+#[derive(Debug, Clone, Default)]
+pub struct QuerySource {
+    /// The query's name (`Family.query` when it has a family).
+    pub name: String,
+    /// The template's metadata (file, defaults and query merged).
+    pub metadata: serde_yaml_ng::Value,
 }
 
 /// What a driver can do, so the provider can adapt (e.g. split long time ranges).

@@ -3,7 +3,7 @@
 
 pub mod driver;
 
-pub use driver::{Capabilities, Driver, DriverQuery, QueryOptions};
+pub use driver::{Capabilities, Driver, DriverQuery, QueryOptions, QuerySource};
 pub mod provider;
 pub mod template;
 pub use provider::DriverSettings;

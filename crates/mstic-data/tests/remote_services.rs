@@ -6,7 +6,7 @@ mod remote_support;
 use mstic_data::remote::demo::{RecordedServer, Reply, responses};
 use mstic_data::remote::settings::{CloudEndpoints, Options, build_auth};
 use mstic_data::remote::{DefenderDriver, GraphDriver, HuntingApi, KustoDriver, SplunkDriver};
-use mstic_data::{Driver, DriverSettings, QueryOptions};
+use mstic_data::{Driver, DriverSettings, QueryOptions, QuerySource};
 use remote_support::*;
 
 fn with(settings: &[(&str, &str)]) -> QueryOptions {
@@ -188,4 +188,75 @@ fn create_driver_knows_the_remote_environments() {
         assert_eq!(driver.environment(), environment);
         assert!(driver.capabilities().remote && !driver.is_connected());
     }
+}
+
+/// Clusters for MSTICPy's Kusto routing fixtures (`testdata/kusto/T1…T6`): three clusters, each in
+/// one cluster group, and one with a default database.
+fn routing_config(mde: &str, ti: &str, help: &str) -> mstic_core::config::MsticConfig {
+    let yaml = format!(
+        "KustoClusters:\n  MDE:\n    Args:\n      Cluster: {mde}\n    ClusterGroups: [group1]\n  MSTICTI:\n    Args:\n      Cluster: {ti}\n      Database: TIDB\n    ClusterGroups: [group2]\n  Help:\n    Args:\n      Cluster: {help}\n    ClusterGroups: [group3]\n"
+    );
+    mstic_core::config::MsticConfig::from_yaml_str(&yaml, "routing msticpyconfig.yaml").unwrap()
+}
+
+/// The `list_host_processes` query of routing fixture `file`, as the provider passes it.
+fn routed(file: &str, settings: &[(&str, &str)]) -> QueryOptions {
+    let path = mstic_core::paths::fixture(&format!("msticpy/testdata/kusto/{file}.yaml"));
+    let loaded = mstic_data::template::load_query_file(&path).unwrap();
+    let query = loaded.queries.iter().find(|q| q.name == "list_host_processes").unwrap();
+    QueryOptions { source: Some(QuerySource { name: format!("{file}.list_host_processes"), metadata: query.metadata.clone() }), ..with(settings) }
+}
+
+#[test]
+fn kusto_queries_go_to_the_cluster_their_file_names() {
+    let config = routing_config("https://test.kusto.windows.net", "https://msticti.kusto.windows.net", "https://help.kusto.windows.net");
+    let driver = KustoDriver::with_config("Kusto", &DriverSettings::default(), config.clone());
+    assert_eq!(driver.clusters().iter().map(|c| c.groups.join(",")).collect::<Vec<_>>(), ["group1", "group2", "group3"]);
+    let target = |file: &str, settings: &[(&str, &str)]| {
+        driver.query_target(&routed(file, settings)).map(|(cluster, database)| (cluster.name, database)).map_err(|e| e.to_string())
+    };
+    let expect = |name: &str, db: &str| Ok((name.to_string(), db.to_string()));
+    assert_eq!(target("T1_MDE_Cluster", &[]), expect("MDE", "AppDB"), "cluster: URL");
+    assert_eq!(target("T2_MDE_Clusters", &[]), expect("MDE", "AppDB"), "clusters: the first configured");
+    assert_eq!(target("T3_MDE_Cluster_Group1", &[]), expect("MDE", "AppDB"), "cluster_groups");
+    assert_eq!(target("T5_Help_Cluster_Group1", &[]), expect("Help", "AppDB"));
+    assert_eq!(target("T6_Group2_Cluster", &[]), expect("MSTICTI", "AppDB"));
+    let err = target("T4_NoCluster_Info", &[]).unwrap_err();
+    assert!(err.contains("choose a Kusto cluster") && err.contains("MDE, MSTICTI, Help"), "{err}");
+    // The call's own settings win.
+    assert_eq!(target("T1_MDE_Cluster", &[("cluster", "help"), ("database", "Other")]), expect("Help", "Other"));
+
+    // Connected to MSTICTI, as MSTICPy: queries for other clusters or groups are refused.
+    let connected = KustoDriver::with_config("Kusto", &DriverSettings::default().set("cluster", "MSTICTI"), config);
+    let target = |file: &str| connected.query_target(&routed(file, &[])).map(|(c, d)| (c.name, d)).map_err(|e| e.to_string());
+    assert_eq!(target("T2_MDE_Clusters"), expect("MSTICTI", "AppDB"), "msticti is one of its clusters");
+    assert_eq!(target("T6_Group2_Cluster"), expect("MSTICTI", "AppDB"), "group2 is MSTICTI's group");
+    assert_eq!(target("T4_NoCluster_Info"), expect("MSTICTI", "AppDB"), "no cluster keys: runs anywhere");
+    for refused in ["T1_MDE_Cluster", "T3_MDE_Cluster_Group1", "T5_Help_Cluster_Group1"] {
+        let err = target(refused).unwrap_err();
+        assert!(err.contains(&format!("query '{refused}.list_host_processes' is for")) && err.contains("MSTICTI"), "{err}");
+    }
+    let raw = connected.query_target(&QueryOptions::default()).unwrap();
+    assert_eq!((raw.0.name.as_str(), raw.1.as_str()), ("MSTICTI", "TIDB"), "raw text: the cluster's default database");
+}
+
+#[test]
+fn provider_runs_a_grouped_query_on_its_cluster() {
+    let server = server_with_token();
+    server.route("POST", "/grp2/v2/rest/query", vec![Reply::json(200, fixture("msticpy/testdata/kusto/kusto_raw_resp.json"))]);
+    let base = server.base_url();
+    let mut config_yaml = config_text(&base);
+    config_yaml = config_yaml.replacen("KustoClusters:", &format!("KustoClusters:\n  Grouped:\n    Args:\n      Cluster: {base}/grp2\n    ClusterGroups: [group2]"), 1);
+    let config = mstic_core::config::MsticConfig::from_yaml_str(&config_yaml, "test msticpyconfig.yaml").unwrap();
+    let driver = KustoDriver::with_config("Kusto", &fast_retries(), config);
+    assert_eq!(driver.clusters().len(), 2);
+    let mut qp = mstic_data::provider::QueryProvider::with_driver(Box::new(driver));
+    qp.add_query_path(&mstic_core::paths::fixture("msticpy/testdata/kusto/T6_Group2_Cluster.yaml")).unwrap();
+    qp.connect().unwrap();
+    let frame = qp.query("T6_Group2_Cluster.list_host_processes").param("host_name", "host1").run().unwrap();
+    assert_eq!(frame.len(), 10);
+    let request = &server.requests_to("/grp2/v2/rest/query")[0];
+    let body: serde_json::Value = serde_json::from_str(&request.body).unwrap();
+    assert_eq!(body["db"], "AppDB");
+    assert!(body["csl"].as_str().unwrap().contains("DeviceProcessEvents"), "{body}");
 }

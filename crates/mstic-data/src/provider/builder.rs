@@ -5,7 +5,7 @@
 
 use super::QueryProvider;
 use super::help::QueryHelp;
-use crate::QueryOptions;
+use crate::{QueryOptions, QuerySource};
 use crate::template::{ParamValue, QueryTemplate, RenderOptions, render_query};
 use mstic_core::timespan::{TimeInput, TimeSpan};
 use mstic_core::{Frame, Result};
@@ -85,7 +85,15 @@ impl<'a> QueryCall<'a> {
     /// Renders the query and runs it on the provider's driver.
     pub fn run(&self) -> Result<Frame> {
         let text = self.render()?;
-        self.provider.exec_with_options(&text, &self.options)
+        let mut options = self.options.clone();
+        if let Ok(template) = &self.template {
+            let name = match template.families.first() {
+                Some(family) => format!("{family}.{}", template.name),
+                None => template.name.clone(),
+            };
+            options.source = Some(QuerySource { name, metadata: template.metadata.clone() });
+        }
+        self.provider.exec_with_options(&text, &options)
     }
 
     /// Help for this query: parameters with types, defaults and descriptions.

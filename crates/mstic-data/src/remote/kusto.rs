@@ -1,8 +1,11 @@
 //! Azure Data Explorer (Kusto): `POST {cluster}/v2/rest/query` with `{"db","csl","properties"}`.
 //! Clusters come from `KustoClusters.<Name>.Args` (`Cluster`, `TenantId`, `ClientId`,
-//! `ClientSecret`; `ClusterDefaults` fills gaps) as in MSTICPy; a query picks one with the
-//! `cluster` setting (entry name, URL or host name) and a `database`.
+//! `ClientSecret`; `ClusterDefaults` fills gaps; `ClusterGroups`) as in MSTICPy. A query goes to
+//! the cluster of its call's `cluster` setting, else the driver's (the connected cluster, which
+//! must be one the query's file allows), else the one its file names (`cluster`, `clusters`,
+//! `cluster_groups`), else the only configured cluster; see [`KustoDriver::query_target`].
 
+use super::kusto_routing::QueryRouting;
 use super::common::{call_setting, fail_on_partial, merged_options, not_connected, query_timeout, run};
 use super::convert::kusto_to_frame;
 use super::http::{Authorization, ServiceClient, ServiceRequest};
@@ -25,7 +28,17 @@ pub struct KustoCluster {
     pub name: String,
     /// Cluster URI (`https://help.kusto.windows.net`).
     pub url: String,
+    /// `ClusterGroups`: queries whose file names one of these groups may run here.
+    pub groups: Vec<String>,
     args: Options,
+}
+
+impl KustoCluster {
+    /// The names a query file may use for this cluster: URL, host name (`help`), entry name.
+    fn ids(&self) -> [String; 3] {
+        let host = self.url.split("://").nth(1).unwrap_or(&self.url).split(['.', '/', ':']).next().unwrap_or_default().to_string();
+        [self.url.clone(), host, self.name.clone()]
+    }
 }
 
 /// The Azure Data Explorer driver.
@@ -59,7 +72,11 @@ impl KustoDriver {
                 }
                 args.add_all(defaults.clone());
                 let url = args.get(&["Cluster"])?.trim_end_matches('/').to_string();
-                Some(KustoCluster { name: entry.name, url, args })
+                let groups = match config.get(&format!("KustoClusters.{}.ClusterGroups", entry.name)) {
+                    Some(serde_yaml_ng::Value::Sequence(items)) => items.iter().filter_map(|g| g.as_str().map(str::to_string)).collect(),
+                    _ => Vec::new(),
+                };
+                Some(KustoCluster { name: entry.name, url, groups, args })
             })
             .collect();
         let options = merged_options(settings, Options::default());
@@ -84,16 +101,81 @@ impl KustoDriver {
                 ))),
             };
         };
-        let host = |url: &str| url.split("://").nth(1).unwrap_or(url).split(['.', '/', ':']).next().unwrap_or_default().to_ascii_lowercase();
         let wanted_trimmed = wanted.trim_end_matches('/');
-        self.clusters
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(wanted) || c.url.eq_ignore_ascii_case(wanted_trimmed) || host(&c.url) == wanted.to_ascii_lowercase())
-            .cloned()
+        self.configured(wanted)
             .or_else(|| {
-                wanted.contains("://").then(|| KustoCluster { name: wanted.to_string(), url: wanted_trimmed.to_string(), args: Options::default() })
+                wanted.contains("://").then(|| KustoCluster { name: wanted.to_string(), url: wanted_trimmed.to_string(), groups: Vec::new(), args: Options::default() })
             })
             .ok_or_else(|| Error::unknown("Kusto cluster", wanted, names()))
+    }
+
+    /// The cluster and database a query goes to.
+    ///
+    /// Cluster: the call's `cluster` setting; else the driver's `cluster` setting, which must be
+    /// a cluster the query's file allows (MSTICPy refuses such a query on the connected cluster);
+    /// else the first of the file's `cluster`/`clusters` that is configured or a URL, or the first
+    /// configured cluster in one of its `cluster_groups`; else the only configured cluster.
+    /// Database: the call's `database`; the file's `database`; its dotted data family
+    /// (`Family.Database`); the driver's `database`; the cluster's `Database`/`DefaultDatabase`.
+    pub fn query_target(&self, options: &QueryOptions) -> Result<(KustoCluster, String)> {
+        let routing = options.source.as_ref().map(QueryRouting::of).unwrap_or_default();
+        let cluster = if let Some(wanted) = call_setting(options, &["cluster"]) {
+            self.find_cluster(Some(wanted))?
+        } else if let Some(connected) = self.options.get(&["cluster"]) {
+            let cluster = self.find_cluster(Some(connected))?;
+            let ids = cluster.ids();
+            if !routing.accepts(&ids.iter().map(String::as_str).collect::<Vec<_>>(), &cluster.groups) {
+                return Err(Error::Config(format!(
+                    "query '{}' is for {}, not for the connected Kusto cluster {} ({}); connect to one of those, or pass the 'cluster' setting with the call",
+                    routing.query,
+                    routing.describe(),
+                    cluster.name,
+                    cluster.url
+                )));
+            }
+            cluster
+        } else if routing.names_clusters() {
+            self.cluster_for(&routing)?
+        } else {
+            self.find_cluster(None)?
+        };
+        let database = call_setting(options, &["database", "db"])
+            .or(routing.database.as_deref())
+            .or(routing.family_database.as_deref())
+            .or(self.options.get(&["database", "db"]))
+            .or(cluster.args.get(&["Database", "DefaultDatabase"]))
+            .ok_or_else(|| {
+                let of_query = if routing.query.is_empty() { String::new() } else { format!(" for query '{}'", routing.query) };
+                Error::Config(format!("choose a database of Kusto cluster '{}'{of_query} with the 'database' setting", cluster.name))
+            })?
+            .to_string();
+        Ok((cluster, database))
+    }
+
+    /// The cluster a query file names: the first configured cluster it names, else the first
+    /// configured cluster in one of its groups, else the first cluster URL it gives.
+    fn cluster_for(&self, routing: &QueryRouting) -> Result<KustoCluster> {
+        routing
+            .clusters
+            .iter()
+            .find_map(|c| self.configured(c))
+            .or_else(|| self.clusters.iter().find(|c| routing.accepts(&[], &c.groups)).cloned())
+            .or_else(|| routing.clusters.iter().find(|c| c.contains("://")).and_then(|url| self.find_cluster(Some(url)).ok()))
+            .ok_or_else(|| {
+                let configured: Vec<String> = self.clusters.iter().map(|c| format!("{} (groups: {})", c.name, c.groups.join(", "))).collect();
+                Error::Config(format!(
+                    "query '{}' is for {}, but no configured Kusto cluster matches (KustoClusters: {}); add one to msticpyconfig.yaml or pass the 'cluster' setting",
+                    routing.query,
+                    routing.describe(),
+                    if configured.is_empty() { "none".to_string() } else { configured.join("; ") }
+                ))
+            })
+    }
+
+    /// The configured cluster with this entry name, URL or host name.
+    fn configured(&self, wanted: &str) -> Option<KustoCluster> {
+        let wanted = wanted.trim_end_matches('/');
+        self.clusters.iter().find(|c| c.ids().iter().any(|id| id.eq_ignore_ascii_case(wanted))).cloned()
     }
 
     fn client(&self, cluster: &KustoCluster) -> Result<ServiceClient> {
@@ -138,12 +220,7 @@ impl Driver for KustoDriver {
         if !self.connected {
             return Err(not_connected(&self.environment));
         }
-        let cluster = self.find_cluster(call_setting(options, &["cluster"]).or(self.options.get(&["cluster"])))?;
-        let database = call_setting(options, &["database", "db"])
-            .or(self.options.get(&["database", "db"]))
-            .or(cluster.args.get(&["Database"]))
-            .ok_or_else(|| Error::Config(format!("choose a database of Kusto cluster '{}' with the 'database' setting", cluster.name)))?
-            .to_string();
+        let (cluster, database) = self.query_target(options)?;
         let timeout = query_timeout(options, &self.options, DEFAULT_TIMEOUT)?.min(Duration::from_secs(3600));
         let body = serde_json::json!({
             "db": database,

@@ -34,6 +34,7 @@ pub mod defender;
 pub mod demo;
 pub mod http;
 pub mod kusto;
+pub mod kusto_routing;
 pub mod msgraph;
 pub mod sentinel;
 pub mod settings;
