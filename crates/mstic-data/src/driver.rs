@@ -82,4 +82,11 @@ pub trait Driver: Send + Sync {
     fn driver_queries(&self) -> Vec<DriverQuery> {
         Vec::new()
     }
+
+    /// Whether a template query can run here as the driver is connected (Kusto: on the connected
+    /// cluster). Once connected, the provider's query lists leave refused queries out.
+    fn accepts(&self, source: &QuerySource) -> bool {
+        let _ = source;
+        true
+    }
 }

@@ -248,11 +248,26 @@ fn provider_runs_a_grouped_query_on_its_cluster() {
     let mut config_yaml = config_text(&base);
     config_yaml = config_yaml.replacen("KustoClusters:", &format!("KustoClusters:\n  Grouped:\n    Args:\n      Cluster: {base}/grp2\n    ClusterGroups: [group2]"), 1);
     let config = mstic_core::config::MsticConfig::from_yaml_str(&config_yaml, "test msticpyconfig.yaml").unwrap();
-    let driver = KustoDriver::with_config("Kusto", &fast_retries(), config);
+    let driver = KustoDriver::with_config("Kusto", &fast_retries().set("cluster", "Grouped"), config);
     assert_eq!(driver.clusters().len(), 2);
     let mut qp = mstic_data::provider::QueryProvider::with_driver(Box::new(driver));
-    qp.add_query_path(&mstic_core::paths::fixture("msticpy/testdata/kusto/T6_Group2_Cluster.yaml")).unwrap();
+    qp.add_query_path(&mstic_core::paths::fixture("msticpy/testdata/kusto")).unwrap();
+    let listed = |qp: &mstic_data::provider::QueryProvider| -> Vec<String> {
+        qp.list_queries().queries.into_iter().map(|q| q.name).filter(|n| n.starts_with('T')).collect()
+    };
+    let before = listed(&qp);
+    assert_eq!(before.len(), 42, "before connecting: every routing fixture query, under each of its families");
     qp.connect().unwrap();
+    // Connected to a group2 cluster, MSTICPy's list keeps: the group2 file (T6, whose queries
+    // keep the file's group even when they name another cluster), and the queries that name no
+    // cluster (T4's file-level ones); queries with an empty `cluster:` key match no cluster.
+    let kept = [
+        "T4_NoCluster_Info.list_host_processes", "T4_NoCluster_Info.process_cmd_line", "T4_NoCluster_Info.process_creations",
+        "T4_NoCluster_Info.process_paths", "T6_Group2_Cluster.list_host_processes", "T6_Group2_Cluster.process_cmd_line",
+        "T6_Group2_Cluster.process_creations", "T6_Group2_Cluster.process_paths", "T6_Group2_Cluster_item1.query_new_alias",
+        "T6_Group2_Cluster_item2.bad_query_fam_no_dot", "T6_Group2_Cluster_item3.bad_query_no_cluster",
+    ];
+    assert_eq!(listed(&qp), kept);
     let frame = qp.query("T6_Group2_Cluster.list_host_processes").param("host_name", "host1").run().unwrap();
     assert_eq!(frame.len(), 10);
     let request = &server.requests_to("/grp2/v2/rest/query")[0];

@@ -5,7 +5,7 @@
 
 use super::QueryProvider;
 use super::help::QueryHelp;
-use crate::{QueryOptions, QuerySource};
+use crate::QueryOptions;
 use crate::template::{ParamValue, QueryTemplate, RenderOptions, render_query};
 use mstic_core::timespan::{TimeInput, TimeSpan};
 use mstic_core::{Frame, Result};
@@ -87,11 +87,7 @@ impl<'a> QueryCall<'a> {
         let text = self.render()?;
         let mut options = self.options.clone();
         if let Ok(template) = &self.template {
-            let name = match template.families.first() {
-                Some(family) => format!("{family}.{}", template.name),
-                None => template.name.clone(),
-            };
-            options.source = Some(QuerySource { name, metadata: template.metadata.clone() });
+            options.source = Some(template.source());
         }
         self.provider.exec_with_options(&text, &options)
     }

@@ -233,11 +233,14 @@ impl QueryProvider {
         Ok(QueryHelp::new(&template, self.environment()))
     }
 
+    /// The queries `keep` selects, less those the connected driver refuses (MSTICPy filters the
+    /// list on connect, e.g. to the connected Kusto cluster's queries).
     fn collect(&self, keep: impl Fn(&str, &QueryTemplate) -> bool) -> QueryList {
+        let connected = self.driver.as_deref().filter(|d| d.is_connected());
         let queries = self
             .store
             .iter()
-            .filter(|(name, q)| keep(name, q))
+            .filter(|(name, q)| keep(name, q) && connected.is_none_or(|d| d.accepts(&q.source())))
             .map(|(name, q)| QuerySummary {
                 name: name.to_string(),
                 description: q.description.clone(),

@@ -11,7 +11,7 @@ use super::convert::kusto_to_frame;
 use super::http::{Authorization, ServiceClient, ServiceRequest};
 use super::sentinel::strip_service;
 use super::settings::{CloudEndpoints, Options, build_auth, current_config};
-use crate::{Capabilities, Driver, DriverSettings, QueryOptions};
+use crate::{Capabilities, Driver, DriverSettings, QueryOptions, QuerySource};
 use mstic_core::config::MsticConfig;
 use mstic_core::{Error, Frame, Result};
 use std::collections::HashMap;
@@ -38,6 +38,12 @@ impl KustoCluster {
     fn ids(&self) -> [String; 3] {
         let host = self.url.split("://").nth(1).unwrap_or(&self.url).split(['.', '/', ':']).next().unwrap_or_default().to_string();
         [self.url.clone(), host, self.name.clone()]
+    }
+
+    /// Whether a query with `routing` may run on this cluster.
+    fn allows(&self, routing: &QueryRouting) -> bool {
+        let ids = self.ids();
+        routing.accepts(&ids.iter().map(String::as_str).collect::<Vec<_>>(), &self.groups)
     }
 }
 
@@ -123,8 +129,7 @@ impl KustoDriver {
             self.find_cluster(Some(wanted))?
         } else if let Some(connected) = self.options.get(&["cluster"]) {
             let cluster = self.find_cluster(Some(connected))?;
-            let ids = cluster.ids();
-            if !routing.accepts(&ids.iter().map(String::as_str).collect::<Vec<_>>(), &cluster.groups) {
+            if !cluster.allows(&routing) {
                 return Err(Error::Config(format!(
                     "query '{}' is for {}, not for the connected Kusto cluster {} ({}); connect to one of those, or pass the 'cluster' setting with the call",
                     routing.query,
@@ -241,6 +246,12 @@ impl Driver for KustoDriver {
         kusto_to_frame(&bytes)
             .map_err(|e| Error::Remote { service: "Kusto".into(), message: format!("{context}: {}", strip_service(&e)) })?
             .into_frame(fail_on_partial(options, &self.options), "Kusto", &context)
+    }
+
+    /// With a connected cluster (the `cluster` setting): the queries whose file allows it.
+    fn accepts(&self, source: &QuerySource) -> bool {
+        let connected = self.options.get(&["cluster"]).and_then(|c| self.find_cluster(Some(c)).ok());
+        connected.is_none_or(|cluster| cluster.allows(&QueryRouting::of(source)))
     }
 
     fn capabilities(&self) -> Capabilities {

@@ -19,6 +19,9 @@ pub struct QueryRouting {
     pub database: Option<String>,
     /// The first data family's part after its first dot (`Hunting.SecurityDB` → `SecurityDB`).
     pub family_database: Option<String>,
+    /// Whether the metadata has a `cluster`, `clusters` or `cluster_groups` key at all; as in
+    /// MSTICPy, a key left empty still ties the query to clusters (and so matches none).
+    pub declares_clusters: bool,
 }
 
 impl QueryRouting {
@@ -37,12 +40,13 @@ impl QueryRouting {
             groups: texts(meta.get("cluster_groups")),
             database: text(meta.get("database")),
             family_database,
+            declares_clusters: ["cluster", "clusters", "cluster_groups"].iter().any(|key| meta.get(key).is_some()),
         }
     }
 
-    /// Whether the query names clusters or cluster groups at all.
+    /// Whether the query is tied to clusters or cluster groups.
     pub fn names_clusters(&self) -> bool {
-        !self.clusters.is_empty() || !self.groups.is_empty()
+        self.declares_clusters || !self.clusters.is_empty() || !self.groups.is_empty()
     }
 
     /// Whether a cluster known by `ids` (URL, host name, entry name) in `groups` may run the
@@ -65,6 +69,9 @@ impl QueryRouting {
         }
         if !self.groups.is_empty() {
             parts.push(format!("cluster group(s) {}", self.groups.join(", ")));
+        }
+        if parts.is_empty() {
+            return "a cluster its query file leaves empty".to_string();
         }
         parts.join(" and ")
     }
@@ -110,5 +117,8 @@ mod tests {
         assert!(r.accepts(&["https://y.kusto.windows.net", "y", "Y"], &["group1".into()]));
         assert!(!r.accepts(&["https://y.kusto.windows.net", "y", "Y"], &["group2".into()]));
         assert!(routing("{database: AppDB}").accepts(&["anything"], &[]), "no cluster keys: any cluster");
+        let empty = routing("{cluster: null}");
+        assert!(empty.names_clusters() && !empty.accepts(&["anything"], &["group1".into()]), "an empty cluster key matches nothing");
+        assert_eq!(empty.describe(), "a cluster its query file leaves empty");
     }
 }

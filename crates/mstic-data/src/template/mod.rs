@@ -115,6 +115,15 @@ pub struct QueryTemplate {
 }
 
 impl QueryTemplate {
+    /// What a driver is told about this template when it runs (its name and metadata).
+    pub fn source(&self) -> crate::QuerySource {
+        let name = match self.families.first() {
+            Some(family) => format!("{family}.{}", self.name),
+            None => self.name.clone(),
+        };
+        crate::QuerySource { name, metadata: self.metadata.clone() }
+    }
+
     /// A parameter by name or alias.
     pub fn param(&self, name: &str) -> Option<&ParamDef> {
         self.params
