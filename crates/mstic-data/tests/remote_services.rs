@@ -275,3 +275,50 @@ fn provider_runs_a_grouped_query_on_its_cluster() {
     assert_eq!(body["db"], "AppDB");
     assert!(body["csl"].as_str().unwrap().contains("DeviceProcessEvents"), "{body}");
 }
+
+/// `.show databases` as a Kusto v1 management response.
+const SHOW_DATABASES: &str = r#"{"Tables":[{"TableName":"Table_0","Columns":[
+  {"ColumnName":"DatabaseName","DataType":"String","ColumnType":"string"},{"ColumnName":"PersistentStorage","DataType":"String","ColumnType":"string"},
+  {"ColumnName":"Version","DataType":"String","ColumnType":"string"},{"ColumnName":"IsCurrent","DataType":"Boolean","ColumnType":"bool"},
+  {"ColumnName":"DatabaseAccessMode","DataType":"String","ColumnType":"string"},{"ColumnName":"PrettyName","DataType":"String","ColumnType":"string"}],
+  "Rows":[["AppDB","https://kstrg.blob.core.windows.net/appdb","v7.1",false,"ReadWrite",null],["Samples","https://kstrg.blob.core.windows.net/samples","v7.1",false,"ReadOnly","Samples"]]}]}"#;
+
+/// `.show database AppDB schema` as a Kusto v1 management response: a database row, then a row
+/// per table and one per column.
+const SHOW_SCHEMA: &str = r#"{"Tables":[{"TableName":"Table_0","Columns":[
+  {"ColumnName":"DatabaseName","DataType":"String","ColumnType":"string"},{"ColumnName":"TableName","DataType":"String","ColumnType":"string"},
+  {"ColumnName":"ColumnName","DataType":"String","ColumnType":"string"},{"ColumnName":"ColumnType","DataType":"String","ColumnType":"string"},
+  {"ColumnName":"IsDefaultTable","DataType":"Boolean","ColumnType":"bool"},{"ColumnName":"IsDefaultColumn","DataType":"Boolean","ColumnType":"bool"},
+  {"ColumnName":"PrettyName","DataType":"String","ColumnType":"string"},{"ColumnName":"Version","DataType":"String","ColumnType":"string"},
+  {"ColumnName":"Folder","DataType":"String","ColumnType":"string"},{"ColumnName":"DocString","DataType":"String","ColumnType":"string"}],
+  "Rows":[["AppDB",null,null,null,false,false,null,"v7.1",null,null],
+          ["AppDB","DeviceProcessEvents",null,null,false,false,null,null,"",""],
+          ["AppDB","DeviceProcessEvents","Timestamp","System.DateTime",false,false,null,null,null,null],
+          ["AppDB","DeviceProcessEvents","DeviceName","System.String",false,false,null,null,null,null],
+          ["AppDB","DeviceProcessEvents","ProcessId","System.Int64",false,false,null,null,null,null],
+          ["AppDB","SigninLogs",null,null,false,false,null,null,"",""],
+          ["AppDB","SigninLogs","Status","System.Object",false,false,null,null,null,null]]}]}"#;
+
+#[test]
+fn kusto_database_names_and_schema() {
+    let server = server_with_token();
+    server.route_body("POST", "/v1/rest/mgmt", ".show databases", vec![Reply::json(200, SHOW_DATABASES)]);
+    server.route_body("POST", "/v1/rest/mgmt", "schema", vec![Reply::json(200, SHOW_SCHEMA)]);
+    let mut driver = KustoDriver::with_config("Kusto", &fast_retries().set("database", "AppDB"), config(&server.base_url()));
+    assert!(driver.schema().unwrap_err().to_string().contains("connect"), "not connected yet");
+    driver.connect().unwrap();
+    assert_eq!(driver.database_names(None).unwrap(), ["AppDB", "Samples"]);
+    let schema = driver.schema().unwrap();
+    assert_eq!(schema.keys().collect::<Vec<_>>(), ["DeviceProcessEvents", "SigninLogs"]);
+    let columns = |table: &str| schema[table].iter().map(|(c, t)| format!("{c}:{t}")).collect::<Vec<_>>();
+    assert_eq!(columns("DeviceProcessEvents"), ["Timestamp:DateTime", "DeviceName:String", "ProcessId:Int64"]);
+    assert_eq!(columns("SigninLogs"), ["Status:Object"]);
+    let bodies: Vec<serde_json::Value> = server.requests_to("/v1/rest/mgmt").iter().map(|r| serde_json::from_str(&r.body).unwrap()).collect();
+    assert_eq!((bodies[0]["db"].as_str(), bodies[0]["csl"].as_str()), (Some("NetDefaultDB"), Some(".show databases")));
+    assert_eq!((bodies[1]["db"].as_str(), bodies[1]["csl"].as_str()), (Some("AppDB"), Some(".show database ['AppDB'] schema")));
+    let err = driver.database_schema(None, Some("x'; .drop table")).unwrap_err().to_string();
+    assert!(err.contains("not a Kusto database name"), "{err}");
+    // Through a provider, as MSTICPy's `qry_prov.schema`.
+    let qp = mstic_data::provider::QueryProvider::with_driver(Box::new(driver));
+    assert_eq!(qp.schema().unwrap()["SigninLogs"], [("Status".to_string(), "Object".to_string())]);
+}

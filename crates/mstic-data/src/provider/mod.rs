@@ -208,11 +208,21 @@ impl QueryProvider {
     }
 
     pub(crate) fn exec_with_options(&self, text: &str, options: &QueryOptions) -> Result<Frame> {
+        self.connected_driver()?.query(text, options)
+    }
+
+    /// Tables and their `(column, type)` lists, from the connected driver (MSTICPy's `schema`):
+    /// local files' columns, a Kusto database's tables…; empty where the source cannot tell.
+    pub fn schema(&self) -> Result<std::collections::BTreeMap<String, Vec<(String, String)>>> {
+        self.connected_driver()?.schema()
+    }
+
+    fn connected_driver(&self) -> Result<&dyn Driver> {
         let driver = self.driver.as_deref().ok_or_else(|| self.no_driver())?;
         if !driver.is_connected() {
             return Err(Error::Config(format!("the {} provider is not connected: call connect() first", self.environment.name)));
         }
-        driver.query(text, options)
+        Ok(driver)
     }
 
     /// Sets the default time range used when a query's `start`/`end` are not given (MSTICPy's

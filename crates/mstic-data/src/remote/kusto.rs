@@ -14,7 +14,7 @@ use super::settings::{CloudEndpoints, Options, build_auth, current_config};
 use crate::{Capabilities, Driver, DriverSettings, QueryOptions, QuerySource};
 use mstic_core::config::MsticConfig;
 use mstic_core::{Error, Frame, Result};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -177,6 +177,62 @@ impl KustoDriver {
             })
     }
 
+    /// The databases of a cluster (`.show databases`; MSTICPy's `get_database_names`); `None`:
+    /// the driver's cluster.
+    pub fn database_names(&self, cluster: Option<&str>) -> Result<Vec<String>> {
+        let frame = self.management(cluster, "NetDefaultDB", ".show databases")?;
+        Ok(frame.column_strings("DatabaseName")?.into_iter().flatten().collect())
+    }
+
+    /// The tables of a database with their `(column, type)` lists, types without their `System.`
+    /// prefix (`.show database … schema`; MSTICPy's `get_database_schema`). `None`: the driver's
+    /// cluster, and its `database` setting or the cluster's `Database`.
+    pub fn database_schema(&self, cluster: Option<&str>, database: Option<&str>) -> Result<BTreeMap<String, Vec<(String, String)>>> {
+        let target = self.find_cluster(cluster.or(self.options.get(&["cluster"])))?;
+        let database = database
+            .or(self.options.get(&["database", "db"]))
+            .or(target.args.get(&["Database", "DefaultDatabase"]))
+            .ok_or_else(|| Error::Config(format!("choose a database of Kusto cluster '{}' for its schema with the 'database' setting", target.name)))?
+            .to_string();
+        if database.contains(['\n', ';', '|', '\'', ']']) {
+            return Err(Error::Config(format!("'{database}' is not a Kusto database name")));
+        }
+        let frame = self.management(Some(&target.url), &database, &format!(".show database ['{database}'] schema"))?;
+        let tables = frame.column_strings("TableName")?;
+        let columns = frame.column_strings("ColumnName")?;
+        let types = frame.column_strings("ColumnType")?;
+        let mut schema: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for ((table, column), kind) in tables.into_iter().zip(columns).zip(types) {
+            // The schema lists each table once without a column, then once per column.
+            if let (Some(table), Some(column)) = (table.filter(|t| !t.is_empty()), column.filter(|c| !c.is_empty())) {
+                let kind = kind.unwrap_or_default();
+                schema.entry(table).or_default().push((column, kind.strip_prefix("System.").unwrap_or(&kind).to_string()));
+            }
+        }
+        Ok(schema)
+    }
+
+    /// Runs a management command (`POST {cluster}/v1/rest/mgmt`) on `database`.
+    fn management(&self, cluster: Option<&str>, database: &str, command: &str) -> Result<Frame> {
+        if !self.connected {
+            return Err(not_connected(&self.environment));
+        }
+        let cluster = self.find_cluster(cluster.or(self.options.get(&["cluster"])))?;
+        let context = format!("cluster {} database {database}", cluster.url);
+        let request = ServiceRequest {
+            post: true,
+            url: format!("{}/v1/rest/mgmt", cluster.url),
+            body: Some(("application/json; charset=utf-8", serde_json::json!({"db": database, "csl": command}).to_string().into_bytes())),
+            headers: vec![("x-ms-app".into(), "rust-mstic".into())],
+            timeout: Some(DEFAULT_TIMEOUT),
+            context: context.clone(),
+        };
+        let bytes = run(self.client(&cluster)?.send(&request))?;
+        kusto_to_frame(&bytes)
+            .map_err(|e| Error::Remote { service: "Kusto".into(), message: format!("{context}: {command}: {}", strip_service(&e)) })?
+            .into_frame(true, "Kusto", &context)
+    }
+
     /// The configured cluster with this entry name, URL or host name.
     fn configured(&self, wanted: &str) -> Option<KustoCluster> {
         let wanted = wanted.trim_end_matches('/');
@@ -246,6 +302,11 @@ impl Driver for KustoDriver {
         kusto_to_frame(&bytes)
             .map_err(|e| Error::Remote { service: "Kusto".into(), message: format!("{context}: {}", strip_service(&e)) })?
             .into_frame(fail_on_partial(options, &self.options), "Kusto", &context)
+    }
+
+    /// The connected cluster's database schema (see [`KustoDriver::database_schema`]).
+    fn schema(&self) -> Result<BTreeMap<String, Vec<(String, String)>>> {
+        self.database_schema(None, None)
     }
 
     /// With a connected cluster (the `cluster` setting): the queries whose file allows it.
