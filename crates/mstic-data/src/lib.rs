@@ -8,6 +8,6 @@ pub mod provider;
 pub mod template;
 pub use provider::DriverSettings;
 pub mod drivers;
-pub use drivers::create_driver;
+pub use drivers::{create_driver, create_driver_with_config};
 pub mod sample;
 pub mod remote;

@@ -322,3 +322,18 @@ fn kusto_database_names_and_schema() {
     let qp = mstic_data::provider::QueryProvider::with_driver(Box::new(driver));
     assert_eq!(qp.schema().unwrap()["SigninLogs"], [("Status".to_string(), "Object".to_string())]);
 }
+
+#[test]
+fn provider_with_config_gives_remote_drivers_that_config() {
+    let server = server_with_token();
+    server.route("POST", "/v2/rest/query", vec![Reply::json(200, fixture("msticpy/testdata/kusto/kusto_raw_resp.json"))]);
+    let base = server.base_url();
+    let text = config_text(&base).replacen(&format!("Cluster: \"{base}\""), &format!("Cluster: \"{base}\"\n      Database: Hunting"), 1);
+    let config = mstic_core::config::MsticConfig::from_yaml_str(&text, "given msticpyconfig.yaml").unwrap();
+    // No session configuration and no discovered file point here: only the given config does.
+    let mut qp = mstic_data::provider::QueryProvider::with_config("Kusto", &config, &[]).unwrap();
+    qp.connect().unwrap();
+    assert_eq!(qp.exec_query("DeviceProcessEvents | take 10").unwrap().len(), 10);
+    let body: serde_json::Value = serde_json::from_str(&server.requests_to("/v2/rest/query")[0].body).unwrap();
+    assert_eq!(body["db"], "Hunting");
+}

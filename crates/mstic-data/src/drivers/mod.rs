@@ -13,6 +13,7 @@ pub use otrf::{DatasetEntry, OtrfCatalog, OtrfDriver};
 pub use velociraptor::VelociraptorDriver;
 
 use crate::{Driver, DriverSettings};
+use mstic_core::config::MsticConfig;
 use mstic_core::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -24,12 +25,18 @@ pub const ENVIRONMENTS: &[&str] =
 /// `VelociraptorLogs`/`Velociraptor`, `Mordor`/`OTRF`; case-insensitive). An unknown name lists
 /// the closest known ones.
 pub fn create_driver(environment: &str, settings: &DriverSettings) -> Result<Box<dyn Driver>> {
+    create_driver_with_config(environment, settings, crate::remote::settings::current_config())
+}
+
+/// Like [`create_driver`]; remote drivers take their workspaces, clusters and keys from `config`
+/// rather than the session's or the discovered `msticpyconfig.yaml`.
+pub fn create_driver_with_config(environment: &str, settings: &DriverSettings, config: MsticConfig) -> Result<Box<dyn Driver>> {
     let driver: Box<dyn Driver> = match environment.to_ascii_lowercase().as_str() {
         "localdata" => Box::new(LocalDataDriver::new(settings)),
         "osquerylogs" | "osquery" => Box::new(OsQueryDriver::new(settings)),
         "velociraptorlogs" | "velociraptor" => Box::new(VelociraptorDriver::new(settings)),
         "mordor" | "otrf" => Box::new(OtrfDriver::new(settings)),
-        other => match crate::remote::create_remote_driver(other, settings) {
+        other => match crate::remote::create_remote_driver_with_config(other, settings, config) {
             Some(remote) => remote,
             None => {
                 let known = ENVIRONMENTS.iter().chain(crate::remote::REMOTE_ENVIRONMENTS).copied();

@@ -45,22 +45,28 @@ impl QueryProvider {
     /// `LogAnalytics` = `AzureSentinel`, `OSQueryLogs`, `Mordor`…), configured from the discovered
     /// `msticpyconfig.yaml`.
     pub fn new(environment: &str) -> Result<Self> {
-        Self::with_config(environment, &MsticConfig::discover()?, &[])
+        Self::with_query_paths::<PathBuf>(environment, &[])
     }
 
-    /// A provider for `environment` that also loads query files from `query_paths`.
+    /// A provider for `environment` that also loads query files from `query_paths`. Remote
+    /// drivers read the session's configuration if one is set, else the discovered file.
     pub fn with_query_paths<P: AsRef<Path>>(environment: &str, query_paths: &[P]) -> Result<Self> {
         let paths: Vec<PathBuf> = query_paths.iter().map(|p| p.as_ref().to_path_buf()).collect();
-        Self::with_config(environment, &MsticConfig::discover()?, &paths)
+        Self::build(environment, &MsticConfig::discover()?, &paths, crate::remote::settings::current_config())
     }
 
-    /// A provider configured from `config` (`DataProviders.<Environment>` settings and
-    /// `QueryDefinitions`), loading extra query folders `query_paths`.
+    /// A provider configured from `config` (`DataProviders.<Environment>` settings,
+    /// `QueryDefinitions`, and for remote drivers their workspaces, clusters and keys), loading
+    /// extra query folders `query_paths`.
     pub fn with_config(environment: &str, config: &MsticConfig, query_paths: &[PathBuf]) -> Result<Self> {
+        Self::build(environment, config, query_paths, config.clone())
+    }
+
+    fn build(environment: &str, config: &MsticConfig, query_paths: &[PathBuf], driver_config: MsticConfig) -> Result<Self> {
         let env = DataEnvironment::find(environment)?.clone();
         let mut warnings = Vec::new();
         let settings = settings_from_config(config, &env, &mut warnings);
-        let driver = match crate::create_driver(env.name, &settings) {
+        let driver = match crate::drivers::create_driver_with_config(env.name, &settings, driver_config) {
             Ok(driver) => Some(driver),
             Err(Error::Unknown { .. }) => {
                 warnings.push(format!("no driver for {} yet: queries can be listed and rendered, not run", env.name));

@@ -51,6 +51,7 @@ pub use split::{SplitCall, SplitQuery};
 pub use splunk::SplunkDriver;
 
 use crate::{Driver, DriverSettings};
+use mstic_core::config::MsticConfig;
 
 /// Environment names (MSTICPy's, with aliases) served by the remote drivers.
 pub const REMOTE_ENVIRONMENTS: &[&str] = &[
@@ -61,16 +62,21 @@ pub const REMOTE_ENVIRONMENTS: &[&str] = &[
 
 /// The remote driver for `environment` (case-insensitive), or `None` when it is not remote.
 pub fn create_remote_driver(environment: &str, settings: &DriverSettings) -> Option<Box<dyn Driver>> {
+    create_remote_driver_with_config(environment, settings, settings::current_config())
+}
+
+/// Like [`create_remote_driver`], with the workspaces, clusters and keys of `config`.
+pub fn create_remote_driver_with_config(environment: &str, settings: &DriverSettings, config: MsticConfig) -> Option<Box<dyn Driver>> {
     let lower = environment.to_ascii_lowercase();
     let driver: Box<dyn Driver> = match lower.as_str() {
         "mssentinel" | "azuresentinel" | "loganalytics" | "mssentinel_new" | "mssentinel_legacy" | "mssentinel_kqlm" => {
-            Box::new(SentinelDriver::new("MSSentinel", settings))
+            Box::new(SentinelDriver::with_config("MSSentinel", settings, config))
         }
-        "kusto" | "azuredataexplorer" | "kusto_new" | "kusto_legacy" | "kusto_kqlm" => Box::new(KustoDriver::new("Kusto", settings)),
-        "m365d" | "m365dgraph" => Box::new(DefenderDriver::new("M365DGraph", settings)),
-        "mde" | "mdatp" => Box::new(DefenderDriver::new("MDE", settings)),
-        "splunk" => Box::new(SplunkDriver::new("Splunk", settings)),
-        "msgraph" | "securitygraph" => Box::new(GraphDriver::new("MSGraph", settings)),
+        "kusto" | "azuredataexplorer" | "kusto_new" | "kusto_legacy" | "kusto_kqlm" => Box::new(KustoDriver::with_config("Kusto", settings, config)),
+        "m365d" | "m365dgraph" => Box::new(DefenderDriver::with_config("M365DGraph", settings, config)),
+        "mde" | "mdatp" => Box::new(DefenderDriver::with_config("MDE", settings, config)),
+        "splunk" => Box::new(SplunkDriver::with_config("Splunk", settings, config)),
+        "msgraph" | "securitygraph" => Box::new(GraphDriver::with_config("MSGraph", settings, config)),
         _ => return None,
     };
     Some(driver)

@@ -10,6 +10,7 @@ use super::auth::Secret;
 use super::http::{Authorization, ServiceClient, ServiceRequest, form_body};
 use super::sentinel::strip_service;
 use super::settings::{Options, current_config, provider_args};
+use mstic_core::config::MsticConfig;
 use crate::{Capabilities, Driver, DriverSettings, QueryOptions};
 use mstic_core::{Error, Frame, Result};
 use std::time::Duration;
@@ -26,7 +27,12 @@ pub struct SplunkDriver {
 impl SplunkDriver {
     /// A driver configured from `settings` (and `DataProviders.Splunk` of the session config).
     pub fn new(environment: &str, settings: &DriverSettings) -> Self {
-        let options = merged_options(settings, provider_args(&current_config(), &["Splunk"]));
+        Self::with_config(environment, settings, current_config())
+    }
+
+    /// A driver configured from `settings` and `DataProviders.Splunk` of `config`.
+    pub fn with_config(environment: &str, settings: &DriverSettings, config: MsticConfig) -> Self {
+        let options = merged_options(settings, provider_args(&config, &["Splunk"]));
         SplunkDriver { environment: environment.to_string(), options, connection: None }
     }
 
