@@ -7,6 +7,7 @@ pub mod error;
 pub mod frame;
 pub mod local_http;
 pub mod paths;
+pub mod progress;
 pub mod runtime;
 pub mod session;
 pub mod timespan;

@@ -2,7 +2,7 @@
 //! (IoC, provider) request concurrently, bounded per provider by its [`RateLimit`].
 
 use super::preprocess::{infer_ioc_type, preprocess_observable};
-use super::progress::Progress;
+use mstic_core::progress::Progress;
 use super::{LookupStatus, RateLimit, TiProvider, TiQuery, TiResult, results_frame};
 use mstic_core::config::MsticConfig;
 use mstic_core::{Error, Frame, Result};
@@ -311,7 +311,7 @@ impl TiLookup {
                 (key, result, targets)
             });
         }
-        let progress = Progress::start(tasks.len(), options.progress && tasks.len() >= self.progress_threshold);
+        let progress = Progress::start("TI lookups", tasks.len(), options.progress && tasks.len() >= self.progress_threshold);
         while let Some(joined) = tasks.join_next().await {
             progress.advance();
             let (key, result, targets) = joined.map_err(|e| Error::Other(format!("TI lookup task failed: {e}")))?;

@@ -8,7 +8,6 @@ mod gate;
 pub(crate) mod http;
 mod lookup;
 pub mod preprocess;
-mod progress;
 pub mod providers;
 
 pub use config::{ProviderOptions, create_provider, provider_kinds};

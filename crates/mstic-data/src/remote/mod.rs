@@ -40,6 +40,7 @@ pub mod sentinel;
 pub mod settings;
 pub mod split;
 pub mod splunk;
+pub mod splunk_job;
 
 pub use auth::{AzureAuth, Credential, Secret};
 pub use defender::{DefenderDriver, HuntingApi};

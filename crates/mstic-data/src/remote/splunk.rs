@@ -1,11 +1,14 @@
 //! Splunk: `POST {scheme}://{host}:{port}/services/search/v2/jobs/export` (form fields `search`,
 //! `output_mode=json`, optional `earliest_time`/`latest_time`), read as JSON lines whose values
-//! are all strings; column types are inferred. Settings as MSTICPy's `DataProviders.Splunk.Args`:
+//! are all strings; column types are inferred. The `mode` setting picks another way: `job`
+//! (MSTICPy's default: a search job polled with progress, results paged, see `splunk_job`) or
+//! `oneshot` (also MSTICPy's `oneshot=true`). Settings as MSTICPy's `DataProviders.Splunk.Args`:
 //! `host`, `port` (8089), `http_scheme` (https), `verify` (TLS certificate check, default true),
 //! and `bearer_token` or `username`+`password`.
 
 use super::common::{call_setting, fail_on_partial, merged_options, not_connected, query_timeout, run};
 use super::convert::splunk_lines_to_frame;
+use super::splunk_job::{JobSettings, run_job, run_oneshot};
 use super::auth::Secret;
 use super::http::{Authorization, ServiceClient, ServiceRequest, form_body};
 use super::sentinel::strip_service;
@@ -34,6 +37,24 @@ impl SplunkDriver {
     pub fn with_config(environment: &str, settings: &DriverSettings, config: MsticConfig) -> Self {
         let options = merged_options(settings, provider_args(&config, &["Splunk"]));
         SplunkDriver { environment: environment.to_string(), options, connection: None }
+    }
+
+    /// Job settings from the call and driver settings: `page_size`, `count`, `timeout` (MSTICPy's
+    /// job defaults: 100 results per page, no count limit, 60 s) and `poll_interval_ms`.
+    fn job_settings(&self, options: &QueryOptions) -> Result<JobSettings> {
+        let defaults = JobSettings::default();
+        let number = |names: &[&str]| -> Result<Option<u64>> {
+            match call_setting(options, names).or(self.options.get(names)) {
+                None => Ok(None),
+                Some(text) => text.trim().parse().map(Some).map_err(|_| Error::Config(format!("Splunk setting '{}' must be a whole number, not '{text}'", names[0]))),
+            }
+        };
+        Ok(JobSettings {
+            page_size: number(&["page_size"])?.map_or(defaults.page_size, |n| n.max(1) as usize),
+            count: number(&["count"])?.unwrap_or(defaults.count),
+            timeout: query_timeout(options, &self.options, defaults.timeout)?,
+            poll_interval: number(&["poll_interval_ms"])?.map_or(defaults.poll_interval, Duration::from_millis),
+        })
     }
 
     /// The management API address, e.g. `https://splunk.example.com:8089`.
@@ -99,20 +120,32 @@ impl Driver for SplunkDriver {
                 fields.push((name, value));
             }
         }
-        let timeout = query_timeout(options, &self.options, DEFAULT_TIMEOUT)?;
-        let context = "search export".to_string();
-        let request = ServiceRequest {
-            post: true,
-            url: format!("{base}/services/search/v2/jobs/export"),
-            body: Some(("application/x-www-form-urlencoded", form_body(&fields))),
-            headers: Vec::new(),
-            timeout: Some(timeout),
-            context: context.clone(),
+        let setting = |names: &[&str]| call_setting(options, names).or(self.options.get(names));
+        let is_true = |v: &str| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes");
+        let mode = match setting(&["mode", "search_mode"]) {
+            Some(mode) => mode.trim().to_ascii_lowercase(),
+            None if setting(&["oneshot"]).is_some_and(is_true) => "oneshot".to_string(),
+            None => "export".to_string(),
         };
-        let bytes = run(client.send(&request))?;
+        let (context, bytes) = match mode.as_str() {
+            "export" => {
+                let request = ServiceRequest {
+                    post: true,
+                    url: format!("{base}/services/search/v2/jobs/export"),
+                    body: Some(("application/x-www-form-urlencoded", form_body(&fields))),
+                    headers: Vec::new(),
+                    timeout: Some(query_timeout(options, &self.options, DEFAULT_TIMEOUT)?),
+                    context: "search export".to_string(),
+                };
+                ("search export", run(client.send(&request))?)
+            }
+            "job" | "normal" => ("search job", run_job(client, base, &fields, &self.job_settings(options)?)?),
+            "oneshot" => ("oneshot search", run_oneshot(client, base, &fields, &self.job_settings(options)?)?),
+            other => return Err(Error::Config(format!("unknown Splunk search mode '{other}': use export, job or oneshot"))),
+        };
         splunk_lines_to_frame(&bytes)
             .map_err(|e| Error::Remote { service: "Splunk".into(), message: format!("{context}: {}", strip_service(&e)) })?
-            .into_frame(fail_on_partial(options, &self.options), "Splunk", &context)
+            .into_frame(fail_on_partial(options, &self.options), "Splunk", context)
     }
 
     fn capabilities(&self) -> Capabilities {
