@@ -119,8 +119,9 @@ impl KustoDriver {
     ///
     /// Cluster: the call's `cluster` setting; else the driver's `cluster` setting, which must be
     /// a cluster the query's file allows (MSTICPy refuses such a query on the connected cluster);
-    /// else the first of the file's `cluster`/`clusters` that is configured or a URL, or the first
-    /// configured cluster in one of its `cluster_groups`; else the only configured cluster.
+    /// else the first configured cluster the file names (`cluster`, then `clusters`), the first
+    /// configured cluster in one of its `cluster_groups`, or the first cluster URL it gives; else
+    /// the only configured cluster.
     /// Database: the call's `database`; the file's `database`; its dotted data family
     /// (`Family.Database`); the driver's `database`; the cluster's `Database`/`DefaultDatabase`.
     pub fn query_target(&self, options: &QueryOptions) -> Result<(KustoCluster, String)> {
