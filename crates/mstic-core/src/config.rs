@@ -217,7 +217,7 @@ pub(crate) fn section<'a>(node: &'a Value, key: &str) -> Option<&'a Value> {
 
 /// The string keys of a YAML mapping, in file order.
 pub(crate) fn mapping_keys(node: &Value) -> Vec<String> {
-    node.as_mapping().map(|m| m.keys().filter_map(|k| setting::scalar_text(k)).collect()).unwrap_or_default()
+    node.as_mapping().map(|m| m.keys().filter_map(setting::scalar_text).collect()).unwrap_or_default()
 }
 
 /// Expands a leading `~` to the home folder.

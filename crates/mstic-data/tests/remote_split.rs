@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use mstic_data::provider::QueryProvider;
 use mstic_data::remote::demo::{RecordedServer, Reply};
 use mstic_data::remote::split::{parse_split_delta, split_ranges};
+use mstic_core::timespan::TimeValue;
 use mstic_data::remote::{SentinelDriver, SplitQuery};
 use remote_support::*;
 
@@ -96,4 +97,28 @@ fn failed_chunk_is_named_by_its_time_range() {
 
     let err = call.fail_on_partial(true).run().unwrap_err().to_string();
     assert!(err.contains("1 of 4 query chunks failed") && err.contains("2024-05-01T12:00:00Z"), "{err}");
+}
+
+#[test]
+fn a_query_call_splits_with_its_parameters_range_and_options() {
+    let (server, qp) = provider("0");
+    server.route("POST", "/v1/workspaces/", vec![Reply::json(200, one_row("2024-05-01T01:00:00Z"))]);
+    let by_provider = qp
+        .split_query("WindowsSecurity.list_host_logons", "12h")
+        .param("host_name", "WORKSTATION5")
+        .start("2024-05-01T00:00:00Z")
+        .end(TimeValue::Aware(at(24).fixed_offset()));
+    let by_call = qp
+        .query("WindowsSecurity.list_host_logons")
+        .param("host_name", "WORKSTATION5")
+        .start("2024-05-01T00:00:00Z")
+        .end(TimeValue::Aware(at(24).fixed_offset()))
+        .option("workspace", "MyTestWS")
+        .split_query_by("12h");
+    assert_eq!(by_call.chunks().unwrap(), vec![(at(0), at(12) - Duration::nanoseconds(1)), (at(12), at(24))]);
+    assert_eq!(by_call.render().unwrap(), by_provider.render().unwrap());
+    assert_eq!(by_call.run().unwrap().len(), 2, "one row per chunk");
+    let requests = server.requests_to("/v1/workspaces/");
+    assert_eq!(requests.len(), 2);
+    assert!(requests.iter().all(|r| r.path.contains(SECOND_WORKSPACE)), "the call's workspace option carries over");
 }

@@ -30,7 +30,7 @@ pub(super) fn answer(request: &HttpRequest) -> HttpResponse {
         "tor" => tor(),
         "ipstack" => ipstack(rest),
         "rdap" => rdap(request, rest),
-        _ => HttpResponse::json(404, &json!({ "error": "unknown service" })),
+        _ => HttpResponse::json(404, json!({ "error": "unknown service" })),
     }
 }
 
@@ -53,7 +53,7 @@ fn otx(rest: &str) -> HttpResponse {
         .collect();
     HttpResponse::json(
         200,
-        &json!({ "indicator": ioc, "type": "IPv4", "pulse_info": { "count": count, "pulses": pulses }, "sections": ["general", "geo"] }),
+        json!({ "indicator": ioc, "type": "IPv4", "pulse_info": { "count": count, "pulses": pulses }, "sections": ["general", "geo"] }),
     )
 }
 
@@ -61,12 +61,12 @@ fn virustotal(rest: &str) -> HttpResponse {
     let id = last_segment(rest, 0);
     let s = score(&id);
     if s < 10 {
-        return HttpResponse::json(404, &json!({ "error": { "code": "NotFoundError", "message": format!("\"{id}\" not found") } }));
+        return HttpResponse::json(404, json!({ "error": { "code": "NotFoundError", "message": format!("\"{id}\" not found") } }));
     }
     let malicious = if s > 85 { (s - 80) / 2 } else if s > 75 { 1 } else { 0 };
     HttpResponse::json(
         200,
-        &json!({ "data": { "id": id, "type": "ip_address", "attributes": {
+        json!({ "data": { "id": id, "type": "ip_address", "attributes": {
             "reputation": 50 - s as i64,
             "last_analysis_stats": { "malicious": malicious, "suspicious": 0, "harmless": 60, "undetected": 20, "timeout": 0 },
             "last_analysis_date": 1714550400 } } }),
@@ -79,13 +79,13 @@ fn greynoise(rest: &str) -> HttpResponse {
     if s < 40 {
         return HttpResponse::json(
             404,
-            &json!({ "ip": ip, "noise": false, "riot": false, "message": "IP not observed scanning the internet or contained in RIOT data set." }),
+            json!({ "ip": ip, "noise": false, "riot": false, "message": "IP not observed scanning the internet or contained in RIOT data set." }),
         );
     }
     let classification = if s > 80 { "malicious" } else if s > 60 { "unknown" } else { "benign" };
     HttpResponse::json(
         200,
-        &json!({ "ip": ip, "noise": true, "riot": false, "classification": classification, "name": "unknown",
+        json!({ "ip": ip, "noise": true, "riot": false, "classification": classification, "name": "unknown",
                  "link": format!("https://viz.greynoise.io/ip/{ip}"), "last_seen": "2024-05-01", "message": "Success" }),
     )
 }
@@ -96,7 +96,7 @@ fn abuseipdb(request: &HttpRequest) -> HttpResponse {
     let confidence = if s > 60 { s } else { 0 };
     HttpResponse::json(
         200,
-        &json!({ "data": { "ipAddress": ip, "isPublic": true, "ipVersion": 4, "isWhitelisted": false,
+        json!({ "data": { "ipAddress": ip, "isPublic": true, "ipVersion": 4, "isWhitelisted": false,
             "abuseConfidenceScore": confidence, "countryCode": "US", "usageType": "Data Center/Web Hosting/Transit",
             "isp": "Demo Hosting", "domain": "demo.example", "hostnames": [], "isTor": false,
             "totalReports": confidence / 3, "numDistinctUsers": confidence / 10, "lastReportedAt": "2024-05-01T10:00:00+00:00" } }),
@@ -130,7 +130,7 @@ fn rdap(request: &HttpRequest, rest: &str) -> HttpResponse {
     if rest == "ipv4.json" || rest == "ipv6.json" {
         // The demo lists itself as the registry for every address.
         let registry = format!("{base}/rdap/registry/");
-        return HttpResponse::json(200, &json!({ "version": "1.0", "services": [[["0.0.0.0/0", "::/0"], [registry]]] }));
+        return HttpResponse::json(200, json!({ "version": "1.0", "services": [[["0.0.0.0/0", "::/0"], [registry]]] }));
     }
     let ip = last_segment(rest, 0);
     let parent = rest.contains("parent");

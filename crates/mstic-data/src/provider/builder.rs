@@ -6,6 +6,7 @@
 use super::QueryProvider;
 use super::help::QueryHelp;
 use crate::QueryOptions;
+use crate::remote::{SplitCall, SplitQuery};
 use crate::template::{ParamValue, QueryTemplate, RenderOptions, render_query};
 use mstic_core::timespan::{TimeInput, TimeSpan};
 use mstic_core::{Frame, Result};
@@ -15,6 +16,7 @@ use std::time::Duration;
 /// A query call being built: parameters, time range and driver options.
 pub struct QueryCall<'a> {
     provider: &'a QueryProvider,
+    name: String,
     template: Result<Arc<QueryTemplate>>,
     values: Vec<(String, ParamValue)>,
     options: QueryOptions,
@@ -22,7 +24,7 @@ pub struct QueryCall<'a> {
 
 impl<'a> QueryCall<'a> {
     pub(crate) fn new(provider: &'a QueryProvider, name: &str) -> Self {
-        QueryCall { provider, template: provider.store.get(name), values: Vec::new(), options: QueryOptions::default() }
+        QueryCall { provider, name: name.to_string(), template: provider.store.get(name), values: Vec::new(), options: QueryOptions::default() }
     }
 
     /// Sets parameter `name` (or one of its aliases). Takes text, integers, floats, datetimes,
@@ -92,6 +94,27 @@ impl<'a> QueryCall<'a> {
         self.provider.exec_with_options(&text, &options)
     }
 
+    /// Runs this call as time chunks of `split_by` (`"1h"`, `"30min"`, `"1D"`…), in parallel,
+    /// joined in time order (MSTICPy's `split_query_by` argument); the parameters, time range and
+    /// options set so far carry over. See [`SplitCall`].
+    pub fn split_query_by(self, split_by: &str) -> SplitCall<'a> {
+        let mut split = self.provider.split_query(&self.name, split_by);
+        for (name, value) in self.values {
+            split = match name.as_str() {
+                "start" => split.start(time_input(value)),
+                "end" => split.end(time_input(value)),
+                _ => split.param(&name, value),
+            };
+        }
+        for (name, value) in self.options.settings {
+            split = split.option(&name, value);
+        }
+        if let Some(timeout) = self.options.timeout {
+            split = split.timeout(timeout);
+        }
+        split.fail_on_partial(self.options.fail_on_partial)
+    }
+
     /// Help for this query: parameters with types, defaults and descriptions.
     pub fn help(&self) -> Result<QueryHelp> {
         let template = self.template.as_ref().map_err(clone_error)?;
@@ -104,6 +127,17 @@ fn time_param(input: TimeInput) -> ParamValue {
         TimeInput::Time(t) => ParamValue::Time(t),
         TimeInput::Days(d) => ParamValue::Float(d),
         TimeInput::Text(s) => ParamValue::Str(s),
+    }
+}
+
+/// The time a `start`/`end` value stands for (the inverse of [`time_param`]).
+fn time_input(value: ParamValue) -> TimeInput {
+    match value {
+        ParamValue::Time(t) => TimeInput::Time(t),
+        ParamValue::Float(days) => TimeInput::Days(days),
+        ParamValue::Int(days) => TimeInput::Days(days as f64),
+        ParamValue::Str(text) => TimeInput::Text(text),
+        other => TimeInput::Text(other.to_string()),
     }
 }
 

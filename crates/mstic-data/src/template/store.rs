@@ -94,11 +94,10 @@ impl QueryStore {
         }
         let bare: Vec<&Arc<QueryTemplate>> =
             self.by_name.iter().filter(|(full, _)| full.rsplit_once('.').is_some_and(|(_, q)| q == name)).map(|(_, q)| q).collect();
-        if let Some(first) = bare.first() {
-            if bare.iter().all(|q| Arc::ptr_eq(q, first)) {
+        if let Some(first) = bare.first()
+            && bare.iter().all(|q| Arc::ptr_eq(q, first)) {
                 return Ok(Arc::clone(first));
             }
-        }
         let folded: Vec<&Arc<QueryTemplate>> =
             self.by_name.iter().filter(|(full, _)| full.eq_ignore_ascii_case(name)).map(|(_, q)| q).collect();
         if folded.len() == 1 {

@@ -113,6 +113,6 @@ fn answer(routes: &Mutex<Vec<Route>>, request: &HttpRequest) -> Reply {
     }
     .unwrap_or_else(|| {
         let message = format!("no recorded response for {} {}", request.method, request.target);
-        Reply::json(404, &serde_json::json!({"error": {"code": "NotFound", "message": message}}))
+        Reply::json(404, serde_json::json!({"error": {"code": "NotFound", "message": message}}))
     })
 }
