@@ -95,9 +95,10 @@ impl QueryStore {
         let bare: Vec<&Arc<QueryTemplate>> =
             self.by_name.iter().filter(|(full, _)| full.rsplit_once('.').is_some_and(|(_, q)| q == name)).map(|(_, q)| q).collect();
         if let Some(first) = bare.first()
-            && bare.iter().all(|q| Arc::ptr_eq(q, first)) {
-                return Ok(Arc::clone(first));
-            }
+            && bare.iter().all(|q| Arc::ptr_eq(q, first))
+        {
+            return Ok(Arc::clone(first));
+        }
         let folded: Vec<&Arc<QueryTemplate>> =
             self.by_name.iter().filter(|(full, _)| full.eq_ignore_ascii_case(name)).map(|(_, q)| q).collect();
         if folded.len() == 1 {
