@@ -72,15 +72,21 @@ def test_panic_keeps_earlier_variables(kernel):
     assert result_text(kc, "before_panic.len() + kept as usize") == "51"
 
 
-def test_compile_error_points_at_the_users_line(kernel):
-    km, kc, _ = kernel
-    reply, outputs = run_cell(kc, "let a = 1;\nlet b: u32 = undefined_name + a;")
+def single_error(kc, code: str, ename: str, text: str) -> dict:
+    """Runs `code`, which must fail with one `error` message of `ename` naming `text`; returns it."""
+    reply, outputs = run_cell(kc, code)
     assert reply["content"]["status"] == "error"
-    assert reply["content"]["ename"] == "E0425"
-    assert "undefined_name" in reply["content"]["evalue"]
+    assert reply["content"]["ename"] == ename
+    assert text in reply["content"]["evalue"]
     errors = [m for m in outputs if m["msg_type"] == "error"]
     assert len(errors) == 1
-    traceback = "\n".join(errors[0]["content"]["traceback"])
+    return errors[0]
+
+
+def test_compile_error_points_at_the_users_line(kernel):
+    km, kc, _ = kernel
+    error = single_error(kc, "let a = 1;\nlet b: u32 = undefined_name + a;", "E0425", "undefined_name")
+    traceback = "\n".join(error["content"]["traceback"])
     assert "cell line 2" in traceback
     assert "let b: u32 = undefined_name + a;" in traceback
 
@@ -89,11 +95,7 @@ def test_let_whose_type_cannot_be_inferred_reports_the_error(kernel):
     # evcxr type-checks such a cell with `cargo check`; the warm template holds the check results,
     # so this answers within the normal cell timeout instead of checking every dependency first.
     km, kc, _ = kernel
-    reply, outputs = run_cell(kc, "let typo = kept.no_such_method();")
-    assert reply["content"]["status"] == "error"
-    assert reply["content"]["ename"] == "E0599"
-    assert "no_such_method" in reply["content"]["evalue"]
-    assert [m["msg_type"] for m in outputs].count("error") == 1
+    single_error(kc, "let typo = kept.no_such_method();", "E0599", "no_such_method")
     assert result_text(kc, "kept + 1") == "42"
 
 

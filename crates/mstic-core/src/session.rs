@@ -12,13 +12,9 @@ type Slots = Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>;
 
 static SLOTS: LazyLock<Slots> = LazyLock::new(Slots::default);
 
-fn slots() -> &'static Slots {
-    &SLOTS
-}
-
 /// The session value stored under `key`, created by `init` the first time.
 pub fn get_or_init<T: Any + Send + Sync>(key: &str, init: impl FnOnce() -> T) -> Arc<T> {
-    let mut map = slots().lock().unwrap_or_else(|e| e.into_inner());
+    let mut map = SLOTS.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(existing) = map.get(key).and_then(|value| value.clone().downcast::<T>().ok()) {
         return existing;
     }
@@ -29,7 +25,7 @@ pub fn get_or_init<T: Any + Send + Sync>(key: &str, init: impl FnOnce() -> T) ->
 
 /// The session value stored under `key`, if there is one of type `T`.
 pub fn get<T: Any + Send + Sync>(key: &str) -> Option<Arc<T>> {
-    let map = slots().lock().unwrap_or_else(|e| e.into_inner());
+    let map = SLOTS.lock().unwrap_or_else(|e| e.into_inner());
     map.get(key).and_then(|value| value.clone().downcast::<T>().ok())
 }
 

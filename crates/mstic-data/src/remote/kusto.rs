@@ -181,7 +181,8 @@ impl KustoDriver {
     /// The databases of a cluster (`.show databases`; MSTICPy's `get_database_names`); `None`:
     /// the driver's cluster.
     pub fn database_names(&self, cluster: Option<&str>) -> Result<Vec<String>> {
-        let frame = self.management(cluster, "NetDefaultDB", ".show databases")?;
+        let target = self.find_cluster(cluster.or(self.options.get(&["cluster"])))?;
+        let frame = self.management(&target, "NetDefaultDB", ".show databases")?;
         Ok(frame.column_strings("DatabaseName")?.into_iter().flatten().collect())
     }
 
@@ -198,7 +199,7 @@ impl KustoDriver {
         if database.contains(['\n', ';', '|', '\'', ']']) {
             return Err(Error::Config(format!("'{database}' is not a Kusto database name")));
         }
-        let frame = self.management(Some(&target.url), &database, &format!(".show database ['{database}'] schema"))?;
+        let frame = self.management(&target, &database, &format!(".show database ['{database}'] schema"))?;
         let tables = frame.column_strings("TableName")?;
         let columns = frame.column_strings("ColumnName")?;
         let types = frame.column_strings("ColumnType")?;
@@ -214,24 +215,30 @@ impl KustoDriver {
     }
 
     /// Runs a management command (`POST {cluster}/v1/rest/mgmt`) on `database`.
-    fn management(&self, cluster: Option<&str>, database: &str, command: &str) -> Result<Frame> {
+    fn management(&self, cluster: &KustoCluster, database: &str, command: &str) -> Result<Frame> {
         if !self.connected {
             return Err(not_connected(&self.environment));
         }
-        let cluster = self.find_cluster(cluster.or(self.options.get(&["cluster"])))?;
+        let body = serde_json::json!({"db": database, "csl": command});
+        self.send_kql(cluster, "/v1/rest/mgmt", database, body, DEFAULT_TIMEOUT, true)
+    }
+
+    /// Posts a KQL request body to `{cluster}{path}` and converts the reply; errors and partial
+    /// results name the cluster and database.
+    fn send_kql(&self, cluster: &KustoCluster, path: &str, database: &str, body: serde_json::Value, timeout: Duration, strict: bool) -> Result<Frame> {
         let context = format!("cluster {} database {database}", cluster.url);
         let request = ServiceRequest {
             post: true,
-            url: format!("{}/v1/rest/mgmt", cluster.url),
-            body: Some(("application/json; charset=utf-8", serde_json::json!({"db": database, "csl": command}).to_string().into_bytes())),
+            url: format!("{}{path}", cluster.url),
+            body: Some(("application/json; charset=utf-8", body.to_string().into_bytes())),
             headers: vec![("x-ms-app".into(), "rust-mstic".into())],
-            timeout: Some(DEFAULT_TIMEOUT),
+            timeout: Some(timeout),
             context: context.clone(),
         };
-        let bytes = run(self.client(&cluster)?.send(&request))?;
+        let bytes = run(self.client(cluster)?.send(&request))?;
         kusto_to_frame(&bytes)
-            .map_err(|e| Error::Remote { service: "Kusto".into(), message: format!("{context}: {command}: {}", strip_service(&e)) })?
-            .into_frame(true, "Kusto", &context)
+            .map_err(|e| Error::Remote { service: "Kusto".into(), message: format!("{context}: {}", strip_service(&e)) })?
+            .into_frame(strict, "Kusto", &context)
     }
 
     /// The configured cluster with this entry name, URL or host name.
@@ -289,20 +296,7 @@ impl Driver for KustoDriver {
             "csl": query,
             "properties": {"Options": {"servertimeout": format!("{}s", timeout.as_secs().max(1))}},
         });
-        let context = format!("cluster {} database {database}", cluster.url);
-        let request = ServiceRequest {
-            post: true,
-            url: format!("{}/v2/rest/query", cluster.url),
-            body: Some(("application/json; charset=utf-8", body.to_string().into_bytes())),
-            headers: vec![("x-ms-app".into(), "rust-mstic".into())],
-            timeout: Some(timeout),
-            context: context.clone(),
-        };
-        let client = self.client(&cluster)?;
-        let bytes = run(client.send(&request))?;
-        kusto_to_frame(&bytes)
-            .map_err(|e| Error::Remote { service: "Kusto".into(), message: format!("{context}: {}", strip_service(&e)) })?
-            .into_frame(fail_on_partial(options, &self.options), "Kusto", &context)
+        self.send_kql(&cluster, "/v2/rest/query", &database, body, timeout, fail_on_partial(options, &self.options))
     }
 
     /// The connected cluster's database schema (see [`KustoDriver::database_schema`]).

@@ -8,9 +8,9 @@
 
 use super::common::{call_setting, fail_on_partial, merged_options, not_connected, query_timeout, run};
 use super::convert::splunk_lines_to_frame;
-use super::splunk_job::{JobSettings, run_job, run_oneshot};
+use super::splunk_job::{JobSettings, post, run_job, run_oneshot};
 use super::auth::Secret;
-use super::http::{Authorization, ServiceClient, ServiceRequest, form_body};
+use super::http::{Authorization, ServiceClient};
 use super::sentinel::strip_service;
 use super::settings::{Options, current_config, provider_args};
 use mstic_core::config::MsticConfig;
@@ -129,14 +129,8 @@ impl Driver for SplunkDriver {
         };
         let (context, bytes) = match mode.as_str() {
             "export" => {
-                let request = ServiceRequest {
-                    post: true,
-                    url: format!("{base}/services/search/v2/jobs/export"),
-                    body: Some(("application/x-www-form-urlencoded", form_body(&fields))),
-                    headers: Vec::new(),
-                    timeout: Some(query_timeout(options, &self.options, DEFAULT_TIMEOUT)?),
-                    context: "search export".to_string(),
-                };
+                let mut request = post(&format!("{base}/services/search/v2/jobs/export"), &fields, "search export");
+                request.timeout = Some(query_timeout(options, &self.options, DEFAULT_TIMEOUT)?);
                 ("search export", run(client.send(&request))?)
             }
             "job" | "normal" => ("search job", run_job(client, base, &fields, &self.job_settings(options)?)?),

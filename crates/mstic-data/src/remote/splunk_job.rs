@@ -101,7 +101,8 @@ fn wait_for(client: &ServiceClient, job_url: &str, sid: &str, settings: &JobSett
     }
 }
 
-fn post(url: &str, fields: &[(&str, &str)], context: &str) -> ServiceRequest {
+/// A form POST of `fields` with `output_mode=json` (added when missing).
+pub(crate) fn post(url: &str, fields: &[(&str, &str)], context: &str) -> ServiceRequest {
     let mut with_json = fields.to_vec();
     if !with_json.iter().any(|(k, _)| *k == "output_mode") {
         with_json.push(("output_mode", "json"));
