@@ -30,6 +30,9 @@ pub enum Error {
     /// A remote service failed.
     #[error("{service}: {message}")]
     Remote { service: String, message: String },
+    /// The user interrupted the cell (see [`crate::interrupt`]); names the work that was stopped.
+    #[error("interrupted: {0} was stopped")]
+    Interrupted(String),
     /// Any other failure, already phrased for the user.
     #[error("{0}")]
     Other(String),
@@ -52,6 +55,16 @@ impl Error {
     /// An [`Error::Invalid`] for `what` with `message`.
     pub fn invalid(what: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Invalid { what: what.into(), message: message.into() }
+    }
+
+    /// An [`Error::Interrupted`] naming the work that was stopped (e.g. `the SQL query`).
+    pub fn interrupted(what: impl Into<String>) -> Self {
+        Error::Interrupted(what.into())
+    }
+
+    /// Whether this error means the user interrupted the cell.
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, Error::Interrupted(_))
     }
 
     /// An [`Error::File`] for `path`.

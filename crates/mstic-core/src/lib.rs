@@ -5,6 +5,7 @@ pub mod config;
 pub mod display;
 pub mod error;
 pub mod frame;
+pub mod interrupt;
 pub mod local_http;
 pub mod paths;
 pub mod progress;
