@@ -4,7 +4,7 @@
 
 use super::auth::{AzureAuth, Secret};
 use super::convert::one_api_error_text;
-use mstic_core::{Error, Result};
+use mstic_core::{Error, Result, interrupt};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -94,13 +94,21 @@ impl ServiceClient {
     /// Gets a token now (so `connect` fails early with a clear message); no-op without Azure auth.
     pub async fn check_credentials(&self) -> Result<()> {
         if let Authorization::Azure { auth, scope } = &self.authorization {
-            auth.token(scope).await?;
+            interrupt::race(&format!("signing in to {}", self.service), auth.token(scope)).await?;
         }
         Ok(())
     }
 
-    /// Sends `request`, retrying as the policy allows; the body of a successful response.
+    /// Sends `request`, retrying as the policy allows; the body of a successful response. An
+    /// interrupt of the cell drops the request (and any retry wait) and gives `Error::Interrupted`.
     pub async fn send(&self, request: &ServiceRequest) -> Result<Vec<u8>> {
+        let what = format!("the {} request ({})", self.service, request.context);
+        interrupt::race(&what, self.send_uninterruptible(request)).await
+    }
+
+    /// [`send`](Self::send) that keeps going after an interrupt: for the short clean-up requests
+    /// that must still reach the service once the user stopped the cell (cancelling a search job).
+    pub async fn send_uninterruptible(&self, request: &ServiceRequest) -> Result<Vec<u8>> {
         let mut attempt: u32 = 0;
         let mut refreshed_token = false;
         loop {
