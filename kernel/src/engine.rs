@@ -16,7 +16,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// What a finished cell reports in its `execute_reply`.
@@ -50,56 +50,119 @@ pub enum Job {
 /// The protocol side's handle on the engine.
 #[derive(Clone)]
 pub struct EngineHandle {
-    tx: mpsc::Sender<Job>,
+    tx: Arc<Mutex<mpsc::Sender<Job>>>,
     /// Set once the facade is loaded.
     pub ready: Arc<AtomicBool>,
     /// Set once rust-analyzer has loaded the preloaded crates (or a request came first).
     pub warmed: Arc<AtomicBool>,
     /// Set when evcxr or the preload failed at boot.
     pub boot_failed: Arc<AtomicBool>,
+    /// An interrupt was requested for the running cell.
     interrupted: Arc<AtomicBool>,
+    /// The running cell's process was ended because the cell ignored an interrupt.
+    killed: Arc<AtomicBool>,
     running: Arc<AtomicBool>,
+    /// The cell process listens for the stop request (`mstic_core::interrupt` is installed).
+    cooperative: Arc<AtomicBool>,
     child: Arc<Mutex<Option<Arc<Mutex<std::process::Child>>>>>,
+    /// What a restart after a fault needs.
+    parts: Arc<EngineParts>,
+}
+
+/// How an interrupt request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InterruptOutcome {
+    /// No cell was running.
+    Idle,
+    /// The cell stopped (its build was ended, or its code noticed the request); nothing lost.
+    Stopped,
+    /// The cell ignored the request for the grace period, so its process was ended.
+    Killed,
 }
 
 impl EngineHandle {
-    /// Queues a job.
-    pub fn send(&self, job: Job) {
-        let _ = self.tx.send(job);
+    /// Queues a job; false when the engine is gone (its thread stopped after a fault and is
+    /// being restarted).
+    pub fn send(&self, job: Job) -> bool {
+        self.tx.lock().unwrap_or_else(|e| e.into_inner()).send(job).is_ok()
     }
 
-    /// Stops the running cell: a cargo build of the cell is terminated (nothing lost), running
-    /// code is stopped by ending its process (its variables are lost).
-    pub fn interrupt(&self) {
+    /// Stops the running cell and returns once it has stopped. A compiling cell's build is ended
+    /// (nothing lost); running code is asked to stop (the library's long operations return an
+    /// `Interrupted` error, so earlier variables stay); a cell that has not stopped after the
+    /// grace period (`interrupt::grace`) has its process ended, which loses the variables.
+    pub fn interrupt(&self) -> InterruptOutcome {
         if !self.running.load(Ordering::SeqCst) {
-            return;
+            return InterruptOutcome::Idle;
         }
         self.interrupted.store(true, Ordering::SeqCst);
-        let child = self.child.lock().unwrap().clone();
-        let child_pid = child.as_ref().map(|c| c.lock().map(|c| c.id()).unwrap_or(0)).unwrap_or(0);
-        if interrupt::kill_builds(child_pid) == 0
-            && let Some(child) = child
+        let deadline = Instant::now() + interrupt::grace();
+        let mut asked = false;
+        while self.running.load(Ordering::SeqCst) && Instant::now() < deadline {
+            let child = self.child_pid().unwrap_or(0);
+            if interrupt::kill_builds(child) == 0 && !asked {
+                if !self.cooperative.load(Ordering::SeqCst) {
+                    break;
+                }
+                asked = interrupt::signal(child, interrupt::STOP_CELL);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if !self.running.load(Ordering::SeqCst) {
+            return InterruptOutcome::Stopped;
+        }
+        self.killed.store(true, Ordering::SeqCst);
+        if let Some(child) = self.child.lock().unwrap_or_else(|e| e.into_inner()).clone()
             && let Ok(mut child) = child.lock()
         {
             let _ = child.kill();
         }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.running.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        InterruptOutcome::Killed
     }
 
     /// The process id of the process that runs cells.
     pub fn child_pid(&self) -> Option<u32> {
-        let child = self.child.lock().unwrap().clone()?;
+        let child = self.child.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
         child.lock().ok().map(|c| c.id())
     }
 
     /// Ends the process that runs cells (when the kernel process ends without a shutdown).
     pub fn kill_child(&self) {
-        if let Some(child) = self.child.lock().unwrap().clone()
+        if let Some(child) = self.child.lock().unwrap_or_else(|e| e.into_inner()).clone()
             && let Ok(mut child) = child.lock()
         {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
+
+    /// Starts a new engine thread after the previous one stopped on a fault: the new engine
+    /// boots like a kernel start, and its first cell reports that variables were lost.
+    fn restart(&self, fault: String) {
+        eprintln!("rust-mstic: the engine stopped ({fault}); restarting it");
+        self.kill_child();
+        for flag in [&self.ready, &self.warmed, &self.running, &self.cooperative] {
+            flag.store(false, Ordering::SeqCst);
+        }
+        let (tx, rx) = mpsc::channel();
+        *self.tx.lock().unwrap_or_else(|e| e.into_inner()) = tx;
+        let note = format!(
+            "the engine that runs cells stopped after a fault ({fault}) and was restarted: variables of earlier cells were lost"
+        );
+        spawn_engine(self.clone(), rx, Box::new(|| Ok(())), Some(note));
+    }
+}
+
+/// The parts every engine of a kernel shares, kept for a restart.
+struct EngineParts {
+    iopub: Iopub,
+    stdin: Stdin,
+    progress: Progress,
+    preload: String,
 }
 
 /// How long the engine waits without work before it checks that a standby engine is ready for
@@ -113,25 +176,52 @@ pub type Prepare = Box<dyn FnOnce() -> anyhow::Result<()> + Send>;
 pub fn start(iopub: Iopub, stdin: Stdin, progress: Progress, preload: String, prepare: Prepare) -> EngineHandle {
     let (tx, rx) = mpsc::channel();
     let handle = EngineHandle {
-        tx,
+        tx: Arc::new(Mutex::new(tx)),
         ready: Arc::new(AtomicBool::new(false)),
         warmed: Arc::new(AtomicBool::new(false)),
         boot_failed: Arc::new(AtomicBool::new(false)),
         interrupted: Arc::new(AtomicBool::new(false)),
+        killed: Arc::new(AtomicBool::new(false)),
         running: Arc::new(AtomicBool::new(false)),
+        cooperative: Arc::new(AtomicBool::new(false)),
         child: Arc::new(Mutex::new(None)),
+        parts: Arc::new(EngineParts { iopub, stdin, progress, preload }),
     };
-    let h = handle.clone();
+    spawn_engine(handle.clone(), rx, prepare, None);
+    handle
+}
+
+/// Runs an engine on its own thread; if it stops on a fault (a panic outside a cell), the handle
+/// starts a new one.
+fn spawn_engine(handle: EngineHandle, rx: mpsc::Receiver<Job>, prepare: Prepare, note: Option<String>) {
     std::thread::Builder::new()
         .name("evcxr-engine".into())
         .spawn(move || {
             if let Err(e) = prepare() {
                 eprintln!("rust-mstic: preparing the scratch directory failed: {e:#}");
             }
-            Engine::boot(h, iopub, stdin, progress, preload).run(rx)
+            let parts = handle.parts.clone();
+            let h = handle.clone();
+            let ran = catch_unwind(AssertUnwindSafe(move || {
+                let mut engine = Engine::boot(h, parts.iopub.clone(), parts.stdin.clone(), parts.progress.clone(), &parts.preload);
+                if let Some(note) = note {
+                    engine.startup_error = Some(engine.startup_error.take().map_or(note.clone(), |e| format!("{note}; {e}")));
+                }
+                engine.run(rx)
+            }));
+            if let Err(panic) = ran {
+                handle.restart(panic_text(&panic));
+            }
         })
         .expect("spawn engine thread");
-    handle
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string())
 }
 
 struct Engine {
@@ -143,12 +233,23 @@ struct Engine {
     pump: Option<OutputPump>,
     startup_error: Option<String>,
     needs_support: bool,
+    /// The `mstic` crates are loaded (so the support code can install the interrupt listener).
+    preloaded: bool,
 }
 
 impl Engine {
-    fn boot(handle: EngineHandle, iopub: Iopub, stdin: Stdin, progress: Progress, preload: String) -> Engine {
-        let mut engine =
-            Engine { handle, iopub, stdin, progress, ctx: None, pump: None, startup_error: None, needs_support: false };
+    fn boot(handle: EngineHandle, iopub: Iopub, stdin: Stdin, progress: Progress, preload: &str) -> Engine {
+        let mut engine = Engine {
+            handle,
+            iopub,
+            stdin,
+            progress,
+            ctx: None,
+            pump: None,
+            startup_error: None,
+            needs_support: false,
+            preloaded: false,
+        };
         let booting = std::time::Instant::now();
         match catch_unwind(CommandContext::new) {
             Ok(Ok((ctx, outputs))) => {
@@ -157,9 +258,15 @@ impl Engine {
                 engine.pump = Some(OutputPump::start(engine.iopub.clone(), outputs.stdout, outputs.stderr));
                 engine.ctx = Some(ctx);
                 let started = std::time::Instant::now();
-                if let Err(e) = engine.run_quietly(&preload) {
-                    engine.startup_error = Some(format!("loading the mstic crates failed: {e}"));
-                    let _ = engine.run_quietly(SUPPORT_CODE);
+                match engine.run_quietly(preload) {
+                    Ok(()) => {
+                        engine.preloaded = true;
+                        engine.handle.cooperative.store(true, Ordering::SeqCst);
+                    }
+                    Err(e) => {
+                        engine.startup_error = Some(format!("loading the mstic crates failed: {e}"));
+                        let _ = engine.run_quietly(SUPPORT_CODE);
+                    }
                 }
                 eprintln!("rust-mstic: preload finished in {:.1} s", started.elapsed().as_secs_f64());
             }
@@ -172,6 +279,13 @@ impl Engine {
         }
         engine.handle.ready.store(true, Ordering::SeqCst);
         engine
+    }
+
+    /// Runs the support code in a new cell process (after the previous one ended).
+    fn install_support(&mut self) {
+        let _ = self.run_quietly(SUPPORT_CODE);
+        let listening = self.preloaded && self.run_quietly(support::INTERRUPT_SUPPORT).is_ok();
+        self.handle.cooperative.store(listening, Ordering::SeqCst);
     }
 
     fn run_quietly(&mut self, code: &str) -> Result<(), String> {
@@ -210,6 +324,9 @@ impl Engine {
             };
             match job {
                 Job::Execute { code, parent, silent, allow_stdin, count, reply } => {
+                    if fault_injection_enabled() && code.trim() == ":mstic_fault engine_panic" {
+                        panic!("fault injected by a cell (MSTIC_FAULT_INJECTION)");
+                    }
                     let outcome = self.execute(&code, &parent, silent, allow_stdin, count);
                     let _ = reply.send(outcome);
                 }
@@ -226,12 +343,17 @@ impl Engine {
     fn execute(&mut self, code: &str, parent: &Message, silent: bool, allow_stdin: bool, count: u32) -> ExecOutcome {
         let mut timer = CellTimer::start();
         self.handle.interrupted.store(false, Ordering::SeqCst);
+        self.handle.killed.store(false, Ordering::SeqCst);
+        if self.handle.cooperative.load(Ordering::SeqCst) {
+            // Forget a stop request that arrived after the previous cell ended.
+            interrupt::signal(self.handle.child_pid().unwrap_or(0), interrupt::NEW_CELL);
+        }
         if let Some(e) = self.startup_error.take() {
             self.iopub.publish(Some(parent), "stream", json!({"name": "stderr", "text": format!("rust-mstic: {e}\n")}));
         }
         if self.needs_support {
             self.needs_support = false;
-            let _ = self.run_quietly(SUPPORT_CODE);
+            self.install_support();
         }
         let (Some(ctx), Some(pump)) = (self.ctx.as_mut(), self.pump.clone()) else {
             let error = Some(CellError::plain("KernelError", "evcxr is not available"));
@@ -270,9 +392,12 @@ impl Engine {
             timer.report(&format!("cell {count}"), &phases);
         }
         let interrupted = self.handle.interrupted.swap(false, Ordering::SeqCst);
+        let killed = self.handle.killed.swap(false, Ordering::SeqCst);
         let mut result_text = None;
         let error = match result {
             Ok(Ok(outputs)) => match (pump.take_panic(), pump.take_question_mark()) {
+                (Some(message), _) if interrupted => Some(errors::interrupted(&message)),
+                (None, Some(printed)) if interrupted => Some(errors::interrupted(&printed)),
                 (Some(message), _) => Some(errors::panic(&message)),
                 (None, Some(printed)) => Some(errors::question_mark(&printed)),
                 (None, None) => {
@@ -308,7 +433,8 @@ impl Engine {
             )),
             Ok(Err(EvcxrError::SubprocessTerminated(message))) => {
                 self.needs_support = true;
-                Some(lost_state(interrupted, &message, &variables_before))
+                self.handle.cooperative.store(false, Ordering::SeqCst);
+                Some(lost_state(killed, &message, &variables_before))
             }
             Ok(Err(EvcxrError::Message(message))) if interrupted => Some(CellError::plain(
                 "Interrupted",
@@ -408,17 +534,25 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
 
-fn lost_state(interrupted: bool, message: &str, variables: &[String]) -> CellError {
+fn lost_state(killed: bool, message: &str, variables: &[String]) -> CellError {
     let lost = if variables.is_empty() { "none".to_string() } else { variables.join(", ") };
-    let what = if interrupted {
-        "the cell was interrupted by stopping the process that runs the cells".to_string()
+    let what = if killed {
+        format!(
+            "the cell did not stop within {:.0} s of the interrupt, so the process running the cells was stopped",
+            interrupt::grace().as_secs_f64()
+        )
     } else {
         format!("the process running the cells ended ({}); it has been restarted", first_line(message))
     };
     let mut error = CellError::plain(
-        if interrupted { "Interrupted" } else { "ProcessEnded" },
+        if killed { "Interrupted" } else { "ProcessEnded" },
         format!("{what}. Variables lost: {lost}. Dependencies, functions and types are kept."),
     );
     error.traceback.push(format!("Re-run the cells that define: {lost}"));
     error
+}
+
+/// Whether test-only faults may be injected (`MSTIC_FAULT_INJECTION=1` in the kernel's environment).
+fn fault_injection_enabled() -> bool {
+    std::env::var("MSTIC_FAULT_INJECTION").is_ok_and(|v| v == "1")
 }

@@ -106,3 +106,15 @@ pub fn question_mark(printed: &str) -> CellError {
     ];
     CellError { ename: "Error".into(), evalue, traceback }
 }
+
+/// A cell that stopped because the user interrupted it (its error, or its panic, came after the
+/// stop request); variables of earlier cells are kept.
+pub fn interrupted(printed: &str) -> CellError {
+    let detail = printed.trim();
+    let evalue = if detail.is_empty() { "the cell was interrupted".to_string() } else { detail.lines().last().unwrap_or(detail).to_string() };
+    let traceback = vec![
+        format!("{RED}Interrupted{RESET}: {evalue}"),
+        "  the cell stopped at the interrupt; variables of earlier cells are kept.".to_string(),
+    ];
+    CellError { ename: "Interrupted".into(), evalue, traceback }
+}

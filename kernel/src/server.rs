@@ -135,7 +135,7 @@ impl Kernel {
                     return reply("complete_reply", json!({"status": "ok", "matches": [], "cursor_start": cursor, "cursor_end": cursor, "metadata": {}}));
                 }
                 let (tx, rx) = oneshot::channel();
-                self.engine.send(Job::Complete { code: code.clone(), pos, reply: tx });
+                let _ = self.engine.send(Job::Complete { code: code.clone(), pos, reply: tx });
                 let mut answer = rx.await.unwrap_or_else(|_| json!({"status": "ok", "matches": []}));
                 for key in ["cursor_start", "cursor_end"] {
                     let byte = answer[key].as_u64().unwrap_or(pos as u64) as usize;
@@ -151,7 +151,7 @@ impl Kernel {
                 }
                 let (tx, rx) = oneshot::channel();
                 let pos = byte_offset(&code, cursor);
-                self.engine.send(Job::Inspect { code, pos, reply: tx });
+                let _ = self.engine.send(Job::Inspect { code, pos, reply: tx });
                 let answer = rx.await.unwrap_or_else(|_| json!({"status": "ok", "found": false, "data": {}, "metadata": {}}));
                 reply("inspect_reply", answer)
             }
@@ -166,7 +166,10 @@ impl Kernel {
             "history_request" => reply("history_reply", self.history.lock().await.reply(content)),
             "comm_info_request" => reply("comm_info_reply", json!({"status": "ok", "comms": {}})),
             "interrupt_request" => {
-                self.engine.interrupt();
+                // Answered once the cell has stopped (or has been stopped by ending its process).
+                let engine = self.engine.clone();
+                let outcome = tokio::task::spawn_blocking(move || engine.interrupt()).await;
+                eprintln!("rust-mstic: interrupt: {outcome:?}");
                 reply("interrupt_reply", json!({"status": "ok"}))
             }
             "shutdown_request" => {
@@ -239,8 +242,11 @@ impl Kernel {
                 self.iopub.publish(Some(request), "stream", json!({"name": "stderr", "text": note}));
             }
             let (tx, rx) = oneshot::channel();
-            self.engine.send(Job::Execute { code, parent: request.clone(), silent, allow_stdin, count, reply: tx });
-            rx.await.ok()
+            let sent = self.engine.send(Job::Execute { code, parent: request.clone(), silent, allow_stdin, count, reply: tx });
+            // A dropped reply means the engine stopped on a fault (it restarts itself): the cell
+            // failed, and says so, rather than reading as a success without output.
+            let outcome = if sent { rx.await.ok() } else { None };
+            Some(outcome.unwrap_or_else(|| engine_stopped(&self.iopub, request, silent)))
         };
         if store_history
             && let Some(text) = outcome.as_ref().and_then(|o| o.result_text.clone())
@@ -260,6 +266,19 @@ impl Kernel {
         reply["payload"] = json!(pages);
         vec![self.session.reply(request, "execute_reply", reply)]
     }
+}
+
+/// The outcome of a cell whose engine stopped before answering (the engine restarts itself).
+fn engine_stopped(iopub: &Iopub, request: &Message, silent: bool) -> crate::engine::ExecOutcome {
+    let error = crate::errors::CellError::plain(
+        "KernelError",
+        "the engine that runs cells stopped unexpectedly and is restarting; variables of earlier cells were lost. \
+         Run the cell again in a moment (or restart the kernel).",
+    );
+    if !silent {
+        iopub.publish(Some(request), "error", json!({"ename": error.ename, "evalue": error.evalue, "traceback": error.traceback}));
+    }
+    crate::engine::ExecOutcome { error: Some(error), pages: Vec::new(), result_text: None }
 }
 
 /// Converts a cursor position in Unicode code points (the protocol's unit) to a byte offset.

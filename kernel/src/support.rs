@@ -52,6 +52,11 @@ pub const SUPPORT_CODE: &str = r#"{
     }
 }"#;
 
+/// Code run in every cell process once the `mstic` crates are loaded: it listens for the
+/// kernel's stop request, so the library's long operations end with an `Interrupted` error and the
+/// variables of earlier cells stay (see `crate::interrupt`).
+pub const INTERRUPT_SUPPORT: &str = "{ if let Err(e) = mstic::core::interrupt::install() { eprintln!(\"rust-mstic: {e}\"); } }";
+
 /// The preload cell's commands: offline, optimisation level, the facade's shared-library package
 /// as a path dependency named `mstic`, and its prelude. This part decides what the warm template
 /// contains.

@@ -57,10 +57,11 @@ pub fn facade(workspace: &Path) -> PathBuf {
 /// The preload cell for a workspace copy: the header, the display shortcut and the support code.
 pub fn preload(workspace: &Path) -> String {
     format!(
-        "{}{}{}",
+        "{}{}{}\n{}",
         support::preload_header(&facade(workspace), &opt_level()),
         support::plain_display_items(),
-        support::SUPPORT_CODE
+        support::SUPPORT_CODE,
+        support::INTERRUPT_SUPPORT
     )
 }
 

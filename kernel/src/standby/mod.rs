@@ -74,6 +74,16 @@ fn folder() -> PathBuf {
     crate::template::cache_root().join("standby")
 }
 
+/// Creates the standby folder (if needed) private to this user (0700): the hand-off socket in it
+/// takes a notebook's connection file, which holds the session's signing key.
+fn private_folder() -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = folder();
+    std::fs::create_dir_all(&dir)?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    Ok(dir)
+}
+
 /// What a standby must match: the template key (sources, toolchain, preload) and this binary.
 pub fn identity(workspace: &Path, template_key: &str) -> String {
     let mut hash = Sha256::new();
@@ -142,8 +152,7 @@ pub fn spawn(exe: &Path, workspace: &Path) -> anyhow::Result<u32> {
     if disabled() {
         anyhow::bail!("MSTIC_STANDBY=0");
     }
-    let dir = folder();
-    std::fs::create_dir_all(&dir)?;
+    let dir = private_folder()?;
     remove_old_logs(&dir);
     let log_path = dir.join(format!("starting-{}.log", std::process::id()));
     let log = std::fs::File::create(&log_path)?;

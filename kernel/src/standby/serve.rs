@@ -1,7 +1,7 @@
 //! The standby process's side: boot, wait on the socket, check the adopting start's build
 //! environment, take its directory and environment, then serve its connection.
 
-use super::{AdoptRequest, alive, folder, identity, offer_from, original_env, pid_path, read_pid, socket_path};
+use super::{AdoptRequest, alive, identity, offer_from, original_env, pid_path, read_pid, socket_path};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -95,8 +95,7 @@ fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
 pub fn run(workspace: &Path) -> anyhow::Result<()> {
     let key = crate::template::key(workspace);
     let identity = identity(workspace, &key);
-    let dir = folder();
-    std::fs::create_dir_all(&dir)?;
+    super::private_folder()?;
     let pid_file = pid_path(&identity);
     if read_pid(&pid_file).is_some_and(|pid| pid != std::process::id() && alive(pid)) {
         eprintln!("rust-mstic standby: another standby serves {identity}");
@@ -127,6 +126,10 @@ fn wait_and_serve(workspace: &Path, key: &str, identity: &str, pid_file: &Path) 
     let socket = socket_path(identity);
     let _ = std::fs::remove_file(&socket);
     let listener = UnixListener::bind(&socket)?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
+    }
     listener.set_nonblocking(true)?;
     eprintln!("rust-mstic standby {}: ready after {:.1} s", std::process::id(), started.elapsed().as_secs_f64());
     let idle_limit = Duration::from_secs(
