@@ -95,7 +95,8 @@ mod tests {
     fn builds_are_descendants_in_this_session_but_not_the_cell_process_or_standbys() {
         let mut build = std::process::Command::new("sleep").arg("30").spawn().unwrap();
         let mut cell = std::process::Command::new("sleep").arg("30").spawn().unwrap();
-        let mut standby = std::process::Command::new("sleep").arg("30");
+        let mut standby = std::process::Command::new("sleep");
+        standby.arg("30");
         // SAFETY: setsid is async-signal-safe; the child leaves this session, as standbys do.
         unsafe {
             standby.pre_exec(|| {

@@ -6,6 +6,7 @@
 //! `rust-mstic uninstall [--user | --sys-prefix | --prefix DIR]`, `rust-mstic warm --workspace W`,
 //! `rust-mstic standby --workspace W` (a warm engine for the next kernel start; `--stop` ends them).
 
+mod cellbuild;
 mod connection;
 mod engine;
 mod errors;
@@ -28,6 +29,10 @@ mod wire;
 use std::path::{Path, PathBuf};
 
 fn main() {
+    // This binary also stands between evcxr and cargo (see `cellbuild`).
+    if let Some(code) = cellbuild::dispatch() {
+        std::process::exit(code);
+    }
     // evcxr re-runs this binary as the process that runs cells; give it our stdio relay first.
     relay::install_if_runtime_child();
     evcxr::runtime_hook();
@@ -114,6 +119,7 @@ impl Launch {
     pub fn new(workspace: &Path, key: String) -> anyhow::Result<Launch> {
         let scratch = template::kernel_dir_path()?;
         template::set_runtime_library_path();
+        cellbuild::install_shim();
         // SAFETY: no other thread exists yet; evcxr and its child read these.
         unsafe {
             std::env::set_var("EVCXR_TMPDIR", &scratch);

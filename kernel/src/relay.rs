@@ -142,6 +142,8 @@ pub fn install_if_runtime_child() {
     {
         return;
     }
+    // User code sees the user's PATH, not the kernel's build shim.
+    crate::cellbuild::remove_from_path();
     let Some(stderr_state) = redirect(2) else { return };
     let Some(stdout_state) = redirect(1) else { return };
     let flusher = flush_pipes();

@@ -46,12 +46,59 @@ pub enum WireError {
     /// The HMAC did not match (or was missing while a key is set).
     #[error("bad or missing signature")]
     BadSignature,
+    /// The signature was seen before: a replayed message.
+    #[error("replayed message (its signature was already used)")]
+    Replayed,
+    /// The message is larger than the kernel accepts.
+    #[error("message of {size} bytes is over the {limit}-byte limit (MSTIC_MAX_MESSAGE_BYTES)")]
+    TooLarge { size: usize, limit: usize },
+}
+
+/// Largest inbound message (all frames) the kernel processes: `MSTIC_MAX_MESSAGE_BYTES`, default
+/// 256 MiB. Cells and widget updates are far smaller; a larger message is dropped with a log line.
+pub fn max_message_bytes() -> usize {
+    std::env::var("MSTIC_MAX_MESSAGE_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(256 << 20)
+}
+
+/// How many signatures are remembered to recognise replays (jupyter_client's `Session` keeps the
+/// same number and forgets the oldest tenth when full).
+const SIGNATURE_HISTORY: usize = 65_536;
+
+/// Signatures of accepted messages, to drop a message whose signature was already used.
+#[derive(Default)]
+struct SeenSignatures {
+    set: std::collections::HashSet<Vec<u8>>,
+    order: std::collections::VecDeque<Vec<u8>>,
+}
+
+impl SeenSignatures {
+    /// Records `signature`; false when it was already seen.
+    fn insert(&mut self, signature: &[u8]) -> bool {
+        if signature.is_empty() {
+            return true;
+        }
+        if !self.set.insert(signature.to_vec()) {
+            return false;
+        }
+        self.order.push_back(signature.to_vec());
+        if self.order.len() > SIGNATURE_HISTORY {
+            for _ in 0..SIGNATURE_HISTORY / 10 {
+                if let Some(old) = self.order.pop_front() {
+                    self.set.remove(&old);
+                }
+            }
+        }
+        true
+    }
 }
 
 /// Signing and message construction for one kernel session.
 #[derive(Clone)]
 pub struct Session {
     key: Arc<RwLock<Vec<u8>>>,
+    seen: Arc<std::sync::Mutex<SeenSignatures>>,
+    /// Largest inbound message accepted (see [`max_message_bytes`]).
+    max_bytes: usize,
     /// This kernel's session id (header `session`).
     pub session_id: String,
 }
@@ -59,7 +106,12 @@ pub struct Session {
 impl Session {
     /// A session signing with `key` (empty key: signing disabled, as the spec says).
     pub fn new(key: &str) -> Self {
-        Self { key: Arc::new(RwLock::new(key.as_bytes().to_vec())), session_id: uuid::Uuid::new_v4().to_string() }
+        Self {
+            key: Arc::new(RwLock::new(key.as_bytes().to_vec())),
+            seen: Arc::default(),
+            max_bytes: max_message_bytes(),
+            session_id: uuid::Uuid::new_v4().to_string(),
+        }
     }
 
     /// Sets the signing key of this session and all its clones (a standby engine learns its
@@ -97,8 +149,13 @@ impl Session {
         mac.verify_slice(&expected).is_ok()
     }
 
-    /// Parses and verifies the frames of an inbound message.
+    /// Parses and verifies the frames of an inbound message: size limit, signature, replay.
     pub fn decode(&self, frames: Vec<Bytes>) -> Result<Message, WireError> {
+        let size: usize = frames.iter().map(Bytes::len).sum();
+        let limit = self.max_bytes;
+        if size > limit {
+            return Err(WireError::TooLarge { size, limit });
+        }
         let split = frames
             .iter()
             .position(|f| f.as_ref() == DELIMITER)
@@ -109,6 +166,9 @@ impl Session {
         let signed: Vec<&[u8]> = frames[split + 2..split + 6].iter().map(|f| f.as_ref()).collect();
         if !self.verify(&frames[split + 1], &signed) {
             return Err(WireError::BadSignature);
+        }
+        if !self.seen.lock().unwrap_or_else(|e| e.into_inner()).insert(&frames[split + 1]) {
+            return Err(WireError::Replayed);
         }
         let parse = |i: usize, what: &str| -> Result<Value, WireError> {
             serde_json::from_slice(&frames[split + 2 + i])
@@ -220,6 +280,39 @@ mod tests {
     fn missing_signature_is_rejected_when_keyed() {
         let frames = Session::new("").encode(&request(&Session::new("")));
         assert!(matches!(Session::new("secret").decode(frames), Err(WireError::BadSignature)));
+    }
+
+    #[test]
+    fn a_replayed_message_is_rejected() {
+        let session = Session::new("secret");
+        let frames = session.encode(&request(&session));
+        assert!(session.decode(frames.clone()).is_ok());
+        assert!(matches!(session.decode(frames), Err(WireError::Replayed)));
+        let fresh = session.encode(&request(&session));
+        assert!(session.decode(fresh).is_ok(), "a new message (new msg_id, new signature) is accepted");
+    }
+
+    #[test]
+    fn signatures_are_forgotten_oldest_first_when_the_history_is_full() {
+        let mut seen = SeenSignatures::default();
+        for i in 0..=SIGNATURE_HISTORY {
+            assert!(seen.insert(format!("{i:08}").as_bytes()));
+        }
+        assert!(seen.order.len() <= SIGNATURE_HISTORY);
+        assert!(seen.insert(b"00000000"), "the oldest signatures were forgotten");
+        assert!(!seen.insert(format!("{SIGNATURE_HISTORY:08}").as_bytes()), "the newest are remembered");
+    }
+
+    #[test]
+    fn an_oversized_message_is_rejected() {
+        let session = Session::new("secret");
+        let mut message = request(&session);
+        message.content = json!({"code": "x".repeat(2048)});
+        let frames = session.encode(&message);
+        let small = Session { max_bytes: 1024, ..session.clone() };
+        let outcome = small.decode(frames.clone());
+        assert!(matches!(outcome, Err(WireError::TooLarge { limit: 1024, .. })), "{outcome:?}");
+        assert!(session.decode(frames).is_ok(), "the default limit takes it");
     }
 
     #[test]

@@ -66,6 +66,8 @@ fn take_environment(ask: &AdoptRequest, handoff: &Path) {
         // SAFETY: as above.
         unsafe { std::env::remove_var(name) };
     }
+    // The adopter's PATH replaced this process's: keep the build shim first (see `cellbuild`).
+    crate::cellbuild::keep_on_path();
     // SAFETY: as above. A restarted cell process must not wait for a handoff.
     unsafe { std::env::remove_var("MSTIC_STANDBY_ADOPT") };
     let _ = std::env::set_current_dir(&ask.cwd);
