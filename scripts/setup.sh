@@ -49,10 +49,14 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-PACKAGES=(jupyter_client nbclient nbconvert jupyterlab jupyter-kernel-test pytest pandas vl-convert-python playwright)
-if ! .venv/bin/python -c "import jupyter_client, nbclient, nbconvert, jupyterlab, jupyter_kernel_test, pytest, pandas, vl_convert, playwright" 2>/dev/null; then
+PACKAGES=(jupyter_client nbclient nbconvert jupyterlab jupyter-kernel-test pytest pandas vl-convert-python playwright papermill)
+if ! .venv/bin/python -c "import jupyter_client, nbclient, nbconvert, jupyterlab, jupyter_kernel_test, pytest, pandas, vl_convert, playwright, papermill" 2>/dev/null; then
     .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q "${PACKAGES[@]}"
+fi
+# papermill's translator for the kernel (python/rust_mstic_papermill, loaded by papermill on import).
+if ! .venv/bin/python -c "import papermill.translators as t; t.papermill_translators.find_translator('rust-mstic', '')" 2>/dev/null; then
+    .venv/bin/python -m pip install -q -e python/rust_mstic_papermill
 fi
 echo "venv ready: $(.venv/bin/python --version)"
 
