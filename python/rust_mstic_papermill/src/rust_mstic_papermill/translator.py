@@ -36,11 +36,13 @@ class RustTranslator(Translator):
 
     @classmethod
     def comment(cls, cmt_str):
+        """`cmt_str` as `//` comment lines."""
         lines = str(cmt_str).splitlines() or [""]
         return "\n".join(f"// {line}".rstrip() for line in lines)
 
     @classmethod
     def assign(cls, name, str_val, rust_type=None):
+        """`let name[: Type] = value;`, with a raw identifier for a keyword name."""
         annotation = f": {rust_type}" if rust_type else ""
         return f"let {rust_identifier(name)}{annotation} = {str_val};"
 
