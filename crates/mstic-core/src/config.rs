@@ -1,18 +1,24 @@
 //! `msticpyconfig.yaml`: discovery as MSTICPy does it (`$MSTICPYCONFIG`, `./msticpyconfig.yaml`,
 //! `~/.msticpy/msticpyconfig.yaml`) and a typed view of the sections the drivers and providers
-//! need. Secrets stay unresolved ([`Setting`]) until a provider asks for them.
+//! need. Secrets stay unresolved ([`Setting`]) until a provider asks for them; `{KeyVault: …}`
+//! values are then read from Azure Key Vault ([`key_vault`]).
 
+pub mod key_vault;
+mod secret;
 mod sections;
 pub mod setting;
 #[cfg(test)]
 mod tests;
 
+pub use key_vault::KeyVaultAccess;
+pub use secret::{REDACTED, Secret, is_secret_name, shown_value};
 pub use sections::{KeyVaultSettings, ProviderSettings, QueryDefinitions, WorkspaceSettings};
 pub use setting::{Setting, SettingSource};
 
 use crate::{Error, Result};
 use serde_yaml_ng::Value;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The config file name MSTICPy looks for.
 pub const CONFIG_FILE_NAME: &str = "msticpyconfig.yaml";
@@ -84,6 +90,30 @@ impl MsticConfig {
         Some(node)
     }
 
+    /// Sets the value at a dotted path (`"Azure.auth_methods"`) to `yaml` (a YAML value such as
+    /// `[devicecode]`), creating the sections on the way; a notebook's way to change one setting
+    /// of the session's configuration.
+    pub fn set_yaml(&mut self, dotted: &str, yaml: &str) -> Result<()> {
+        let value: Value = serde_yaml_ng::from_str(yaml).map_err(|e| Error::invalid(format!("value of '{dotted}'"), e.to_string()))?;
+        if self.root.is_null() {
+            self.root = Value::Mapping(Default::default());
+        }
+        let mut node = &mut self.root;
+        let parts: Vec<&str> = dotted.split('.').filter(|p| !p.is_empty()).collect();
+        let Some((last, sections)) = parts.split_last() else {
+            return Err(Error::invalid("setting path", format!("'{dotted}' names no setting")));
+        };
+        for part in sections {
+            let map = node.as_mapping_mut().ok_or_else(|| Error::invalid("setting path", format!("'{dotted}': '{part}' is inside a value, not a section")))?;
+            let key = map.keys().find(|k| k.as_str().is_some_and(|k| k.eq_ignore_ascii_case(part))).cloned().unwrap_or_else(|| Value::String(part.to_string()));
+            node = map.entry(key).or_insert_with(|| Value::Mapping(Default::default()));
+        }
+        let map = node.as_mapping_mut().ok_or_else(|| Error::invalid("setting path", format!("'{dotted}' is inside a value, not a section")))?;
+        let key = map.keys().find(|k| k.as_str().is_some_and(|k| k.eq_ignore_ascii_case(last))).cloned().unwrap_or_else(|| Value::String(last.to_string()));
+        map.insert(key, value);
+        Ok(())
+    }
+
     /// Names of the top-level sections present.
     pub fn sections(&self) -> Vec<String> {
         mapping_keys(&self.root)
@@ -91,19 +121,23 @@ impl MsticConfig {
 
     /// A [`Setting`] at a dotted path (secrets unresolved).
     pub fn setting(&self, dotted: &str) -> Option<Setting> {
-        self.get(dotted).map(|v| Setting::from_yaml(dotted, v, self.default_vault().as_deref()))
+        let vault = self.key_vault_access();
+        self.get(dotted).map(|v| sections::in_config(dotted, v, &vault))
     }
 
-    fn default_vault(&self) -> Option<String> {
-        self.get("KeyVault.VaultName").and_then(setting::scalar_text)
+    /// How this config's `{KeyVault: …}` settings are read: the `KeyVault` section's vault, tenant
+    /// and cloud, signed in with the `Azure` section's settings.
+    pub fn key_vault_access(&self) -> Arc<KeyVaultAccess> {
+        Arc::new(KeyVaultAccess::from_config(self))
     }
 
     /// `AzureSentinel.Workspaces` (or `MSSentinel.Workspaces`) by name.
     pub fn workspaces(&self) -> Vec<WorkspaceSettings> {
         let Some(node) = self.get("AzureSentinel.Workspaces") else { return Vec::new() };
+        let vault = self.key_vault_access();
         mapping_keys(node)
             .into_iter()
-            .filter_map(|name| section(node, &name).map(|ws| WorkspaceSettings::from_yaml(&name, ws, self.default_vault())))
+            .filter_map(|name| section(node, &name).map(|ws| WorkspaceSettings::from_yaml(&name, ws, &vault)))
             .collect()
     }
 
@@ -178,12 +212,12 @@ impl MsticConfig {
 
     fn provider_section(&self, name: &str) -> Vec<ProviderSettings> {
         let Some(node) = self.get(name) else { return Vec::new() };
-        let vault = self.default_vault();
+        let vault = self.key_vault_access();
         mapping_keys(node)
             .into_iter()
             .filter_map(|key| {
                 let entry = section(node, &key)?;
-                Some(ProviderSettings::from_yaml(&format!("{name}.{key}"), &key, entry, vault.as_deref()))
+                Some(ProviderSettings::from_yaml(&format!("{name}.{key}"), &key, entry, &vault))
             })
             .collect()
     }

@@ -1,6 +1,7 @@
 //! Core of Rust MSTIC: the Arrow-backed [`Frame`] table, the rich-display protocol shared with the
 //! kernel, the async runtime that drives DataFusion from synchronous notebook calls, and errors.
 
+pub mod azure;
 pub mod config;
 pub mod display;
 pub mod error;

@@ -6,8 +6,9 @@ use mstic_core::{Frame, Result};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Per-query options passed from the provider to the driver.
-#[derive(Debug, Clone, Default)]
+/// Per-query options passed from the provider to the driver (secret-like settings are hidden in
+/// Debug output).
+#[derive(Clone, Default)]
 pub struct QueryOptions {
     /// Give up after this long (drivers without a notion of time-out ignore it).
     pub timeout: Option<Duration>,
@@ -17,6 +18,18 @@ pub struct QueryOptions {
     pub settings: BTreeMap<String, String>,
     /// The template the query was rendered from (`None` for raw query text).
     pub source: Option<QuerySource>,
+}
+
+impl std::fmt::Debug for QueryOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let settings: BTreeMap<&str, &str> = self.settings.iter().map(|(k, v)| (k.as_str(), mstic_core::config::shown_value(k, v))).collect();
+        f.debug_struct("QueryOptions")
+            .field("timeout", &self.timeout)
+            .field("fail_on_partial", &self.fail_on_partial)
+            .field("settings", &settings)
+            .field("source", &self.source)
+            .finish()
+    }
 }
 
 /// The query template a call came from, for drivers that route by its metadata (Kusto picks its

@@ -1,12 +1,14 @@
 //! Typed views of the `msticpyconfig.yaml` sections: workspaces, provider entries
 //! (`Args`/`Primary`/`Provider`), query definition folders and Key Vault settings.
 
+use super::key_vault::KeyVaultAccess;
 use super::setting::{Setting, scalar_text};
 use super::{expand_home, mapping_keys, section};
 use crate::Result;
 use serde_yaml_ng::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One `AzureSentinel.Workspaces.<Name>` entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,7 +30,7 @@ pub struct WorkspaceSettings {
 }
 
 impl WorkspaceSettings {
-    pub(crate) fn from_yaml(name: &str, node: &Value, vault: Option<String>) -> Self {
+    pub(crate) fn from_yaml(name: &str, node: &Value, vault: &Arc<KeyVaultAccess>) -> Self {
         let text = |key: &str| section(node, key).and_then(scalar_text);
         WorkspaceSettings {
             name: name.to_string(),
@@ -37,7 +39,7 @@ impl WorkspaceSettings {
             subscription_id: text("SubscriptionId"),
             resource_group: text("ResourceGroup"),
             workspace_name: text("WorkspaceName"),
-            args: settings_map(&format!("AzureSentinel.Workspaces.{name}.Args"), section(node, "Args"), vault.as_deref()),
+            args: settings_map(&format!("AzureSentinel.Workspaces.{name}.Args"), section(node, "Args"), vault),
         }
     }
 }
@@ -64,7 +66,7 @@ impl ProviderSettings {
         ProviderSettings { name: name.to_string(), ..Default::default() }
     }
 
-    pub(crate) fn from_yaml(path: &str, name: &str, node: &Value, vault: Option<&str>) -> Self {
+    pub(crate) fn from_yaml(path: &str, name: &str, node: &Value, vault: &Arc<KeyVaultAccess>) -> Self {
         let mut entry = ProviderSettings::named(name);
         entry.provider = section(node, "Provider").and_then(scalar_text);
         entry.primary = section(node, "Primary").and_then(scalar_text).is_some_and(|p| p.eq_ignore_ascii_case("true"));
@@ -79,7 +81,7 @@ impl ProviderSettings {
                         entry.lists.insert(key.clone(), items.iter().filter_map(scalar_text).collect());
                     }
                     other => {
-                        entry.settings.insert(key.clone(), Setting::from_yaml(&format!("{path}.{key}"), other, vault));
+                        entry.settings.insert(key.clone(), in_config(&format!("{path}.{key}"), other, vault));
                     }
                 }
             }
@@ -94,7 +96,7 @@ impl ProviderSettings {
         entry
     }
 
-    /// An `Args` value resolved (plain, environment variable; Key Vault gives an error naming it).
+    /// An `Args` value resolved (plain, environment variable or Key Vault; errors name it).
     /// `Ok(None)` when the argument is absent.
     pub fn arg(&self, name: &str) -> Result<Option<String>> {
         self.args
@@ -203,13 +205,18 @@ impl KeyVaultSettings {
     }
 }
 
-fn settings_map(path: &str, node: Option<&Value>, vault: Option<&str>) -> BTreeMap<String, Setting> {
+fn settings_map(path: &str, node: Option<&Value>, vault: &Arc<KeyVaultAccess>) -> BTreeMap<String, Setting> {
     let Some(node) = node else { return BTreeMap::new() };
     mapping_keys(node)
         .into_iter()
         .filter_map(|key| {
             let value = section(node, &key)?;
-            (!value.is_sequence()).then(|| (key.clone(), Setting::from_yaml(&format!("{path}.{key}"), value, vault)))
+            (!value.is_sequence()).then(|| (key.clone(), in_config(&format!("{path}.{key}"), value, vault)))
         })
         .collect()
+}
+
+/// A setting of a config whose `{KeyVault: …}` values are read with `vault`.
+pub(crate) fn in_config(path: &str, value: &Value, vault: &Arc<KeyVaultAccess>) -> Setting {
+    Setting::from_yaml(path, value, vault.settings.vault_name.as_deref()).with_key_vault(vault)
 }

@@ -1,8 +1,12 @@
 //! One configuration setting that may be a secret: a plain value, `{EnvironmentVar: NAME}` or
 //! `{KeyVault: ...}`, resolved only when used, and never shown in Debug or Display output.
 
+use super::key_vault::KeyVaultAccess;
 use crate::{Error, Result};
 use serde_yaml_ng::Value;
+use std::sync::Arc;
+
+pub use super::secret::is_secret_name;
 
 /// Where a setting's value comes from.
 #[derive(Clone, PartialEq, Eq)]
@@ -25,6 +29,8 @@ pub struct Setting {
     pub source: SettingSource,
     /// Name of the default Key Vault (`KeyVault.VaultName`), if configured.
     pub default_vault: Option<String>,
+    /// How `{KeyVault: …}` values are read (the sign-in of the config it came from).
+    key_vault: Option<Arc<KeyVaultAccess>>,
 }
 
 impl Setting {
@@ -44,7 +50,13 @@ impl Setting {
             }
             other => SettingSource::Plain(scalar_text(other).unwrap_or_default()),
         };
-        Setting { path: path.to_string(), source, default_vault: default_vault.map(str::to_string) }
+        Setting { path: path.to_string(), source, default_vault: default_vault.map(str::to_string), key_vault: None }
+    }
+
+    /// The same setting, reading `{KeyVault: …}` values with `access`.
+    pub(crate) fn with_key_vault(mut self, access: &Arc<KeyVaultAccess>) -> Setting {
+        self.key_vault = Some(access.clone());
+        self
     }
 
     /// The last part of the path (the setting's own name, e.g. `AuthKey`).
@@ -58,8 +70,9 @@ impl Setting {
         !matches!(self.source, SettingSource::Plain(_)) || is_secret_name(self.name())
     }
 
-    /// The value: plain text, the environment variable's value, or an error naming the setting
-    /// (unset variable; Key Vault, which needs Azure access).
+    /// The value: plain text, the environment variable's value, or the Key Vault secret (read
+    /// with the session's Azure sign-in and kept for the session). Errors name the setting (and
+    /// the vault and secret), never a value.
     pub fn resolve(&self) -> Result<String> {
         match &self.source {
             SettingSource::Plain(value) => Ok(value.clone()),
@@ -68,12 +81,8 @@ impl Setting {
             }),
             SettingSource::KeyVault(_) => {
                 let (vault, secret) = self.key_vault_secret();
-                Err(Error::Config(format!(
-                    "setting '{}' is stored in Azure Key Vault (vault '{}', secret '{secret}'), which cannot be \
-                     reached from here; give the value directly or as {{EnvironmentVar: NAME}}",
-                    self.path,
-                    vault.unwrap_or_else(|| "<KeyVault.VaultName not set>".to_string())
-                )))
+                let access = self.key_vault.clone().unwrap_or_default();
+                access.secret(vault.as_deref(), &secret, &self.path).map(|value| value.expose().to_string())
             }
         }
     }
@@ -82,7 +91,8 @@ impl Setting {
     pub fn key_vault_secret(&self) -> (Option<String>, String) {
         let default_name = || self.path.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
         match &self.source {
-            SettingSource::KeyVault(Some(reference)) if reference != "default" => match reference.split_once('/') {
+            // A vault given as a URL holds '/' too: the secret name is the last part.
+            SettingSource::KeyVault(Some(reference)) if reference != "default" => match reference.rsplit_once('/') {
                 Some((vault, secret)) => (Some(vault.to_string()), secret.to_string()),
                 None => (self.default_vault.clone(), reference.clone()),
             },
@@ -113,14 +123,6 @@ impl std::fmt::Display for Setting {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.shown())
     }
-}
-
-/// Whether a setting name denotes a secret (`AuthKey`, `ClientSecret`, `password`, `token`, …).
-pub fn is_secret_name(name: &str) -> bool {
-    let lower = name.to_lowercase();
-    ["key", "secret", "password", "passwd", "pwd", "token", "cookie", "apiid", "credential", "connection_str", "accessid"]
-        .iter()
-        .any(|marker| lower.contains(marker))
 }
 
 /// The text of a YAML scalar (`True` → `true`, numbers as written); `None` for null and collections.

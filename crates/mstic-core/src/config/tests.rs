@@ -4,12 +4,12 @@ use super::*;
 use crate::paths::fixture;
 
 fn testdata(name: &str) -> MsticConfig {
-    MsticConfig::load(fixture(&format!("msticpy/testdata/{name}"))).unwrap()
+    MsticConfig::load(fixture(&format!("msticpy/testdata/{name}")).unwrap()).unwrap()
 }
 
 #[test]
 fn every_fixture_config_loads() {
-    let dir = fixture("msticpy/testdata");
+    let dir = fixture("msticpy/testdata").unwrap();
     let mut loaded = 0;
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
@@ -82,17 +82,26 @@ fn secrets_resolve_from_environment_and_never_print() {
 }
 
 #[test]
-fn key_vault_reference_gives_clear_error() {
+fn key_vault_references_name_vault_and_secret() {
     let config = testdata("msticpyconfig-kv.yaml");
-    let otx = config.ti_providers().into_iter().find(|p| p.name == "OTX").unwrap();
-    let message = otx.arg("AuthKey").unwrap_err().to_string();
-    assert!(message.contains("TIProviders.OTX.Args.AuthKey"), "{message}");
-    assert!(message.contains("vault 'myvault', secret 'OTX_AuthKey'"), "{message}");
-    let vt = config.ti_providers().into_iter().find(|p| p.name == "VirusTotal").unwrap();
-    assert_eq!(vt.args["AuthKey"].key_vault_secret(), (Some("myvault".into()), "TIProviders-VirusTotal-Args-AuthKey".into()));
+    let ti = config.ti_providers();
+    let arg = |provider: &str, name: &str| ti.iter().find(|p| p.name == provider).unwrap().args[name].clone();
+    assert_eq!(arg("OTX", "AuthKey").key_vault_secret(), (Some("myvault".into()), "OTX_AuthKey".into()));
+    assert_eq!(arg("VirusTotal", "AuthKey").key_vault_secret(), (Some("myvault".into()), "TIProviders-VirusTotal-Args-AuthKey".into()));
+    assert_eq!(arg("XForce", "AuthKey").key_vault_secret(), (Some("myvault".into()), "XForce_AuthKey".into()));
+    assert_eq!(format!("{:?}", arg("OTX", "AuthKey")), "KeyVault:myvault/OTX_AuthKey");
+    assert!(arg("OTX", "AuthKey").is_secret());
     let kv = config.key_vault().unwrap();
     assert_eq!(kv.vault_name.as_deref(), Some("myvault"));
     assert!(kv.use_keyring);
+    assert_eq!(config.key_vault_access().vault_url("myvault").unwrap().as_str(), "https://myvault.vault.azure.net/");
+    // A vault given as a URL keeps its '/'s; the secret name is the last part.
+    let by_url = MsticConfig::from_yaml_str("TIProviders:\n  OTX:\n    Args:\n      AuthKey:\n        KeyVault: https://kv.example.net/otx-key\n", "url.yaml").unwrap();
+    assert_eq!(by_url.ti_providers()[0].args["AuthKey"].key_vault_secret(), (Some("https://kv.example.net".into()), "otx-key".into()));
+    // Without any vault name the error says what to configure (no sign-in is attempted).
+    let unnamed = MsticConfig::from_yaml_str("TIProviders:\n  OTX:\n    Args:\n      AuthKey:\n        KeyVault:\n", "none.yaml").unwrap();
+    let message = unnamed.ti_providers()[0].arg("AuthKey").unwrap_err().to_string();
+    assert!(message.contains("TIProviders.OTX.Args.AuthKey") && message.contains("KeyVault.VaultName"), "{message}");
 }
 
 #[test]
@@ -131,4 +140,19 @@ fn discovery_order_env_then_cwd_then_home() {
 fn malformed_yaml_names_file_and_line() {
     let err = MsticConfig::from_yaml_str("a: [1, 2\nb: c\n", "bad.yaml").unwrap_err().to_string();
     assert!(err.starts_with("bad.yaml, line"), "{err}");
+}
+
+#[test]
+fn one_setting_changes_in_place() {
+    let mut config = MsticConfig::from_yaml_str("Azure:\n  cloud: global\n  auth_methods: [clientsecret]\n", "c.yaml").unwrap();
+    config.set_yaml("azure.auth_methods", "[devicecode, cli]").unwrap();
+    config.set_yaml("KeyVault.VaultName", "mstic-kv").unwrap();
+    assert_eq!(config.setting("Azure.cloud").unwrap().resolve().unwrap(), "global");
+    let methods: Vec<String> = config.get("Azure.auth_methods").unwrap().as_sequence().unwrap().iter().filter_map(setting::scalar_text).collect();
+    assert_eq!(methods, ["devicecode", "cli"]);
+    assert_eq!(config.key_vault().unwrap().vault_name.as_deref(), Some("mstic-kv"));
+    assert!(config.set_yaml("Azure.cloud.name", "x").unwrap_err().to_string().contains("inside a value"));
+    let mut empty = MsticConfig::default();
+    empty.set_yaml("Azure.cloud", "usgov").unwrap();
+    assert_eq!(empty.setting("Azure.cloud").unwrap().resolve().unwrap(), "usgov");
 }

@@ -12,7 +12,8 @@ pub struct DriverSettings {
     pub data_paths: Vec<PathBuf>,
     /// Other driver settings by name (e.g. `cache_folder`, `workspace_id`, `cluster`).
     pub options: BTreeMap<String, String>,
-    /// Names of `options` whose values are secrets; they are never shown in Debug output.
+    /// Names of `options` whose values are secrets; they (and options with secret-like names:
+    /// secret, password, token, key, certificate…) are never shown in Debug output.
     pub secret_names: Vec<String>,
 }
 
@@ -44,7 +45,7 @@ impl std::fmt::Debug for DriverSettings {
             .iter()
             .map(|(key, value)| {
                 let secret = self.secret_names.iter().any(|s| s.eq_ignore_ascii_case(key));
-                (key.as_str(), if secret { "********" } else { value.as_str() })
+                (key.as_str(), if secret { mstic_core::config::REDACTED } else { mstic_core::config::shown_value(key, value) })
             })
             .collect();
         f.debug_struct("DriverSettings").field("data_paths", &self.data_paths).field("options", &shown).finish()

@@ -81,6 +81,7 @@ impl Driver for DefenderDriver {
         let timeout = self.options.seconds(&["timeout"])?.unwrap_or(DEFAULT_TIMEOUT);
         let client = ServiceClient::new(service, Authorization::Azure { auth, scope }, self.options.retry_policy()?, timeout)?;
         run(client.check_credentials())?;
+        client.announce_connection(service);
         let url = match self.api {
             HuntingApi::Graph => format!("{base}/v1.0/security/runHuntingQuery"),
             HuntingApi::Mde => format!("{base}/api/advancedqueries/run"),

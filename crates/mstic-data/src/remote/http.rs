@@ -1,6 +1,7 @@
 //! The HTTP side shared by the remote drivers: authentication headers, time-outs, `429` back-off
-//! honouring `Retry-After`, a bounded number of retries on `5xx` and connection failures, and
-//! errors that say what to fix (`401`/`403` name the scope and tenant) without showing secrets.
+//! honouring `Retry-After`, a bounded number of retries on `5xx` and connection failures (a POST
+//! only when it was never sent), and errors that say what to fix (`401`/`403` name the scope and
+//! tenant) without showing secrets.
 
 use super::auth::{AzureAuth, Secret};
 use super::convert::one_api_error_text;
@@ -99,6 +100,16 @@ impl ServiceClient {
         Ok(())
     }
 
+    /// Shows in the notebook that the client is connected to `target` (e.g. `workspace X`), and
+    /// with which Azure credential it signed in.
+    pub fn announce_connection(&self, target: &str) {
+        let signed_in = match &self.authorization {
+            Authorization::Azure { auth, .. } => auth.signed_in().map(|s| format!(", signed in with {s}")).unwrap_or_default(),
+            _ => String::new(),
+        };
+        mstic_core::MimeBundle::new().with_text("text/plain", format!("Connected to {target}{signed_in}.")).display();
+    }
+
     /// Sends `request`, retrying as the policy allows; the body of a successful response. An
     /// interrupt of the cell drops the request (and any retry wait) and gives `Error::Interrupted`.
     pub async fn send(&self, request: &ServiceRequest) -> Result<Vec<u8>> {
@@ -138,8 +149,9 @@ impl ServiceClient {
                 Err(e) if e.is_timeout() => {
                     return Err(self.error(request, format!("no answer within {} s; raise the timeout option", timeout.as_secs_f64())));
                 }
-                Err(e) if attempt < self.retry.max_retries => {
-                    let _ = e;
+                // A POST may have reached the service (and created a search job) before the
+                // connection failed: it is sent again only when it was never sent.
+                Err(e) if attempt < self.retry.max_retries && (!request.post || e.is_connect()) => {
                     tokio::time::sleep(self.backoff(attempt)).await;
                     attempt += 1;
                     continue;

@@ -276,6 +276,7 @@ impl Driver for KustoDriver {
             let cluster = self.find_cluster(wanted.as_deref())?;
             let client = self.client(&cluster)?;
             run(client.check_credentials())?;
+            client.announce_connection(&format!("Kusto cluster {}", cluster.url));
         }
         self.connected = true;
         Ok(())

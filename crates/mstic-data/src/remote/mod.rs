@@ -1,6 +1,6 @@
 //! Remote data drivers: Microsoft Sentinel / Log Analytics, Azure Data Explorer (Kusto),
 //! Microsoft Defender advanced hunting (Graph `runHuntingQuery` and MDE), Microsoft Graph OData
-//! and Splunk — with Azure AD authentication (client secret, managed identity, Azure CLI),
+//! and Splunk — with Azure sign-in (`azure_identity` credentials, device code, browser),
 //! retries, time-outs, one typed Arrow converter per response shape, and MSTICPy's
 //! `split_query_by`.
 //!
@@ -23,7 +23,7 @@
 //! | `cluster`, `database` | Kusto cluster (entry name, URL or host) and database |
 //! | `api` (`graph`/`mde`), `timespan` | Defender hunting API and Graph `Timespan` |
 //! | `host`, `port`, `http_scheme`, `base_url`, `bearer_token`, `username`, `password`, `verify`, `earliest_time`, `latest_time` | Splunk |
-//! | `tenant_id`, `client_id`, `client_secret`, `auth_methods` (`env`/`clientsecret`, `msi`, `cli`), `managed_identity_endpoint`, `azure_cli`, `access_token` | Azure credentials |
+//! | `auth_methods` (`env`, `cli`, `msi`, `workload`, `clientsecret`, `certificate`, `devicecode`, `interactive`), `tenant_id`, `client_id`, `client_secret`, `certificate_path`, `public_client_id`, `managed_identity_client_id`, `managed_identity_endpoint`, `federated_token_file`, `access_token`, `ca_bundle`, `auth_timeout`, `sign_in_timeout` | Azure sign-in ([`mstic_core::azure`]) |
 //! | `cloud`, `authority_host`, `log_analytics_endpoint`, `graph_endpoint`, `mde_endpoint`, `endpoint`, `scope` | Endpoints (also under `Azure:` in `msticpyconfig.yaml`) |
 //! | `timeout` (s), `max_retries`, `retry_backoff_ms`, `max_retry_wait` (s), `fail_on_partial` | Time-outs, retries, partial results |
 
@@ -42,7 +42,7 @@ pub mod split;
 pub mod splunk;
 pub mod splunk_job;
 
-pub use auth::{AzureAuth, Credential, Secret};
+pub use auth::{AuthMethod, AuthSettings, AzureAuth, Secret, SignedIn};
 pub use defender::{DefenderDriver, HuntingApi};
 pub use kusto::KustoDriver;
 pub use msgraph::GraphDriver;

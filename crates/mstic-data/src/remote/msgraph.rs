@@ -50,6 +50,7 @@ impl Driver for GraphDriver {
         let timeout = self.options.seconds(&["timeout"])?.unwrap_or(DEFAULT_TIMEOUT);
         let client = ServiceClient::new("Microsoft Graph", Authorization::Azure { auth, scope }, self.options.retry_policy()?, timeout)?;
         run(client.check_credentials())?;
+        client.announce_connection("Microsoft Graph");
         self.connection = Some((client, format!("{base}/{version}")));
         Ok(())
     }

@@ -115,6 +115,10 @@ impl Driver for SentinelDriver {
         let timeout = options.seconds(&["timeout"])?.unwrap_or(DEFAULT_TIMEOUT);
         let client = ServiceClient::new("Log Analytics", Authorization::Azure { auth, scope }, options.retry_policy()?, timeout)?;
         run(client.check_credentials())?;
+        client.announce_connection(&match wanted.as_deref() {
+            Some(name) if name != workspace_id => format!("workspace {name} ({workspace_id})"),
+            _ => format!("workspace {workspace_id}"),
+        });
         let mut extra = self.workspace_ids(&list(options.get(&["workspaces"])))?;
         extra.extend(list(options.get(&["workspace_ids"])));
         extra.retain(|id| *id != workspace_id);

@@ -1,10 +1,10 @@
 //! Where the remote drivers get their settings: the driver's own options (from the
 //! `QueryProvider` or the caller), the `msticpyconfig.yaml` sections MSTICPy uses
 //! (`AzureSentinel.Workspaces`, `KustoClusters`, `DataProviders.MicrosoftDefender`…), the `Azure`
-//! section (`cloud`, `auth_methods`, and endpoint overrides), and the standard `AZURE_*`
-//! environment variables — in that order of precedence.
+//! section (`cloud`, `auth_methods`, sign-in settings and endpoint overrides), and the standard
+//! `AZURE_*` environment variables — in that order of precedence.
 
-use super::auth::{AzureAuth, Credential, Secret};
+use super::auth::{AuthSettings, AzureAuth};
 use super::http::RetryPolicy;
 use mstic_core::config::MsticConfig;
 use mstic_core::{Error, Result};
@@ -179,57 +179,29 @@ impl CloudEndpoints {
     }
 }
 
-/// The credential chain from `auth_methods` (options, else `Azure.auth_methods`, else
-/// `env, msi, cli`): `env`/`clientsecret` use `client_id`+`client_secret` (options, else
-/// `AZURE_CLIENT_ID`/`AZURE_CLIENT_SECRET`); `msi` managed identity; `cli` the Azure CLI. An
-/// `access_token` option short-cuts the chain.
+/// The credential chain of a driver: `auth_methods` and the credential settings from `options`
+/// (the driver's settings and config `Args`), else the `Azure` section of `config`; the authority
+/// from `endpoints`; `tenant` (a workspace's `TenantId`) wins over the `tenant_id` option. An
+/// unknown method is an error naming the valid ones; an `access_token` option short-cuts the
+/// chain. Without `auth_methods`, MSTICPy's order: env, msi, vscode, cli, powershell, devicecode.
 pub fn build_auth(config: &MsticConfig, options: &Options, endpoints: &CloudEndpoints, tenant: Option<String>) -> Result<AzureAuth> {
-    let tenant = tenant
-        .or_else(|| options.get(&["tenant_id", "tenantid"]).map(str::to_string))
-        .or_else(|| std::env::var("AZURE_TENANT_ID").ok());
-    let timeout = options.seconds(&["auth_timeout"])?.unwrap_or(Duration::from_secs(60));
-    if let Some(token) = options.get(&["access_token"]) {
-        return AzureAuth::new(vec![Credential::Static(Secret::new(token))], &endpoints.authority_host, tenant, timeout);
-    }
-    let methods: Vec<String> = match options.get(&["auth_methods"]) {
-        Some(list) => list.split(',').map(|m| m.trim().trim_matches(|c| c == '[' || c == ']' || c == '"' || c == '\'').to_string()).collect(),
-        None => match config.get("Azure.auth_methods") {
-            Some(serde_yaml_ng::Value::Sequence(items)) => items.iter().filter_map(mstic_core::config::setting::scalar_text).collect(),
-            _ => vec!["env".into(), "msi".into(), "cli".into()],
-        },
+    let azure = config.get("Azure");
+    let from_azure_section = |names: &[&str]| -> Option<String> {
+        let node = azure?.as_mapping()?;
+        names.iter().find_map(|name| {
+            node.iter().find(|(k, _)| k.as_str().is_some_and(|k| normalise(k) == normalise(name))).and_then(|(_, v)| match v {
+                serde_yaml_ng::Value::Sequence(items) => {
+                    Some(items.iter().filter_map(mstic_core::config::setting::scalar_text).collect::<Vec<_>>().join(", "))
+                }
+                other => mstic_core::config::setting::scalar_text(other),
+            })
+        })
     };
-    let client_id = options.get(&["client_id", "clientid"]).map(str::to_string).or_else(|| std::env::var("AZURE_CLIENT_ID").ok());
-    let client_secret = options.get(&["client_secret", "clientsecret"]).map(str::to_string).or_else(|| std::env::var("AZURE_CLIENT_SECRET").ok());
-    let mut chain = Vec::new();
-    for method in methods.iter().map(|m| m.to_ascii_lowercase()) {
-        let credential = match method.as_str() {
-            "env" | "clientsecret" | "client_secret" => match (&tenant, &client_id, &client_secret) {
-                (Some(tenant_id), Some(client_id), Some(secret)) => Some(Credential::ClientSecret {
-                    tenant_id: tenant_id.clone(),
-                    client_id: client_id.clone(),
-                    client_secret: Secret::new(secret.clone()),
-                }),
-                _ => None,
-            },
-            "msi" | "managedidentity" | "managed_identity" => Some(Credential::ManagedIdentity {
-                client_id: options.get(&["managed_identity_client_id"]).map(str::to_string),
-                endpoint: options
-                    .get(&["managed_identity_endpoint"])
-                    .map(str::to_string)
-                    .or_else(|| config.setting("Azure.managed_identity_endpoint").and_then(|s| s.resolve().ok())),
-            }),
-            "cli" | "azurecli" => Some(Credential::AzureCli {
-                tenant_id: tenant.clone(),
-                program: options.get(&["azure_cli"]).unwrap_or("az").to_string(),
-            }),
-            _ => None,
-        };
-        if let Some(credential) = credential {
-            let duplicate = chain.iter().any(|c: &Credential| c.describe() == credential.describe());
-            if !duplicate {
-                chain.push(credential);
-            }
-        }
+    let lookup = |names: &[&str]| options.get(names).map(str::to_string).or_else(|| from_azure_section(names));
+    let mut settings = AuthSettings::from_lookup(&lookup)?;
+    settings.authority_host = Some(endpoints.authority_host.clone());
+    if tenant.is_some() {
+        settings.tenant_id = tenant;
     }
-    AzureAuth::new(chain, &endpoints.authority_host, tenant, timeout)
+    AzureAuth::new(&settings)
 }

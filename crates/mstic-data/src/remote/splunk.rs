@@ -3,8 +3,8 @@
 //! are all strings; column types are inferred. The `mode` setting picks another way: `job`
 //! (MSTICPy's default: a search job polled with progress, results paged, see `splunk_job`) or
 //! `oneshot` (also MSTICPy's `oneshot=true`). Settings as MSTICPy's `DataProviders.Splunk.Args`:
-//! `host`, `port` (8089), `http_scheme` (https), `verify` (TLS certificate check, default true),
-//! and `bearer_token` or `username`+`password`.
+//! `host`, `port` (8089), `http_scheme` (https), `verify` (TLS certificate check, default true;
+//! turning it off shows a warning once per server), and `bearer_token` or `username`+`password`.
 
 use super::common::{call_setting, fail_on_partial, merged_options, not_connected, query_timeout, run};
 use super::convert::splunk_lines_to_frame;
@@ -71,6 +71,21 @@ impl SplunkDriver {
     }
 }
 
+/// Shows, once per session and server, that `verify: false` turned off the check of the server's
+/// TLS certificate.
+fn warn_unverified_tls(base: &str) {
+    let warned = mstic_core::session::get_or_init("mstic-data.splunk-unverified-tls", || std::sync::Mutex::new(std::collections::HashSet::<String>::new()));
+    if !warned.lock().unwrap_or_else(|e| e.into_inner()).insert(base.to_string()) {
+        return;
+    }
+    let text = format!(
+        "Warning: TLS certificate verification is off for Splunk at {base} (verify: false); anyone on the network path can \
+         read the credentials and results. Trust the server's certificate instead where possible."
+    );
+    let html = format!("<div style=\"background:#fff4ce;border-left:4px solid #c19c00;padding:4px 8px\">{}</div>", mstic_core::display::escape_html(&text));
+    mstic_core::MimeBundle::new().with_text("text/plain", text).with_text("text/html", html).display();
+}
+
 /// Splunk search text must start with a command: `search …` is added unless it starts with
 /// `search` or `|`.
 pub fn search_text(query: &str) -> String {
@@ -101,6 +116,7 @@ impl Driver for SplunkDriver {
         let timeout = self.options.seconds(&["timeout"])?.unwrap_or(DEFAULT_TIMEOUT);
         let mut client = ServiceClient::new("Splunk", authorization, self.options.retry_policy()?, timeout)?;
         if self.options.get(&["verify"]).is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no")) {
+            warn_unverified_tls(&base);
             client = client.accept_invalid_certificates()?;
         }
         self.connection = Some((client, base));
