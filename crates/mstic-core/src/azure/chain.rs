@@ -281,7 +281,6 @@ impl AzureAuth {
                 client_id: Some(client_id.clone()),
                 tenant_id: Some(tenant.clone()),
                 token_file_path: Some(token_file.clone()),
-                ..Default::default()
             }))
             .map(|c| c as Arc<dyn TokenCredential>)),
             Source::AzureCli { tenant } => sdk(AzureCliCredential::new(Some(AzureCliCredentialOptions {
@@ -293,7 +292,6 @@ impl AzureAuth {
             Source::ManagedIdentity { client_id } => sdk(ManagedIdentityCredential::new(Some(ManagedIdentityCredentialOptions {
                 user_assigned_id: client_id.clone().map(UserAssignedId::ClientId),
                 client_options: self.transport.client_options(None),
-                ..Default::default()
             }))
             .map(|c| c as Arc<dyn TokenCredential>)),
             Source::User(flow) => Ok(Built::User(UserCredential {
