@@ -1,6 +1,6 @@
 //! `rust-mstic install` / `uninstall`: writes the `rust-mstic` kernelspec, copies the kernel binary
-//! and what the preload needs (the workspace's `crates/`, a trimmed workspace manifest, the lock
-//! file) into the kernelspec folder so the kernel keeps working when the clone moves, and warms the
+//! and what the preload needs (the workspace's `crates/`, the shipped query library `queries/` that
+//! the crates compile in, a trimmed workspace manifest, the lock file) into the kernelspec folder so the kernel keeps working when the clone moves, and warms the
 //! template.
 
 use crate::template;
@@ -127,7 +127,8 @@ pub fn uninstall(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Copies `crates/`, `Cargo.lock` and a manifest whose members are only `crates/*`.
+/// Copies `crates/`, `queries/` (compiled into the crates by their build scripts), `Cargo.lock`
+/// and a manifest whose members are only `crates/*`.
 fn copy_workspace(source: &Path, dest: &Path) -> anyhow::Result<()> {
     let manifest = source.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest)
@@ -142,9 +143,14 @@ fn copy_workspace(source: &Path, dest: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(&staging)?;
     std::fs::write(staging.join("Cargo.toml"), trimmed + "\n")?;
     std::fs::copy(source.join("Cargo.lock"), staging.join("Cargo.lock"))?;
-    let status = std::process::Command::new("cp").arg("-a").arg(source.join("crates")).arg(&staging).status()?;
-    if !status.success() {
-        anyhow::bail!("copying {} failed", source.join("crates").display());
+    for folder in ["crates", "queries"] {
+        let status = std::process::Command::new("cp").arg("-a").arg(source.join(folder)).arg(&staging).status()?;
+        if !status.success() {
+            anyhow::bail!("copying {} failed", source.join(folder).display());
+        }
+    }
+    for generated in BUILD_WRITTEN {
+        let _ = std::fs::remove_file(staging.join(generated));
     }
     if dest.exists() && same_tree(&staging, dest) {
         // Identical sources: keep the old copy so file times (and cargo fingerprints) do not change.
@@ -156,10 +162,15 @@ fn copy_workspace(source: &Path, dest: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Source files a build script writes in each copy (the typed query calls): not copied, and not
+/// compared when deciding whether the copy changed.
+const BUILD_WRITTEN: &[&str] = &["crates/mstic-queries/src/generated.rs"];
+
 fn same_tree(a: &Path, b: &Path) -> bool {
     let list = |root: &Path| {
         let mut files = Vec::new();
         walk(root, root, &mut files);
+        files.retain(|(path, _)| !BUILD_WRITTEN.iter().any(|g| path == Path::new(g)));
         files.sort();
         files
     };
@@ -205,15 +216,29 @@ mod tests {
         std::fs::write(source.join("Cargo.toml"), "[workspace]\nmembers = [\"kernel\", \"crates/*\"]\n").unwrap();
         std::fs::write(source.join("Cargo.lock"), "version = 4\n").unwrap();
         std::fs::write(source.join("crates/mstic/src/lib.rs"), "pub fn a() {}\n").unwrap();
+        std::fs::create_dir_all(source.join("queries/mssentinel")).unwrap();
+        std::fs::write(source.join("queries/mssentinel/logons.yaml"), "metadata: {}\n").unwrap();
+        std::fs::create_dir_all(source.join("crates/mstic-queries/src")).unwrap();
+        std::fs::write(source.join("crates/mstic-queries/src/generated.rs"), "// built in the source\n").unwrap();
         let dest = root.join("copy");
         copy_workspace(&source, &dest).unwrap();
+        // Typed query calls are written by each copy's own build, never copied or compared.
+        assert!(!dest.join("crates/mstic-queries/src/generated.rs").exists());
+        std::fs::write(dest.join("crates/mstic-queries/src/generated.rs"), "// built in the copy\n").unwrap();
         let manifest = std::fs::read_to_string(dest.join("Cargo.toml")).unwrap();
         assert!(manifest.contains("members = [\"crates/*\"]") && !manifest.contains("kernel"));
         assert_eq!(std::fs::read_to_string(dest.join("crates/mstic/src/lib.rs")).unwrap(), "pub fn a() {}\n");
+        assert_eq!(std::fs::read_to_string(dest.join("queries/mssentinel/logons.yaml")).unwrap(), "metadata: {}\n");
         // An identical second copy leaves the first in place (file times stay for cargo).
-        let before = dest.join("crates/mstic/src/lib.rs").metadata().unwrap().modified().unwrap();
+        let modified = |path: &str| dest.join(path).metadata().unwrap().modified().unwrap();
+        let before = (modified("crates/mstic/src/lib.rs"), modified("queries/mssentinel/logons.yaml"));
         copy_workspace(&source, &dest).unwrap();
-        assert_eq!(dest.join("crates/mstic/src/lib.rs").metadata().unwrap().modified().unwrap(), before);
+        assert_eq!((modified("crates/mstic/src/lib.rs"), modified("queries/mssentinel/logons.yaml")), before);
+        assert_eq!(std::fs::read_to_string(dest.join("crates/mstic-queries/src/generated.rs")).unwrap(), "// built in the copy\n");
+        // A changed query file is a changed source: the copy is replaced.
+        std::fs::write(source.join("queries/mssentinel/logons.yaml"), "metadata: {version: 1}\n").unwrap();
+        copy_workspace(&source, &dest).unwrap();
+        assert_eq!(std::fs::read_to_string(dest.join("queries/mssentinel/logons.yaml")).unwrap(), "metadata: {version: 1}\n");
         std::fs::remove_dir_all(root).unwrap();
     }
 

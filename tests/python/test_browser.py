@@ -181,7 +181,7 @@ def test_chart_bundle_renders_in_jupyterlab(lab, tmp_path):
         ["cargo", "run", "--quiet", "-p", "mstic-vis", "--example", "write_specs", "--", str(specs)],
         cwd=REPO, env=env, check=True, timeout=1800, capture_output=True,
     )
-    table = 'Frame::read_csv(fixture("msticpy/testdata/az_net_flows.csv")).expect("flows").head(8)'
+    table = 'Frame::read_csv(fixture("msticpy/testdata/az_net_flows.csv")?).expect("flows").head(8)'
     chart = f"""let spec = std::fs::read_to_string(r#"{specs / 'timeline.vl.json'}"#).expect("spec");
 let svg = std::fs::read_to_string(r#"{specs / 'timeline.svg'}"#).expect("svg");
 MimeBundle::new()

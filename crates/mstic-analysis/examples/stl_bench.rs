@@ -31,7 +31,7 @@ fn synthetic_series(seed: u64, points: usize) -> Vec<f64> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let series = Frame::read_csv(fixture("msticpy/testdata/time_series.csv"))?;
+    let series = Frame::read_csv(fixture("msticpy/testdata/time_series.csv")?)?;
     let options = StlOptions::default();
     let runs = 50;
     let start = Instant::now();

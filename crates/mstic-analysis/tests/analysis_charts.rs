@@ -9,7 +9,7 @@ use mstic_vis::{FramePlot, ValueKind};
 
 #[test]
 fn outlier_scores_plot_over_time_by_label() {
-    let processes = Frame::read_csv(fixture("msticpy/testdata/processes_on_host.csv")).unwrap();
+    let processes = Frame::read_csv(fixture("msticpy/testdata/processes_on_host.csv").unwrap()).unwrap();
     let features = add_process_features(&processes, Some("\\"), false).unwrap();
     let result = find_outliers(
         &features,
@@ -34,7 +34,7 @@ fn outlier_scores_plot_over_time_by_label() {
 
 #[test]
 fn session_scores_plot_over_time() {
-    let events = Frame::read_csv(fixture("msticpy/notebook-data/demo_exchange_data.csv")).unwrap();
+    let events = Frame::read_csv(fixture("msticpy/notebook-data/demo_exchange_data.csv").unwrap()).unwrap();
     let sessions = sessionize_events(
         &events,
         &["UserId", "ClientIP"],

@@ -7,7 +7,7 @@ use mstic_vis::FramePlot;
 
 #[test]
 fn stl_output_draws_with_default_anomalies_plot() {
-    let series = Frame::read_csv(fixture("msticpy/testdata/time_series.csv")).unwrap();
+    let series = Frame::read_csv(fixture("msticpy/testdata/time_series.csv").unwrap()).unwrap();
     let result = ts_anomalies_stl(
         &series,
         "TimeGenerated",

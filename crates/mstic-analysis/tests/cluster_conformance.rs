@@ -8,7 +8,7 @@ use mstic_core::Frame;
 use mstic_core::paths::fixture;
 
 fn processes() -> Frame {
-    let frame = Frame::read_csv(fixture("msticpy/testdata/processes_on_host.csv"))
+    let frame = Frame::read_csv(fixture("msticpy/testdata/processes_on_host.csv").unwrap())
         .expect("processes_on_host.csv");
     add_process_features(&frame, Some("\\"), false).unwrap()
 }

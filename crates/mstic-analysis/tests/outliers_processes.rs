@@ -13,7 +13,7 @@ const PLANTED: [f64; 3] = [50_000.0, 900.0, 9_000.0];
 
 /// The three features of every process, plus the planted row last.
 fn features_with_planted_row() -> Frame {
-    let processes = Frame::read_csv(fixture("msticpy/testdata/processes_on_host.csv")).unwrap();
+    let processes = Frame::read_csv(fixture("msticpy/testdata/processes_on_host.csv").unwrap()).unwrap();
     let processes = add_process_features(&processes, Some("\\"), false).unwrap();
     let rows = feature_rows(&processes, &FEATURES).unwrap();
     let columns: Vec<(String, ArrayRef)> = FEATURES
@@ -137,7 +137,7 @@ fn bad_features_are_named() {
     let data = features_with_planted_row();
     let error = find_outliers(&data, &["pathScor"], &OutlierOptions::new()).unwrap_err();
     assert!(error.to_string().contains("pathScore"), "{error}");
-    let processes = Frame::read_csv(fixture("msticpy/testdata/processes_on_host.csv")).unwrap();
+    let processes = Frame::read_csv(fixture("msticpy/testdata/processes_on_host.csv").unwrap()).unwrap();
     let error = find_outliers(&processes, &["NewProcessName"], &OutlierOptions::new()).unwrap_err();
     assert!(error.to_string().contains("row 0"), "{error}");
 }

@@ -9,7 +9,7 @@ use mstic_core::paths::fixture;
 
 #[test]
 fn exchange_sessions_are_scored() {
-    let events = Frame::read_csv(fixture("msticpy/notebook-data/demo_exchange_data.csv")).unwrap();
+    let events = Frame::read_csv(fixture("msticpy/notebook-data/demo_exchange_data.csv").unwrap()).unwrap();
     let sessions = sessionize_data(
         &events,
         &["UserId", "ClientIP"],
@@ -133,7 +133,7 @@ const PARAM_VALUES: [MsticpyScores; 2] = [
 ];
 
 fn exchange_sessions() -> Frame {
-    let events = Frame::read_csv(fixture("msticpy/notebook-data/demo_exchange_data.csv")).unwrap();
+    let events = Frame::read_csv(fixture("msticpy/notebook-data/demo_exchange_data.csv").unwrap()).unwrap();
     sessionize_events(
         &events,
         &["UserId", "ClientIP"],

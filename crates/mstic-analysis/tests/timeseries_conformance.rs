@@ -8,7 +8,7 @@ use mstic_core::Frame;
 use mstic_core::paths::fixture;
 
 fn series() -> Frame {
-    Frame::read_csv(fixture("msticpy/testdata/time_series.csv")).expect("time_series.csv")
+    Frame::read_csv(fixture("msticpy/testdata/time_series.csv").unwrap()).expect("time_series.csv")
 }
 
 /// MSTICPy's default STL anomalies on the fixture series.

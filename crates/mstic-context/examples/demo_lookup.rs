@@ -1,5 +1,5 @@
 //! Looks up a few IoCs against the demo service and prints the results.
-use mstic_context::demo::DemoTiServer;
+use mstic_demo::DemoTiServer;
 
 fn main() -> mstic_core::Result<()> {
     let demo = DemoTiServer::start()?;

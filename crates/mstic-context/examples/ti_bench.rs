@@ -4,7 +4,7 @@
 //! with the cache warm. Run: `cargo run --release -p mstic-context --example ti_bench`.
 
 use mstic_context::TiLookup;
-use mstic_context::demo::DemoTiServer;
+use mstic_demo::DemoTiServer;
 use mstic_core::config::MsticConfig;
 use std::time::{Duration, Instant};
 

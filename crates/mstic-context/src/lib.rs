@@ -2,12 +2,11 @@
 //! threat-intel lookups across providers ([`TiLookup`]), GeoLite2 and IPStack geolocation
 //! ([`GeoIpLookup`], [`IpStackLookup`]), IP categories ([`ip_type`]), whois over RDAP
 //! ([`whois`], [`RdapClient`]) and DNS ([`dns_resolve`], [`dns_reverse`]). Every remote service's
-//! base URL is configurable, and [`demo::DemoTiServer`] serves recorded provider answers on
-//! 127.0.0.1 for examples and tests.
+//! base URL is configurable (the `mstic-demo` crate serves provider answers on 127.0.0.1 for
+//! examples and tests).
 
 #![warn(missing_docs)]
 
-pub mod demo;
 pub mod dns;
 pub mod geoip;
 pub mod geoip_download;

@@ -3,7 +3,7 @@
 
 mod support;
 
-use mstic_context::demo::{DemoTiServer, HttpResponse, LocalServer};
+use mstic_demo::{DemoTiServer, HttpResponse, LocalServer};
 use mstic_context::{GeoIpLookup, IpStackLookup, RdapClient, dns_resolve, dns_reverse};
 use mstic_core::config::MsticConfig;
 use mstic_core::paths::fixture;
@@ -15,7 +15,7 @@ use std::time::Duration;
 use support::cell;
 
 fn geo() -> GeoIpLookup {
-    GeoIpLookup::open(&fixture("maxmind/GeoLite2-City-Test.mmdb"), Some(&fixture("maxmind/GeoLite2-ASN-Test.mmdb"))).unwrap()
+    GeoIpLookup::open(&fixture("maxmind/GeoLite2-City-Test.mmdb").unwrap(), Some(&fixture("maxmind/GeoLite2-ASN-Test.mmdb").unwrap())).unwrap()
 }
 
 #[test]
@@ -69,7 +69,7 @@ fn geolite_from_config_folder() {
     std::fs::create_dir_all(&folder).unwrap();
     let link = folder.join("GeoLite2-City.mmdb");
     let _ = std::fs::remove_file(&link);
-    std::os::unix::fs::symlink(fixture("maxmind/GeoLite2-City-Test.mmdb"), &link).unwrap();
+    std::os::unix::fs::symlink(fixture("maxmind/GeoLite2-City-Test.mmdb").unwrap(), &link).unwrap();
     let yaml = format!("OtherProviders:\n  GeoIPLite:\n    Args:\n      DBFolder: {}\n    Provider: GeoLiteLookup\n", folder.display());
     let geo = GeoIpLookup::from_config(&MsticConfig::from_yaml_str(&yaml, "inline.yaml").unwrap()).unwrap();
     assert_eq!(geo.lookup("81.2.69.142").unwrap().city.as_deref(), Some("London"));
@@ -212,7 +212,7 @@ fn tar_gz(name: &str, content: &[u8]) -> Vec<u8> {
 
 #[test]
 fn geolite_download_when_missing() {
-    let archive = tar_gz("GeoLite2-City_20240501/GeoLite2-City.mmdb", &std::fs::read(fixture("maxmind/GeoLite2-City-Test.mmdb")).unwrap());
+    let archive = tar_gz("GeoLite2-City_20240501/GeoLite2-City.mmdb", &std::fs::read(fixture("maxmind/GeoLite2-City-Test.mmdb").unwrap()).unwrap());
     let server = LocalServer::start(move |r| {
         if r.path() == "/GeoLite2-City/download" && r.header("authorization").is_some() {
             HttpResponse::bytes(200, "application/gzip", archive.clone())

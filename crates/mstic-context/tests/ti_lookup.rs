@@ -3,7 +3,7 @@
 
 mod support;
 
-use mstic_context::demo::{DemoTiServer, HttpResponse, LocalServer};
+use mstic_demo::{DemoTiServer, HttpResponse, LocalServer};
 use mstic_context::ti::{BoxFuture, ProviderOptions, RateLimit, TiProvider, TiQuery, TiResult, create_provider, RESULT_COLUMNS};
 use mstic_context::{LookupOptions, ProviderScope, Severity, TiLookup};
 use mstic_core::Frame;
@@ -16,7 +16,7 @@ use support::{all_text, cell};
 
 #[test]
 fn providers_load_from_msticpys_test_config() {
-    let config = MsticConfig::load(mstic_core::paths::fixture("msticpy/testdata/msticpyconfig.yaml")).unwrap();
+    let config = MsticConfig::load(mstic_core::paths::fixture("msticpy/testdata/msticpyconfig.yaml").unwrap()).unwrap();
     let ti = TiLookup::from_config(&config).unwrap();
     let names = ti.provider_names();
     for expected in ["OTX", "GreyNoise", "OpenPageRank", "TorExitNodes", "CrowdSec", "AbuseIPDB", "IPQualityScore", "BinaryEdge"] {

@@ -4,7 +4,7 @@
 
 mod support;
 
-use mstic_context::demo::{HttpResponse, LocalServer};
+use mstic_demo::{HttpResponse, LocalServer};
 use mstic_context::ti::{ProviderOptions, create_provider};
 use mstic_context::{LookupOptions, TiLookup};
 use serde_json::{Value, json};

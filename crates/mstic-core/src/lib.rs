@@ -7,7 +7,6 @@ pub mod display;
 pub mod error;
 pub mod frame;
 pub mod interrupt;
-pub mod local_http;
 pub mod paths;
 pub mod progress;
 pub mod runtime;

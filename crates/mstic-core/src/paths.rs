@@ -1,6 +1,7 @@
 //! Where shared fixture data lives: the one setting (`MSTIC_FIXTURES`) that example notebooks and
 //! tests use to find MSTICPy's test data, the OTRF datasets and the GeoLite2 test databases.
 
+use crate::{Error, Result};
 use std::path::PathBuf;
 
 /// The fixture folder: `$MSTIC_FIXTURES` when set, else `../shared/fixtures` beside the repository
@@ -21,9 +22,12 @@ pub fn fixtures_dir() -> Option<PathBuf> {
         .map(|candidate| candidate.canonicalize().unwrap_or(candidate))
 }
 
-/// A path inside the fixture folder; panics with a clear message when there is none (tests only).
-pub fn fixture(relative: &str) -> PathBuf {
-    fixtures_dir()
-        .expect("fixture data not found: set MSTIC_FIXTURES or put ../shared/fixtures beside the repository")
-        .join(relative)
+/// A path inside the fixture folder (examples and tests), or an error saying how to provide the
+/// folder when there is none. The path itself is not checked.
+pub fn fixture(relative: &str) -> Result<PathBuf> {
+    fixtures_dir().map(|dir| dir.join(relative)).ok_or_else(|| {
+        Error::Config(format!(
+            "fixture data not found for '{relative}': set MSTIC_FIXTURES to the fixture folder (the one holding msticpy/, otrf/ and maxmind/), or put it at ../shared/fixtures beside the repository"
+        ))
+    })
 }

@@ -5,7 +5,7 @@
 
 use mstic_data::provider::QueryProvider;
 use mstic_data::remote::SplitQuery;
-use mstic_data::remote::demo::DemoServer;
+use mstic_demo::DemoServer;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Cell: local services with recorded responses (token endpoint included).

@@ -21,7 +21,7 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn local_testdata() -> Box<dyn Driver> {
-    create_driver("LocalData", &DriverSettings::with_data_paths([fixture("msticpy/testdata")])).expect("driver")
+    create_driver("LocalData", &DriverSettings::with_data_paths([fixture("msticpy/testdata").unwrap()])).expect("driver")
 }
 
 #[test]
@@ -54,7 +54,7 @@ fn local_data_sql_filters_registered_files() {
 
 #[test]
 fn local_data_schema_lists_tables_and_columns() {
-    let driver = LocalDataDriver::from_paths([fixture("msticpy/testdata/host_logons.csv"), fixture("msticpy/testdata/host_hb.csv")]);
+    let driver = LocalDataDriver::from_paths([fixture("msticpy/testdata/host_logons.csv").unwrap(), fixture("msticpy/testdata/host_hb.csv").unwrap()]);
     let schema = driver.schema().expect("schema");
     assert_eq!(schema.keys().cloned().collect::<Vec<_>>(), vec!["host_hb", "host_logons"]);
     assert!(schema["host_logons"].iter().any(|(c, _)| c == "TargetUserName"));
@@ -102,7 +102,7 @@ fn malformed_csv_and_json_name_the_file_and_line() {
 
 #[test]
 fn osquery_driver_reads_logs_as_msticpy() {
-    let mut driver = OsQueryDriver::new(&DriverSettings::with_data_paths([fixture("msticpy/testdata/osquery")]));
+    let mut driver = OsQueryDriver::new(&DriverSettings::with_data_paths([fixture("msticpy/testdata/osquery").unwrap()]));
     driver.connect().expect("connect");
     let queries = driver.driver_queries();
     assert_eq!(queries.len(), 19);
@@ -137,7 +137,7 @@ fn osquery_bad_log_line_names_file_and_line() {
 
 #[test]
 fn velociraptor_driver_names_queries_by_artifact() {
-    let mut driver = VelociraptorDriver::new(&DriverSettings::with_data_paths([fixture("msticpy/testdata/velociraptor")]));
+    let mut driver = VelociraptorDriver::new(&DriverSettings::with_data_paths([fixture("msticpy/testdata/velociraptor").unwrap()]));
     driver.connect().expect("connect");
     let names: Vec<String> = driver.driver_queries().into_iter().map(|q| q.name).collect();
     assert_eq!(names.len(), 12);

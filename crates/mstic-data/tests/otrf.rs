@@ -22,14 +22,14 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn fixture_settings(save_folder: &std::path::Path) -> DriverSettings {
-    DriverSettings::with_data_paths([fixture("otrf"), fixture("msticpy/testdata/mordor")])
+    DriverSettings::with_data_paths([fixture("otrf").unwrap(), fixture("msticpy/testdata/mordor").unwrap()])
         .set("save_folder", save_folder.display().to_string())
         .set("offline", "true")
 }
 
 #[test]
 fn catalogue_reads_metadata_yaml_and_msticpy_cache() {
-    let catalog = OtrfCatalog::load(&[fixture("otrf"), fixture("msticpy/testdata/mordor")]).expect("catalog");
+    let catalog = OtrfCatalog::load(&[fixture("otrf").unwrap(), fixture("msticpy/testdata/mordor").unwrap()]).expect("catalog");
     assert_eq!(catalog.len(), 96);
     let entry = catalog.get("SDWIN-210314014019").expect("proxylogon");
     assert_eq!(entry.title, "Exchange ProxyLogon SSRF RCE Vuln POC");
@@ -48,7 +48,7 @@ fn catalogue_reads_metadata_yaml_and_msticpy_cache() {
 
 #[test]
 fn search_follows_msticpy_terms() {
-    let catalog = OtrfCatalog::load(&[fixture("msticpy/testdata/mordor")]).expect("catalog");
+    let catalog = OtrfCatalog::load(&[fixture("msticpy/testdata/mordor").unwrap()]).expect("catalog");
     assert_eq!(catalog.search("AWS").len(), 1);
     assert_eq!(catalog.search("Empire").len(), 39);
     assert_eq!(catalog.search("Empire+Power").len(), 18);
@@ -89,14 +89,14 @@ fn loads_the_proxylogon_dataset_from_a_local_folder() {
     // The download link and a zip path load the same data.
     let link = "https://raw.githubusercontent.com/OTRF/Security-Datasets/master/datasets/atomic/windows/persistence/host/proxylogon_ssrf_rce_poc.zip";
     assert_eq!(driver.query(link, &QueryOptions::default()).expect("by link").len(), 10_487);
-    let by_path = fixture("otrf/cmd_discover_iexplorer_version_registry.zip");
+    let by_path = fixture("otrf/cmd_discover_iexplorer_version_registry.zip").unwrap();
     assert_eq!(driver.query(&by_path.display().to_string(), &QueryOptions::default()).expect("by path").len(), 68);
 }
 
 #[test]
 fn offline_without_a_copy_names_the_url_and_cache_path() {
     let save = temp_dir("offline");
-    let driver = OtrfDriver::new(&DriverSettings::with_data_paths([fixture("msticpy/testdata/mordor")])
+    let driver = OtrfDriver::new(&DriverSettings::with_data_paths([fixture("msticpy/testdata/mordor").unwrap()])
         .set("save_folder", save.display().to_string())
         .set("offline", "true"));
     let err = driver.load_dataset(DISCOVERY).expect_err("offline").to_string();
@@ -137,10 +137,10 @@ fn serve_zip(suffix: &'static str, body: Vec<u8>) -> (String, Arc<AtomicUsize>) 
 
 #[test]
 fn downloads_from_a_configurable_base_url_then_uses_the_cache() {
-    let zip = std::fs::read(fixture("otrf/cmd_discover_iexplorer_version_registry.zip")).expect("zip");
+    let zip = std::fs::read(fixture("otrf/cmd_discover_iexplorer_version_registry.zip").unwrap()).expect("zip");
     let (base, hits) = serve_zip("/atomic/windows/discovery/host/cmd_discover_iexplorer_version_registry.zip", zip);
     let save = temp_dir("download");
-    let settings = DriverSettings::with_data_paths([fixture("msticpy/testdata/mordor")])
+    let settings = DriverSettings::with_data_paths([fixture("msticpy/testdata/mordor").unwrap()])
         .set("save_folder", save.display().to_string())
         .set("base_url", base.clone());
     let driver = OtrfDriver::new(&settings);
@@ -163,7 +163,7 @@ fn downloads_from_a_configurable_base_url_then_uses_the_cache() {
 fn unreachable_server_gives_a_clear_error() {
     let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
     let save = temp_dir("unreachable");
-    let driver = OtrfDriver::new(&DriverSettings::with_data_paths([fixture("msticpy/testdata/mordor")])
+    let driver = OtrfDriver::new(&DriverSettings::with_data_paths([fixture("msticpy/testdata/mordor").unwrap()])
         .set("save_folder", save.display().to_string())
         .set("base_url", format!("http://127.0.0.1:{port}/")));
     let err = driver.load_dataset(DISCOVERY).expect_err("refused").to_string();

@@ -1,8 +1,10 @@
-//! QueryProvider: environment names and aliases, built-in query loading, list/search/help, the
-//! builder call form, and running through a driver.
+//! QueryProvider: environment names and aliases, query loading, list/search/help, the builder
+//! call form, and running through a driver — on MSTICPy's own query files (set as the built-in
+//! folder with `QueryDefinitions: Default`), so rendered text can be compared with MSTICPy's.
 
 use chrono::{TimeZone, Utc};
 use mstic_core::config::MsticConfig;
+use mstic_core::paths::fixture;
 use mstic_core::timespan::TimeSpan;
 use mstic_core::{Frame, Result};
 use mstic_data::provider::QueryProvider;
@@ -29,8 +31,14 @@ impl Driver for EchoDriver {
     }
 }
 
+/// A config whose built-in query folder is MSTICPy's.
+fn msticpy_library() -> MsticConfig {
+    let folder = fixture("msticpy/queries").unwrap();
+    MsticConfig::from_yaml_str(&format!("QueryDefinitions:\n  Default: ['{}']\n", folder.display()), "test config").unwrap()
+}
+
 fn sentinel() -> QueryProvider {
-    let mut qp = QueryProvider::with_config("LogAnalytics", &MsticConfig::default(), &[]).unwrap();
+    let mut qp = QueryProvider::with_config("LogAnalytics", &msticpy_library(), &[]).unwrap();
     qp.set_now(Some(Utc.with_ymd_and_hms(2024, 3, 15, 10, 30, 45).unwrap()));
     qp
 }
@@ -42,6 +50,7 @@ fn aliases_resolve_and_builtin_queries_load() {
     let names = qp.list_queries().names();
     assert!(names.contains(&"WindowsSecurity.list_host_logons".to_string()));
     assert!(names.len() > 100, "{}", names.len());
+    assert!(qp.warnings().is_empty() && qp.notes().is_empty(), "{:?} {:?}", qp.warnings(), qp.notes());
     let err = QueryProvider::with_config("LogAnalytic", &MsticConfig::default(), &[]).unwrap_err().to_string();
     assert!(err.contains("did you mean") && err.contains("LogAnalytics"), "{err}");
 }
@@ -94,10 +103,13 @@ fn search_and_help() {
 fn runs_through_any_driver() {
     let mut qp = QueryProvider::with_driver(Box::new(EchoDriver { connected: false }));
     assert_eq!(qp.environment(), "LocalData");
+    let msticpy_local = fixture("msticpy/queries/localdata").unwrap();
+    qp.add_query_path(&msticpy_local).unwrap();
     let err = qp.query("SecurityAlert.list_alerts").run().unwrap_err().to_string();
     assert!(err.contains("connect()"), "{err}");
     qp.connect().unwrap();
-    assert_eq!(qp.list_queries().len(), 9);
+    let from_msticpy = qp.store().iter().filter(|(_, q)| q.file.starts_with(&msticpy_local)).count();
+    assert_eq!(from_msticpy, 9, "MSTICPy's local data queries");
     let frame = qp.query("SecurityAlert.list_alerts").run().unwrap();
     assert_eq!(frame.column_strings("query").unwrap(), vec![Some("alerts_list.pkl".to_string())]);
     assert_eq!(qp.exec_query("raw text").unwrap().column_strings("query").unwrap()[0].as_deref(), Some("raw text"));

@@ -6,7 +6,7 @@ mod remote_support;
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, DurationNanosecondType, Float64Type, Int32Type, Int64Type, TimeUnit, TimestampNanosecondType};
 use mstic_data::remote::convert::{hunting_to_frame, kusto_to_frame, log_analytics_to_frame, odata_to_frame, splunk_lines_to_frame};
-use mstic_data::remote::demo::responses;
+use mstic_demo::responses;
 use remote_support::fixture;
 
 fn nanos(text: &str) -> i64 {

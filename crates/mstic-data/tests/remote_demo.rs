@@ -3,7 +3,7 @@
 
 use mstic_data::provider::QueryProvider;
 use mstic_data::remote::SplitQuery;
-use mstic_data::remote::demo::{DEMO_WORKSPACE_ID, DemoServer};
+use mstic_demo::{DEMO_WORKSPACE_ID, DemoServer};
 
 #[test]
 fn notebook_calls_work_against_the_demo_services() {

@@ -5,7 +5,7 @@ mod remote_support;
 
 use mstic_data::provider::QueryProvider;
 use mstic_data::remote::SentinelDriver;
-use mstic_data::remote::demo::{RecordedServer, Reply, responses};
+use mstic_demo::{RecordedServer, Reply, responses};
 use mstic_data::{Driver, DriverSettings, QueryOptions};
 use remote_support::*;
 use std::time::{Duration, Instant};
@@ -206,7 +206,9 @@ fn msticpy_sentinel_templates_run_through_the_driver() {
     server.route("POST", QUERY_PATH, vec![Reply::json(200, responses::LOGONS)]);
     let driver = SentinelDriver::with_config("MSSentinel", &fast_retries(), config(&server.base_url()));
     let mut qp = QueryProvider::with_driver(Box::new(driver));
-    assert!(qp.store().len() > 100, "MSTICPy's mssentinel queries load ({})", qp.store().len());
+    qp.add_query_path(&msticpy_queries("mssentinel")).unwrap();
+    let logons = qp.store().get("WindowsSecurity.list_host_logons").unwrap();
+    assert!(logons.file.starts_with(msticpy_queries("mssentinel")), "MSTICPy's file overrides ours: {}", logons.file.display());
     qp.connect().unwrap();
     let frame = qp
         .query("WindowsSecurity.list_host_logons")
@@ -228,6 +230,7 @@ fn every_msticpy_sentinel_template_runs() {
     server.route("POST", QUERY_PATH, vec![Reply::json(200, responses::LOGONS)]);
     let driver = SentinelDriver::with_config("MSSentinel", &fast_retries(), config(&server.base_url()));
     let mut qp = QueryProvider::with_driver(Box::new(driver));
+    qp.add_query_path(&msticpy_queries("mssentinel")).unwrap();
     qp.connect().unwrap();
     let count = run_every_template(&qp, "mssentinel", 4);
     assert_eq!(count, 118, "every template of MSTICPy's mssentinel folder");

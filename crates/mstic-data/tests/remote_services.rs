@@ -3,7 +3,7 @@
 
 mod remote_support;
 
-use mstic_data::remote::demo::{RecordedServer, Reply, responses};
+use mstic_demo::{RecordedServer, Reply, responses};
 use mstic_data::remote::settings::{CloudEndpoints, Options};
 use mstic_data::remote::{DefenderDriver, GraphDriver, HuntingApi, KustoDriver, SplunkDriver};
 use mstic_data::{Driver, DriverSettings, QueryOptions, QuerySource};
@@ -79,6 +79,8 @@ fn msticpy_defender_templates_run_through_the_mde_driver() {
     server.route("POST", "/api/advancedqueries/run", vec![Reply::json(200, responses::MDE_HUNTING)]);
     let driver = DefenderDriver::with_config("MDE", &fast_retries(), config(&server.base_url()));
     let mut qp = mstic_data::provider::QueryProvider::with_driver(Box::new(driver));
+    qp.add_query_path(&msticpy_queries("mde")).unwrap();
+    qp.add_query_path(&msticpy_queries("m365d")).unwrap();
     qp.connect().unwrap();
     let mde = run_every_template(&qp, "mde", 2);
     let m365d = run_every_template(&qp, "m365d", 2);
@@ -134,6 +136,7 @@ fn splunk_export_with_basic_or_bearer_auth() {
     assert!(request.body.starts_with("search=%7C%20tstats"), "{}", request.body);
 
     let mut qp = mstic_data::provider::QueryProvider::with_driver(Box::new(bearer));
+    qp.add_query_path(&msticpy_queries("splunk")).unwrap();
     qp.connect().unwrap();
     let count = run_every_template(&qp, "splunk", 3);
     assert_eq!(count, 13, "every template of MSTICPy's splunk folder");
@@ -174,7 +177,7 @@ fn routing_config(mde: &str, ti: &str, help: &str) -> mstic_core::config::MsticC
 
 /// The `list_host_processes` query of routing fixture `file`, as the provider passes it.
 fn routed(file: &str, settings: &[(&str, &str)]) -> QueryOptions {
-    let path = mstic_core::paths::fixture(&format!("msticpy/testdata/kusto/{file}.yaml"));
+    let path = mstic_core::paths::fixture(&format!("msticpy/testdata/kusto/{file}.yaml")).unwrap();
     let loaded = mstic_data::template::load_query_file(&path).unwrap();
     let query = loaded.queries.iter().find(|q| q.name == "list_host_processes").unwrap();
     QueryOptions { source: Some(QuerySource { name: format!("{file}.list_host_processes"), metadata: query.metadata.clone() }), ..with(settings) }
@@ -224,7 +227,7 @@ fn provider_runs_a_grouped_query_on_its_cluster() {
     let driver = KustoDriver::with_config("Kusto", &fast_retries().set("cluster", "Grouped"), config);
     assert_eq!(driver.clusters().len(), 2);
     let mut qp = mstic_data::provider::QueryProvider::with_driver(Box::new(driver));
-    qp.add_query_path(&mstic_core::paths::fixture("msticpy/testdata/kusto")).unwrap();
+    qp.add_query_path(&mstic_core::paths::fixture("msticpy/testdata/kusto").unwrap()).unwrap();
     let listed = |qp: &mstic_data::provider::QueryProvider| -> Vec<String> {
         qp.list_queries().queries.into_iter().map(|q| q.name).filter(|n| n.starts_with('T')).collect()
     };

@@ -5,7 +5,7 @@ mod remote_support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use mstic_data::provider::QueryProvider;
-use mstic_data::remote::demo::{RecordedServer, Reply};
+use mstic_demo::{RecordedServer, Reply};
 use mstic_data::remote::split::{parse_split_delta, split_ranges};
 use mstic_core::timespan::TimeValue;
 use mstic_data::remote::{SentinelDriver, SplitQuery};

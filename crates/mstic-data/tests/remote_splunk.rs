@@ -3,7 +3,7 @@
 //! failed job and a job cancelled at the time-out.
 
 use mstic_data::remote::SplunkDriver;
-use mstic_data::remote::demo::{RecordedServer, Reply};
+use mstic_demo::{RecordedServer, Reply};
 use mstic_data::{Driver, DriverSettings, QueryOptions};
 
 const SID: &str = "1732850000.42";

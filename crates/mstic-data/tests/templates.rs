@@ -127,7 +127,7 @@ const EXP9: &str = "Events\n| where Account in ([['adm', 'svc', 3]])\n| where Ti
 const EXP10: &str = "Events\n| where Account in ([['root']])\n| where Time > datetime('2024-05-06 00:00:00+00:00')\n| where Id == 1";
 
 fn query(relative: &str, name: &str) -> QueryTemplate {
-    let file = load_query_file(fixture(&format!("msticpy/{relative}"))).unwrap();
+    let file = load_query_file(fixture(&format!("msticpy/{relative}")).unwrap()).unwrap();
     file.queries.into_iter().find(|q| q.name == name).unwrap()
 }
 
@@ -143,7 +143,7 @@ fn render(template: &QueryTemplate, params: Vec<(&str, ParamValue)>) -> String {
 
 #[test]
 fn all_builtin_query_files_load_with_their_query_counts() {
-    let root = fixture("msticpy/queries");
+    let root = fixture("msticpy/queries").unwrap();
     let mut files = Vec::new();
     for family_dir in std::fs::read_dir(&root).unwrap().flatten() {
         for file in std::fs::read_dir(family_dir.path()).unwrap().flatten() {
@@ -174,7 +174,7 @@ fn every_invalid_file_is_rejected_naming_file_query_and_field() {
         ("sample_minimal_missing_sources.yaml", "sources"),
         ("sample_minimal_short_parameter_description.yaml", "defaults.parameters.parameter1.description"),
     ];
-    let dir = fixture("msticpy/testdata/queries/invalid");
+    let dir = fixture("msticpy/testdata/queries/invalid").unwrap();
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), expectations.len());
     for (file, field) in expectations {
         let message = load_query_file(dir.join(file)).unwrap_err().to_string();
@@ -190,25 +190,25 @@ fn every_invalid_file_is_rejected_naming_file_query_and_field() {
 
 #[test]
 fn valid_samples_and_loader_fixtures() {
-    let complete = load_query_file(fixture("msticpy/testdata/queries/valid/sample_complete.yaml")).unwrap();
+    let complete = load_query_file(fixture("msticpy/testdata/queries/valid/sample_complete.yaml").unwrap()).unwrap();
     let q = &complete.queries[0];
     assert_eq!(q.families, ["SecurityAlert"]);
     assert_eq!(q.params.len(), 5);
     assert_eq!(q.param("p1").unwrap().name, "parameter1");
     assert_eq!(q.param("param2").unwrap().name, "parameter2");
     assert!(q.param("parameter3").unwrap().is_required());
-    assert_eq!(load_query_file(fixture("msticpy/testdata/queries/valid/sample_minimal.yaml")).unwrap().queries.len(), 1);
+    assert_eq!(load_query_file(fixture("msticpy/testdata/queries/valid/sample_minimal.yaml").unwrap()).unwrap().queries.len(), 1);
 
-    let success = load_query_file(fixture("msticpy/testdata/data_q_success.yaml")).unwrap();
+    let success = load_query_file(fixture("msticpy/testdata/data_q_success.yaml").unwrap()).unwrap();
     assert_eq!(success.queries.len(), 3);
-    let meta = load_query_file(fixture("msticpy/testdata/data_q_meta_fail.yaml")).unwrap_err().to_string();
+    let meta = load_query_file(fixture("msticpy/testdata/data_q_meta_fail.yaml").unwrap()).unwrap_err().to_string();
     assert!(meta.contains("data_q_meta_fail.yaml") && meta.contains("field 'metadata.data_families'"), "{meta}");
-    let param = load_query_file(fixture("msticpy/testdata/data_q_source_fail_param.yaml")).unwrap_err().to_string();
+    let param = load_query_file(fixture("msticpy/testdata/data_q_source_fail_param.yaml").unwrap()).unwrap_err().to_string();
     assert!(param.contains("data_q_source_fail_param.yaml") && param.contains("query '") && param.contains("no definition"), "{param}");
-    let kind = load_query_file(fixture("msticpy/testdata/data_q_source_fail_type.yaml")).unwrap_err().to_string();
+    let kind = load_query_file(fixture("msticpy/testdata/data_q_source_fail_type.yaml").unwrap()).unwrap_err().to_string();
     assert!(kind.contains("data_q_source_fail_type.yaml") && kind.contains(".type'"), "{kind}");
 
-    let hierarchy = load_query_file(fixture("msticpy/testdata/data_q_hierarchy.yaml")).unwrap();
+    let hierarchy = load_query_file(fixture("msticpy/testdata/data_q_hierarchy.yaml").unwrap()).unwrap();
     let families: Vec<(String, Vec<String>)> = hierarchy.queries.iter().map(|q| (q.name.clone(), q.families.clone())).collect();
     assert_eq!(families[0], ("query1".to_string(), vec!["Alerts.type1".to_string()]));
     assert_eq!(families[1], ("query2".to_string(), vec!["Alerts.type2".to_string()]));

@@ -3,7 +3,7 @@
 //! Notebook cells get the same names from `use mstic::prelude::*;`.
 
 use mstic_context::GeoIpLookup;
-use mstic_context::demo::DemoTiServer;
+use mstic_demo::DemoTiServer;
 use mstic_core::paths::fixture;
 use mstic_core::{Error, Frame, Result, SqlSession};
 use mstic_data::provider::QueryProvider;
@@ -17,8 +17,8 @@ fn main() -> Result<()> {
     pivots.add_ti(demo.ti_lookup()?);
     pivots.add_whois(demo.rdap_client());
     pivots.add_geoip(GeoIpLookup::open(
-        &fixture("maxmind/GeoLite2-City-Test.mmdb"),
-        Some(&fixture("maxmind/GeoLite2-ASN-Test.mmdb")),
+        &fixture("maxmind/GeoLite2-City-Test.mmdb")?,
+        Some(&fixture("maxmind/GeoLite2-ASN-Test.mmdb")?),
     )?);
     println!("TI service at {}", demo.url());
 
@@ -26,7 +26,7 @@ fn main() -> Result<()> {
     println!("{}", IpAddress::pivots().list()?);
 
     // Cell: Azure network flows.
-    let flows = Frame::read_csv(fixture("msticpy/testdata/az_net_flows.csv"))?;
+    let flows = Frame::read_csv(fixture("msticpy/testdata/az_net_flows.csv")?)?;
     println!("{}", flows.select(&["FlowStartTime", "VMName", "VMIPAddress", "AllExtIPs", "L7Protocol", "FlowDirection"])?.head(5));
 
     // Cell: the type of every external address, from the Frame column; keep the public ones.
@@ -68,7 +68,7 @@ fn main() -> Result<()> {
     // file whose `ip_address` parameter attaches the query to IpAddress.
     let query_file = std::env::temp_dir().join("flow_queries.yaml");
     std::fs::write(&query_file, FLOW_QUERIES).map_err(|e| Error::file(&query_file, e))?;
-    let mut local = QueryProvider::with_driver(create_driver("LocalData", &DriverSettings::with_data_paths([fixture("msticpy/testdata")]))?);
+    let mut local = QueryProvider::with_driver(create_driver("LocalData", &DriverSettings::with_data_paths([fixture("msticpy/testdata")?]))?);
     local.add_query_path(&query_file)?;
     local.connect()?;
     pivots.add_query_provider(local)?;

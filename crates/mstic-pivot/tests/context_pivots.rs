@@ -5,7 +5,7 @@
 #![allow(clippy::needless_borrows_for_generic_args)]
 
 use mstic_context::GeoIpLookup;
-use mstic_context::demo::DemoTiServer;
+use mstic_demo::DemoTiServer;
 use mstic_core::Frame;
 use mstic_core::paths::fixture;
 use mstic_pivot::*;
@@ -66,7 +66,7 @@ fn ip_type_merges_back_onto_the_input() {
 #[test]
 fn geoloc_uses_the_geolite_test_databases() {
     let pivots = Pivots::new();
-    let geo = GeoIpLookup::open(&fixture("maxmind/GeoLite2-City-Test.mmdb"), Some(&fixture("maxmind/GeoLite2-ASN-Test.mmdb"))).unwrap();
+    let geo = GeoIpLookup::open(&fixture("maxmind/GeoLite2-City-Test.mmdb").unwrap(), Some(&fixture("maxmind/GeoLite2-ASN-Test.mmdb").unwrap())).unwrap();
     pivots.add_geoip(geo);
     let one = pivots.call("IpAddress", "geoloc", &IpAddress::new("81.2.69.142")).unwrap();
     assert_eq!(strings(&one, "CountryCode"), vec!["GB"]);

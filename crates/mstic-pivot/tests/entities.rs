@@ -5,7 +5,7 @@ use mstic_core::paths::fixture;
 use mstic_pivot::*;
 
 fn sentinel_entities() -> Vec<Entity> {
-    let text = std::fs::read_to_string(fixture("msticpy/testdata/entities.json")).expect("entities.json");
+    let text = std::fs::read_to_string(fixture("msticpy/testdata/entities.json").unwrap()).expect("entities.json");
     entities_from_json(&text).expect("parsed")
 }
 

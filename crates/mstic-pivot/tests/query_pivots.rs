@@ -22,7 +22,7 @@ fn function_names(pivots: &Pivots, entity: &str, container: &str) -> Vec<String>
 
 fn sentinel_pivots() -> Pivots {
     let pivots = Pivots::new();
-    let query_dir = fixture("msticpy/queries");
+    let query_dir = fixture("msticpy/queries").unwrap();
     let config = MsticConfig::from_yaml_str(
         &format!("QueryDefinitions:\n  Default: ['{}']\n", query_dir.display()),
         "test config",
@@ -100,7 +100,7 @@ fn local_pivots() -> Pivots {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("pivot_test_queries.yaml");
     std::fs::write(&file, PIVOT_QUERIES).unwrap();
-    let driver = mstic_data::create_driver("LocalData", &DriverSettings::with_data_paths([fixture("msticpy/testdata")])).unwrap();
+    let driver = mstic_data::create_driver("LocalData", &DriverSettings::with_data_paths([fixture("msticpy/testdata").unwrap()])).unwrap();
     let mut provider = QueryProvider::with_driver(driver);
     provider.add_query_path(&file).unwrap();
     provider.connect().unwrap();

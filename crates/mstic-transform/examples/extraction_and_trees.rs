@@ -8,7 +8,7 @@ use mstic_transform::{ExtractOptions, IocExtractor, ProcSchema, build_process_tr
 
 fn main() {
     // Cell: load the OTRF proxylogon dataset (JSON lines inside a zip).
-    let events = read_zipped_json_lines(fixture("otrf/proxylogon_ssrf_rce_poc.zip"), None).expect("proxylogon dataset");
+    let events = read_zipped_json_lines(fixture("otrf/proxylogon_ssrf_rce_poc.zip").expect("fixture folder (set MSTIC_FIXTURES)"), None).expect("proxylogon dataset");
     println!("{} events", events.len());
 
     // Cell: IoCs in every event message.
@@ -29,7 +29,7 @@ fn main() {
     println!("{}", refang("hXXp://evil[.]contoso[.]com/a.ps1"));
 
     // Cell: unpack nested base64 (zip, tar and gzip inside).
-    let message = std::fs::read_to_string(fixture("msticpy/testdata/base64msg.txt")).expect("base64msg.txt");
+    let message = std::fs::read_to_string(fixture("msticpy/testdata/base64msg.txt").expect("fixture folder (set MSTIC_FIXTURES)")).expect("base64msg.txt");
     let unpacked = unpack(&message);
     println!("{} decoded items", unpacked.items.len());
     let items = unpacked.to_frame().expect("frame").select(&["reference", "file_name", "file_type", "encoding_type", "md5"]).expect("columns");

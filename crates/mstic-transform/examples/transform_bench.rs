@@ -87,7 +87,7 @@ fn main() {
     let which = args.first().map(String::as_str).unwrap_or("ioc");
     match which {
         "ioc" => {
-            let events = read_zipped_json_lines(fixture("otrf/proxylogon_ssrf_rce_poc.zip"), None).expect("proxylogon dataset");
+            let events = read_zipped_json_lines(fixture("otrf/proxylogon_ssrf_rce_poc.zip").expect("fixture folder (set MSTIC_FIXTURES)"), None).expect("proxylogon dataset");
             let extractor = IocExtractor::new();
             let started = Instant::now();
             let iocs = extractor.extract_frame(&events, &["Message"], &ExtractOptions::new()).expect("extraction");
@@ -98,7 +98,7 @@ fn main() {
             );
         }
         "mde" => {
-            let events = Frame::read_csv(fixture("msticpy/testdata/mde_proc_cs1.csv")).expect("mde_proc_cs1.csv");
+            let events = Frame::read_csv(fixture("msticpy/testdata/mde_proc_cs1.csv").expect("fixture folder (set MSTIC_FIXTURES)")).expect("mde_proc_cs1.csv");
             // A build takes milliseconds: the best of 20 in one process (the MSTICPy side takes its best of 3).
             let mut seconds = f64::MAX;
             let mut tree = None;

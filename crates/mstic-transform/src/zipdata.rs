@@ -30,7 +30,7 @@ pub fn read_zip_member(path: impl AsRef<Path>, member: Option<&str>) -> Result<(
 ///
 /// ```no_run
 /// use mstic_transform::read_zipped_json_lines;
-/// let events = read_zipped_json_lines(mstic_core::paths::fixture("otrf/proxylogon_ssrf_rce_poc.zip"), None).unwrap();
+/// let events = read_zipped_json_lines(mstic_core::paths::fixture("otrf/proxylogon_ssrf_rce_poc.zip").unwrap(), None).unwrap();
 /// ```
 pub fn read_zipped_json_lines(path: impl AsRef<Path>, member: Option<&str>) -> Result<Frame> {
     let path = path.as_ref();

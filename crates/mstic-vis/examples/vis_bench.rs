@@ -45,7 +45,7 @@ fn report(name: &str, rows: usize, seconds: f64, chart: &Chart) {
 
 fn main() -> mstic_core::Result<()> {
     let repeats: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(5);
-    let flows = Frame::read_csv(fixture("msticpy/testdata/az_net_flows.csv"))?;
+    let flows = Frame::read_csv(fixture("msticpy/testdata/az_net_flows.csv")?)?;
     let copies = 100_000usize.div_ceil(flows.len());
     let events = Frame::concat(&vec![flows.clone(); copies])?.head(100_000);
     let timeline = || events.timeline().time_column("FlowStartTime").group_by("L7Protocol").source_columns(&["SrcIP", "DestIP", "AllExtIPs"]);
@@ -55,7 +55,7 @@ fn main() -> mstic_core::Result<()> {
     let (seconds, chart) = measure(repeats.min(3), || timeline().max_points(200_000).build().expect("timeline"));
     report("timeline_100k_every_point", events.len(), seconds, &chart);
 
-    let mde = Frame::read_csv(fixture("msticpy/testdata/mde_proc_cs1.csv"))?;
+    let mde = Frame::read_csv(fixture("msticpy/testdata/mde_proc_cs1.csv")?)?;
     let tree = build_process_tree(&mde, Some(&ProcSchema::mde_internal()))?;
     let (seconds, chart) = measure(repeats, || tree.plot().build().expect("tree plot"));
     report("process_tree_mde_plot", tree.len(), seconds, &chart);

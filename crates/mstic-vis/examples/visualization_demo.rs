@@ -10,10 +10,10 @@ use mstic_vis::{FramePlot, Legend, PidFormat, Sort, TreePlot, ValueKind};
 
 fn main() {
     // Cell 1
-    let flows = Frame::read_csv(fixture("msticpy/testdata/az_net_flows.csv")).expect("network flows");
-    let logons = Frame::read_csv(fixture("msticpy/testdata/host_logons.csv")).expect("logons");
-    let procs = Frame::read_csv(fixture("msticpy/testdata/processes_on_host.csv")).expect("processes");
-    let series = Frame::read_csv(fixture("msticpy/testdata/time_series.csv")).expect("time series");
+    let flows = Frame::read_csv(fixture("msticpy/testdata/az_net_flows.csv").expect("fixture folder (set MSTIC_FIXTURES)")).expect("network flows");
+    let logons = Frame::read_csv(fixture("msticpy/testdata/host_logons.csv").expect("fixture folder (set MSTIC_FIXTURES)")).expect("logons");
+    let procs = Frame::read_csv(fixture("msticpy/testdata/processes_on_host.csv").expect("fixture folder (set MSTIC_FIXTURES)")).expect("processes");
+    let series = Frame::read_csv(fixture("msticpy/testdata/time_series.csv").expect("fixture folder (set MSTIC_FIXTURES)")).expect("time series");
     let value = flows.select(&["FlowStartTime", "L7Protocol", "SrcIP", "DestIP", "AllExtIPs", "TotalAllowedFlows"]).expect("columns").head(5);
     println!("{value}\n");
     // Cell 2
@@ -96,7 +96,7 @@ fn main() {
         .expect("tree by account");
     println!("{value}\n");
     // Cell 11
-    let mde = Frame::read_csv(fixture("msticpy/testdata/mde_proc_cs1.csv")).expect("MDE events");
+    let mde = Frame::read_csv(fixture("msticpy/testdata/mde_proc_cs1.csv").expect("fixture folder (set MSTIC_FIXTURES)")).expect("MDE events");
     let value = mde.process_tree()
         .schema(&ProcSchema::mde_internal())
         .title("MDE process tree (1,642 processes)")
@@ -104,7 +104,7 @@ fn main() {
         .expect("MDE tree");
     println!("{value}\n");
     // Cell 12
-    let otrf = read_zipped_json_lines(fixture("otrf/cmd_discover_iexplorer_version_registry.zip"), None).expect("OTRF dataset");
+    let otrf = read_zipped_json_lines(fixture("otrf/cmd_discover_iexplorer_version_registry.zip").expect("fixture folder (set MSTIC_FIXTURES)"), None).expect("OTRF dataset");
     otrf.timeline()
         .time_column("TimeCreated")
         .group_by("Channel")

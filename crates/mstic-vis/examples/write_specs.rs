@@ -11,7 +11,7 @@ use mstic_vis::{Chart, FramePlot, ValueKind};
 use serde_json::json;
 
 fn csv(name: &str) -> Frame {
-    Frame::read_csv(fixture(&format!("msticpy/testdata/{name}"))).expect(name)
+    Frame::read_csv(fixture(&format!("msticpy/testdata/{name}")).expect("fixture folder (set MSTIC_FIXTURES)")).expect(name)
 }
 
 fn main() -> mstic_core::Result<()> {
@@ -20,7 +20,7 @@ fn main() -> mstic_core::Result<()> {
     let flows = csv("az_net_flows.csv");
     let procs = csv("processes_on_host.csv");
     let series = csv("time_series.csv");
-    let otrf = read_zipped_json_lines(fixture("otrf/cmd_discover_iexplorer_version_registry.zip"), None)?;
+    let otrf = read_zipped_json_lines(fixture("otrf/cmd_discover_iexplorer_version_registry.zip")?, None)?;
 
     // (name, chart, Vega mark type whose items are counted, expected items)
     let charts: Vec<(&str, Chart, &str, usize)> = vec![

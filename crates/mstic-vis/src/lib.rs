@@ -16,7 +16,7 @@
 //!
 //! ```no_run
 //! use mstic_vis::{FramePlot, Legend};
-//! let flows = mstic_core::Frame::read_csv(mstic_core::paths::fixture("msticpy/testdata/az_net_flows.csv")).unwrap();
+//! let flows = mstic_core::Frame::read_csv(mstic_core::paths::fixture("msticpy/testdata/az_net_flows.csv").unwrap()).unwrap();
 //! let chart = flows.timeline().time_column("FlowStartTime").group_by("L7Protocol")
 //!     .source_columns(&["SrcIP", "DestIP"]).legend(Legend::Right).build().unwrap();
 //! chart.display();

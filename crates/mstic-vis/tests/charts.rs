@@ -9,7 +9,7 @@ use mstic_vis::{Chart, FramePlot, Legend, PidFormat, Sort, TreePlot, ValueKind};
 use serde_json::Value;
 
 fn csv(name: &str) -> Frame {
-    Frame::read_csv(fixture(&format!("msticpy/testdata/{name}"))).expect(name)
+    Frame::read_csv(fixture(&format!("msticpy/testdata/{name}")).unwrap()).expect(name)
 }
 
 /// Counts of SVG elements by tag name, and every text content.
@@ -226,7 +226,7 @@ fn process_tree_of_mde_events_is_capped_in_the_svg() {
 
 #[test]
 fn process_tree_of_an_otrf_dataset() {
-    let events = read_zipped_json_lines(fixture("otrf/cmd_discover_iexplorer_version_registry.zip"), None).expect("dataset");
+    let events = read_zipped_json_lines(fixture("otrf/cmd_discover_iexplorer_version_registry.zip").unwrap(), None).expect("dataset");
     let chart = events.process_tree().build().expect("plot");
     let svg = parse_svg(&chart);
     assert!(chart.mark_count() >= 2);

@@ -11,7 +11,11 @@ pub use mstic_analysis as analysis;
 pub use mstic_context as context;
 pub use mstic_core as core;
 pub use mstic_data as data;
+/// Demo services and test helpers (not in the prelude): `use mstic::demo::*;` brings
+/// `DemoServer`, `DemoTiServer`, the local HTTP server and `fixture`.
+pub use mstic_demo as demo;
 pub use mstic_pivot as pivot;
+pub use mstic_queries as queries;
 pub use mstic_transform as transform;
 pub use mstic_vis as vis;
 pub use serde_json;
@@ -26,7 +30,9 @@ pub mod prelude {
     pub use mstic_core::config::{MsticConfig, ProviderSettings, Setting, WorkspaceSettings};
     pub use mstic_core::timespan::{TimeInput, TimeSpan, TimeSpanSpec, TimeValue, parse_period, resolve_time};
     pub use mstic_data::provider::{DataEnvironment, DriverSettings, QueryCall, QueryHelp, QueryList, QueryProvider};
-    pub use mstic_data::template::{ParamValue, QueryStore, QueryTemplate};
+    pub use mstic_data::template::{ListParam, ParamValue, QueryStore, QueryTemplate};
+    // Typed calls of the shipped query library: `qp.windows_security().list_host_logons()…`.
+    pub use mstic_queries::{QueryFamilies, TypedQuery};
     pub use mstic_data::drivers::{LocalDataDriver, OsQueryDriver, OtrfCatalog, OtrfDriver, VelociraptorDriver, create_driver};
     pub use mstic_data::sample;
     // Cells that keep a driver in a variable need the trait's name in scope.
@@ -35,7 +41,6 @@ pub mod prelude {
         ExtractOptions, IocExtractor, ProcSchema, ProcessTree, TreeSummary, UnpackOptions, build_process_tree, defang,
         read_zipped_json_lines, refang, unpack, unpack_frame, unpack_with,
     };
-    pub use mstic_data::remote::demo::DemoServer;
     pub use mstic_data::remote::{DefenderDriver, GraphDriver, KustoDriver, SentinelDriver, SplitCall, SplitQuery, SplunkDriver};
     pub use mstic_analysis::{
         Aggregation, ClusterOptions, ClusterResult, Cmd, IsolationForest, OutlierOptions, PollingResult, SessionKind,
@@ -43,7 +48,6 @@ pub mod prelude {
         dbcluster_events, detect_polling, find_outliers, identify_outliers, kql_periods, score_sessions_frame,
         sessionize_data, sessionize_events, set_new_anomaly_threshold, ts_anomalies_stl,
     };
-    pub use mstic_context::demo::DemoTiServer;
     pub use mstic_context::ti::{ProviderOptions, create_provider, preprocess_observable};
     pub use mstic_context::{
         GeoIpLookup, GeoRecord, IpStackLookup, IpType, LookupOptions, ProviderScope, RdapClient, Severity, TiLookup,

@@ -3,7 +3,7 @@ use crate::paths::fixture;
 use arrow::datatypes::{DataType, TimeUnit};
 
 fn logons() -> Frame {
-    Frame::read_csv(fixture("msticpy/testdata/host_logons.csv")).unwrap()
+    Frame::read_csv(fixture("msticpy/testdata/host_logons.csv").unwrap()).unwrap()
 }
 
 #[test]
@@ -139,7 +139,7 @@ fn warnings_travel_with_data() {
 
 #[test]
 fn reads_padded_timestamps() {
-    let frame = Frame::read_csv(fixture("msticpy/testdata/winproctree-minimal.csv")).unwrap();
+    let frame = Frame::read_csv(fixture("msticpy/testdata/winproctree-minimal.csv").unwrap()).unwrap();
     assert_eq!(frame.len(), 116);
     let create = frame.schema().field_with_name("CreateTime").unwrap().data_type().clone();
     assert_eq!(create, DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())));

@@ -27,23 +27,38 @@ impl<'a> QueryCall<'a> {
         QueryCall { provider, name: name.to_string(), template: provider.store.get(name), values: Vec::new(), options: QueryOptions::default() }
     }
 
+    /// The query name this call was started with (`Family.query`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Sets parameter `name` (or one of its aliases). Takes text, integers, floats, datetimes,
     /// and lists (`vec!["a", "b"]`).
-    pub fn param(mut self, name: &str, value: impl Into<ParamValue>) -> Self {
+    pub fn param(self, name: &str, value: impl Into<ParamValue>) -> Self {
+        self.set(name, value.into())
+    }
+
+    /// Sets parameter `name` to `value` (the non-generic form of [`QueryCall::param`]).
+    pub fn set(mut self, name: &str, value: ParamValue) -> Self {
         self.values.retain(|(n, _)| n != name);
-        self.values.push((name.to_string(), value.into()));
+        self.values.push((name.to_string(), value));
         self
+    }
+
+    /// Sets datetime parameter `name` from any time form [`QueryCall::start`] accepts.
+    pub fn set_time(self, name: &str, value: TimeInput) -> Self {
+        self.set(name, time_param(value))
     }
 
     /// Sets the `start` parameter: a datetime, a date string, days from now (`-2`), or a
     /// relative spec (`"-1w@d"`).
     pub fn start(self, value: impl Into<TimeInput>) -> Self {
-        self.param("start", time_param(value.into()))
+        self.set_time("start", value.into())
     }
 
     /// Sets the `end` parameter (same forms as [`QueryCall::start`]).
     pub fn end(self, value: impl Into<TimeInput>) -> Self {
-        self.param("end", time_param(value.into()))
+        self.set_time("end", value.into())
     }
 
     /// Sets `start` and `end` from a [`TimeSpan`].

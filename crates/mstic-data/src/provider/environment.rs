@@ -1,6 +1,7 @@
 //! Data environments as MSTICPy names them (with its aliases), the built-in query folders each
 //! one reads, which `data_environments` entries of a query file it accepts, and how it formats
-//! datetime and list values.
+//! datetime and list values. The built-in queries are the shipped library compiled into the crate
+//! ([`crate::template::builtin`]) unless `MSTIC_QUERIES` names a folder to use instead.
 
 use crate::template::FormatStyle;
 use mstic_core::{Error, Result};
@@ -76,15 +77,8 @@ pub fn all_names() -> impl Iterator<Item = &'static str> {
     ENVIRONMENTS.iter().flat_map(|e| std::iter::once(e.name).chain(e.aliases.iter().copied()))
 }
 
-/// The built-in query folder: `$MSTIC_QUERIES`, else `queries/` at the repository root, else
-/// MSTICPy's query files in the fixture folder (`msticpy/queries`).
-pub fn builtin_queries_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("MSTIC_QUERIES") {
-        return Some(PathBuf::from(dir));
-    }
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../queries");
-    if repo.is_dir() {
-        return Some(repo);
-    }
-    mstic_core::paths::fixtures_dir().map(|f| f.join("msticpy/queries")).filter(|d| d.is_dir())
+/// The folder that replaces the shipped query library, from `MSTIC_QUERIES` (a folder with one
+/// sub-folder per environment, like `queries/`); `None` when the compiled-in library is used.
+pub fn builtin_queries_override() -> Option<PathBuf> {
+    std::env::var_os("MSTIC_QUERIES").filter(|dir| !dir.is_empty()).map(PathBuf::from)
 }

@@ -271,13 +271,27 @@ impl QueryProvider {
         for warning in &self.warnings {
             html.push_str(&format!("<div style=\"color:#a60\">{}</div>", escape_html(warning)));
         }
+        for note in self.notes() {
+            html.push_str(&format!("<div style=\"color:#555\">note: {}</div>", escape_html(&note)));
+        }
         html.push_str("</div>");
         html
     }
 
     /// Shows the provider summary in a notebook cell.
     pub fn evcxr_display(&self) {
-        let text = format!("QueryProvider({}, {} queries, connected: {})", self.environment(), self.store.len(), self.connected());
-        MimeBundle::new().with_text("text/html", self.to_html()).with_text("text/plain", text).emit_as_result();
+        MimeBundle::new().with_text("text/html", self.to_html()).with_text("text/plain", self.summary_text()).emit_as_result();
+    }
+
+    /// Plain-text summary: environment, query count, connection, then warnings and notes.
+    pub fn summary_text(&self) -> String {
+        let mut text = format!("QueryProvider({}, {} queries, connected: {})", self.environment(), self.store.len(), self.connected());
+        for warning in &self.warnings {
+            text.push_str(&format!("\nwarning: {warning}"));
+        }
+        for note in self.notes() {
+            text.push_str(&format!("\nnote: {note}"));
+        }
+        text
     }
 }

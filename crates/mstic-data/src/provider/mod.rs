@@ -1,6 +1,8 @@
-//! The `QueryProvider`: loads the query templates of a data environment (built-in folders,
-//! `QueryDefinitions.Custom` from `msticpyconfig.yaml`, and folders given by the caller), lists,
-//! searches and explains them, renders them and runs them through a [`Driver`].
+//! The `QueryProvider`: loads the query templates of a data environment (the shipped library
+//! compiled into the crate, or the folder `MSTIC_QUERIES` names; then `QueryDefinitions.Custom`
+//! from `msticpyconfig.yaml` and folders given by the caller, whose queries add to the library and
+//! override built-in ones of the same `Family.name`), lists, searches and explains them, renders
+//! them and runs them through a [`Driver`].
 //!
 //! ```no_run
 //! # use mstic_data::provider::QueryProvider;
@@ -20,7 +22,7 @@ pub use environment::DataEnvironment;
 pub use help::{ParamHelp, QueryHelp, QueryList, QuerySummary};
 pub use settings::DriverSettings;
 
-use crate::template::{QueryStore, QueryTemplate};
+use crate::template::{QueryStore, QueryTemplate, builtin};
 use crate::{Driver, QueryOptions};
 use chrono::{DateTime, Utc};
 use mstic_core::config::MsticConfig;
@@ -35,6 +37,10 @@ pub struct QueryProvider {
     driver: Option<Box<dyn Driver>>,
     settings: DriverSettings,
     warnings: Vec<String>,
+    /// Where queries were looked for, named when none are found.
+    searched: Vec<String>,
+    /// How many of the store's files (the first ones) came from the built-in library.
+    builtin_files: usize,
     default_start: TimeInput,
     default_end: TimeInput,
     now: Option<DateTime<Utc>>,
@@ -81,6 +87,7 @@ impl QueryProvider {
         for path in custom {
             provider.add_query_path(&path)?;
         }
+        provider.report_if_empty();
         Ok(provider)
     }
 
@@ -96,6 +103,7 @@ impl QueryProvider {
         });
         let mut provider = Self::assemble(env, Some(driver), DriverSettings::default(), Vec::new());
         provider.load_builtin(&["queries".to_string()]);
+        provider.report_if_empty();
         provider
     }
 
@@ -106,27 +114,81 @@ impl QueryProvider {
             driver,
             settings,
             warnings,
+            searched: Vec::new(),
+            builtin_files: 0,
             default_start: TimeInput::Days(-1.0),
             default_end: TimeInput::Days(1.0),
             now: None,
         }
     }
 
+    /// Loads the built-in queries: for each `QueryDefinitions.Default` entry, the shipped library
+    /// (`queries`, or the `MSTIC_QUERIES` folder) or a folder with one sub-folder per environment.
     fn load_builtin(&mut self, default_folders: &[String]) {
+        let replacement = environment::builtin_queries_override();
         for folder in default_folders {
-            let root = if folder == "queries" { environment::builtin_queries_dir() } else { Some(PathBuf::from(folder)) };
-            let Some(root) = root.filter(|r| r.is_dir()) else { continue };
-            for sub in self.environment.query_folders {
-                let dir = root.join(sub);
-                if dir.is_dir() {
-                    let env = self.environment.clone();
-                    match self.store.load_dir(&dir, &|file| env.accepts_file(&file.environments)) {
-                        Ok(failures) => self.warnings.extend(failures.iter().map(ToString::to_string)),
-                        Err(e) => self.warnings.push(e.to_string()),
-                    }
-                }
+            match (folder.as_str(), &replacement) {
+                ("queries", None) => self.load_embedded(),
+                ("queries", Some(dir)) => self.load_folder_tree(dir, "MSTIC_QUERIES="),
+                (other, _) => self.load_folder_tree(Path::new(other), ""),
             }
         }
+        self.builtin_files = self.store.files().len();
+    }
+
+    /// The compiled-in library's files in this environment's folders.
+    fn load_embedded(&mut self) {
+        let folders = self.environment.query_folders;
+        if folders.is_empty() {
+            return;
+        }
+        let mut count = 0;
+        for (file, parsed) in builtin::parsed() {
+            if !folders.contains(&file.folder()) {
+                continue;
+            }
+            count += 1;
+            match parsed {
+                Ok(queries) if self.environment.accepts_file(&queries.environments) => self.store.add_file(queries.clone()),
+                Ok(_) => {}
+                Err(e) => self.warnings.push(e.clone()),
+            }
+        }
+        let shown: Vec<String> = folders.iter().map(|f| format!("queries/{f}")).collect();
+        self.searched.push(format!("the built-in library ({}: {count} files)", shown.join(", ")));
+    }
+
+    /// `root/<folder>` for each of this environment's folders.
+    fn load_folder_tree(&mut self, root: &Path, label: &str) {
+        for sub in self.environment.query_folders {
+            let dir = root.join(sub);
+            if !dir.is_dir() {
+                self.searched.push(format!("{label}{} (not found)", dir.display()));
+                continue;
+            }
+            let before = self.store.files().len();
+            let env = self.environment.clone();
+            match self.store.load_dir(&dir, &|file| env.accepts_file(&file.environments)) {
+                Ok(failures) => self.warnings.extend(failures.iter().map(ToString::to_string)),
+                Err(e) => self.warnings.push(e.to_string()),
+            }
+            self.searched.push(format!("{label}{} ({} files)", dir.display(), self.store.files().len() - before));
+        }
+    }
+
+    /// Warns (in [`QueryProvider::warnings`] and once on stderr) when no query was found where
+    /// this environment's queries are looked for.
+    fn report_if_empty(&mut self) {
+        if !self.store.is_empty() || self.searched.is_empty() {
+            return;
+        }
+        let message = format!(
+            "no {} queries were found: looked in {}. Set MSTIC_QUERIES to a query folder, or add folders with add_query_path or QueryDefinitions: Custom in msticpyconfig.yaml",
+            self.environment.name,
+            self.searched.join(", ")
+        );
+        eprintln!("warning: {message}");
+        self.warnings.push(message);
     }
 
     /// Loads query files from a folder (recursively) or a single file, keeping those for this
@@ -134,6 +196,7 @@ impl QueryProvider {
     pub fn add_query_path(&mut self, path: &Path) -> Result<usize> {
         let before = self.store.len();
         let env = self.environment.clone();
+        self.searched.push(path.display().to_string());
         if path.is_file() {
             let file = crate::template::load_query_file(path)?;
             if env.accepts_file(&file.environments) || env.accepts.is_empty() {
@@ -192,9 +255,25 @@ impl QueryProvider {
         &self.settings
     }
 
-    /// Problems met while loading (invalid query files, unresolved secrets).
+    /// Problems met while loading (invalid query files, unresolved secrets, no queries found).
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    /// Notes about the loaded queries: each query of an added file that replaced one of the same
+    /// `Family.name` ("WindowsSecurity.list_host_logons from /home/u/q/logons.yaml overrides the
+    /// built-in queries/mssentinel/windows_logons.yaml").
+    pub fn notes(&self) -> Vec<String> {
+        let builtin = &self.store.files()[..self.builtin_files.min(self.store.files().len())];
+        self.store
+            .overrides()
+            .iter()
+            .map(|o| {
+                let file = if o.file.as_os_str().is_empty() { "code".to_string() } else { o.file.display().to_string() };
+                let kind = if builtin.contains(&o.replaced) { "the built-in " } else { "" };
+                format!("{} from {file} overrides {kind}{}", o.name, o.replaced.display())
+            })
+            .collect()
     }
 
     /// The loaded queries.

@@ -31,7 +31,6 @@ pub mod auth;
 pub mod common;
 pub mod convert;
 pub mod defender;
-pub mod demo;
 pub mod http;
 pub mod kusto;
 pub mod kusto_routing;

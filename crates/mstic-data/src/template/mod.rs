@@ -1,8 +1,9 @@
 //! MSTICPy-compatible query templates: the YAML schema (metadata / defaults / sources /
 //! parameters / query_macros), loading with validation that names the file, query and field, and
 //! rendering by MSTICPy's rules (Python `str.format`, datetime and list formatting, blank-line
-//! collapsing).
+//! collapsing). [`builtin`] holds the shipped query library compiled into the crate.
 
+pub mod builtin;
 mod load;
 mod pyformat;
 mod render;
@@ -12,8 +13,9 @@ mod value;
 pub use load::{load_query_file, parse_query_file};
 pub use pyformat::{python_format, substitute_placeholders, template_fields};
 pub use render::{FormatStyle, RenderOptions, render_query};
-pub use store::QueryStore;
-pub use value::{ParamValue, python_float};
+pub use store::{QueryOverride, QueryStore};
+pub use builtin::BuiltinFile;
+pub use value::{ListParam, ParamValue, python_float};
 
 use serde_yaml_ng::Value;
 use std::path::PathBuf;

@@ -7,11 +7,24 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Loaded queries by qualified name. Later additions replace earlier ones of the same name.
+/// Loaded queries by qualified name. Later additions replace earlier ones of the same name, and
+/// each replacement by a query from another file is recorded ([`QueryStore::overrides`]).
 #[derive(Debug, Clone, Default)]
 pub struct QueryStore {
     by_name: BTreeMap<String, Arc<QueryTemplate>>,
     files: Vec<PathBuf>,
+    overrides: Vec<QueryOverride>,
+}
+
+/// A query that replaced one of the same `Family.name` from another file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryOverride {
+    /// `Family.name`.
+    pub name: String,
+    /// The file of the query now used.
+    pub file: PathBuf,
+    /// The file of the query it replaced.
+    pub replaced: PathBuf,
 }
 
 impl QueryStore {
@@ -32,8 +45,17 @@ impl QueryStore {
     pub fn add_template(&mut self, template: QueryTemplate) {
         let template = Arc::new(template);
         for name in template.qualified_names() {
-            self.by_name.insert(name, Arc::clone(&template));
+            let old = self.by_name.insert(name.clone(), Arc::clone(&template));
+            if let Some(old) = old.filter(|old| !old.file.as_os_str().is_empty() && old.file != template.file) {
+                self.overrides.push(QueryOverride { name, file: template.file.clone(), replaced: old.file.clone() });
+            }
         }
+    }
+
+    /// Replacements so far, in order: queries whose `Family.name` was already loaded from another
+    /// file.
+    pub fn overrides(&self) -> &[QueryOverride] {
+        &self.overrides
     }
 
     /// Loads every `*.yaml`/`*.yml` under `dir` (recursively) for which `accept` is true. Returns

@@ -154,3 +154,51 @@ impl<T: Into<ParamValue>, const N: usize> From<[T; N]> for ParamValue {
         ParamValue::List(items.into_iter().map(Into::into).collect())
     }
 }
+
+/// A value for a `list` parameter: a list (`vec!["a", "b"]`, `["a", "b"]`, `&names[..]`, items of
+/// mixed kinds as `ParamValue`s) or a comma-separated string (`"a, b"`), as MSTICPy accepts.
+/// The typed query calls take `impl Into<ListParam>` for list parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListParam(pub ParamValue);
+
+impl From<ListParam> for ParamValue {
+    fn from(list: ListParam) -> Self {
+        list.0
+    }
+}
+
+impl From<&str> for ListParam {
+    fn from(text: &str) -> Self {
+        ListParam(ParamValue::Str(text.to_string()))
+    }
+}
+
+impl From<String> for ListParam {
+    fn from(text: String) -> Self {
+        ListParam(ParamValue::Str(text))
+    }
+}
+
+impl<T: Into<ParamValue>> From<Vec<T>> for ListParam {
+    fn from(items: Vec<T>) -> Self {
+        ListParam(items.into())
+    }
+}
+
+impl<T: Into<ParamValue> + Clone> From<&[T]> for ListParam {
+    fn from(items: &[T]) -> Self {
+        ListParam(items.into())
+    }
+}
+
+impl<T: Into<ParamValue>, const N: usize> From<[T; N]> for ListParam {
+    fn from(items: [T; N]) -> Self {
+        ListParam(items.into())
+    }
+}
+
+impl<T: Into<ParamValue> + Clone> From<&Vec<T>> for ListParam {
+    fn from(items: &Vec<T>) -> Self {
+        ListParam(items.as_slice().into())
+    }
+}

@@ -5,7 +5,7 @@
 use mstic_core::config::MsticConfig;
 use mstic_data::DriverSettings;
 use mstic_data::provider::QueryProvider;
-use mstic_data::remote::demo::{RecordedServer, Reply, ServiceAccounts, services_config_yaml};
+use mstic_demo::{RecordedServer, Reply, ServiceAccounts, services_config_yaml};
 use mstic_data::template::ParamType;
 
 pub const TENANT: &str = "8360dd21-0294-4240-9128-89611f415c53";
@@ -50,20 +50,27 @@ pub fn fast_retries() -> DriverSettings {
 
 /// A fixture file's bytes.
 pub fn fixture(relative: &str) -> Vec<u8> {
-    let path = mstic_core::paths::fixture(relative);
+    let path = mstic_core::paths::fixture(relative).unwrap();
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// MSTICPy's query folder `folder` (e.g. `mssentinel`) in the fixture data.
+pub fn msticpy_queries(folder: &str) -> std::path::PathBuf {
+    mstic_core::paths::fixture(&format!("msticpy/queries/{folder}")).unwrap()
 }
 
 /// A template's name, whether it takes start/end, and its other required parameters.
 type TemplateCall = (String, bool, Vec<(String, ParamType)>);
 
-/// Runs every template loaded from `folder` (e.g. `mssentinel`) with its required parameters
-/// filled by type and a fixed time range; each must return `rows` rows. Returns how many ran.
+/// Runs every template loaded from MSTICPy's query folder `folder` (e.g. `mssentinel`, added to
+/// the provider with [`msticpy_queries`]) with its required parameters filled by type and a fixed
+/// time range; each must return `rows` rows. Returns how many ran.
 pub fn run_every_template(qp: &QueryProvider, folder: &str, rows: usize) -> usize {
+    let folder = msticpy_queries(folder);
     let templates: Vec<TemplateCall> = qp
         .store()
         .iter()
-        .filter(|(_, t)| t.file.components().any(|c| c.as_os_str() == folder))
+        .filter(|(_, t)| t.file.starts_with(&folder))
         .map(|(name, t)| {
             let timed = t.param("start").is_some() && t.param("end").is_some();
             let required = t.required_params().filter(|p| !timed || (p.name != "start" && p.name != "end"));

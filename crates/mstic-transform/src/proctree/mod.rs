@@ -12,7 +12,7 @@
 //!
 //! ```no_run
 //! use mstic_transform::proctree::{build_process_tree, ProcSchema};
-//! let events = mstic_core::Frame::read_csv(mstic_core::paths::fixture("msticpy/testdata/win_proc_test.csv")).unwrap();
+//! let events = mstic_core::Frame::read_csv(mstic_core::paths::fixture("msticpy/testdata/win_proc_test.csv").unwrap()).unwrap();
 //! let tree = build_process_tree(&events, None).unwrap();
 //! println!("{}", tree.summary());
 //! println!("{}", tree.to_text(Some(&tree.root_keys()[0]), 0));

@@ -10,7 +10,7 @@ fn summary_tuple(tree: &ProcessTree) -> [usize; 6] {
 }
 
 fn csv(name: &str) -> Frame {
-    let path = fixture(&format!("msticpy/testdata/{name}"));
+    let path = fixture(&format!("msticpy/testdata/{name}")).unwrap();
     // winproctree-minimal.csv has a space after each CreateTime value, which the CSV reader's
     // timestamp parsing rejects; trim spaces before separators.
     let text = std::fs::read_to_string(&path).unwrap().replace(" ,", ",").replace(" \n", "\n");
@@ -91,7 +91,7 @@ fn missing_required_column_in_custom_schema() {
 
 #[test]
 fn sysmon_events_with_other_host_column() {
-    let events = crate::read_zipped_json_lines(fixture("otrf/proxylogon_ssrf_rce_poc.zip"), None).unwrap();
+    let events = crate::read_zipped_json_lines(fixture("otrf/proxylogon_ssrf_rce_poc.zip").unwrap(), None).unwrap();
     assert!(events.has_column("Hostname") && !events.has_column("Computer"));
     let tree = build_process_tree(&events, None).unwrap();
     assert_eq!(tree.schema().name, "sysmon_1");

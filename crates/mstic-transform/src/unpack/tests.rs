@@ -11,7 +11,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 fn base64msg() -> String {
-    std::fs::read_to_string(fixture("msticpy/testdata/base64msg.txt")).unwrap()
+    std::fs::read_to_string(fixture("msticpy/testdata/base64msg.txt").unwrap()).unwrap()
 }
 
 #[test]
@@ -39,7 +39,7 @@ fn base64msg_as_two_rows() {
 
 #[test]
 fn base64_zip_inside_pem_block_decodes() {
-    let text = std::fs::read_to_string(fixture("msticpy/testdata/b64text_inzip.txt")).unwrap();
+    let text = std::fs::read_to_string(fixture("msticpy/testdata/b64text_inzip.txt").unwrap()).unwrap();
     let result = unpack(&text);
     let member = result.items.iter().find(|i| i.file_type.as_deref() == Some("zip")).expect("zip member");
     assert_eq!(member.file_name, "txtenc.txt");

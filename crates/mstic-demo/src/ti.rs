@@ -3,7 +3,7 @@
 //! response shapes), with verdicts that are fixed per IoC, and hands out a config pointing at it.
 //!
 //! ```
-//! use mstic_context::demo::DemoTiServer;
+//! use mstic_demo::DemoTiServer;
 //! let demo = DemoTiServer::start()?;
 //! let ti = demo.ti_lookup()?;
 //! let results = ti.lookup_ioc("185.220.101.7", None)?;
@@ -11,13 +11,10 @@
 //! # Ok::<(), mstic_core::Error>(())
 //! ```
 
-mod responses;
-
-/// The local HTTP server the demo service runs on ([`mstic_core::local_http`]).
-pub use mstic_core::local_http::{HttpRequest, HttpResponse, LocalServer, percent_decode};
-
-use crate::ti::TiLookup;
-use crate::whois::RdapClient;
+use crate::local_http::LocalServer;
+use crate::ti_responses as responses;
+use mstic_context::ti::TiLookup;
+use mstic_context::whois::RdapClient;
 use mstic_core::Result;
 use mstic_core::config::MsticConfig;
 use std::time::Duration;

@@ -1,6 +1,6 @@
-//! Recorded responses in each service's documented shape, used by the demo services (the
-//! Log Analytics alerts and Kusto responses are MSTICPy's recorded test data when the fixture
-//! folder is present).
+//! Recorded responses in each service's documented shape, written for the demo services and
+//! tests (the demo serves MSTICPy's recorded Log Analytics alerts and Kusto response instead when
+//! the fixture folder is present).
 
 /// Log Analytics: logon events (`EventID == 4624`) with 7-digit fractional times, a timespan and
 /// a `dynamic` column sent as JSON text.

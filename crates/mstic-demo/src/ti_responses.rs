@@ -1,7 +1,7 @@
 //! The demo service's answers, in each API's real response shape. Verdicts come from a stable
 //! hash of the IoC, so every run (and every reader of a notebook) sees the same results.
 
-use mstic_core::local_http::{HttpRequest, HttpResponse, percent_decode};
+use crate::local_http::{HttpRequest, HttpResponse, percent_decode};
 use serde_json::{Value, json};
 
 /// Tor exit nodes in the demo list.

@@ -1,11 +1,11 @@
 //! [`RecordedServer`]: recorded responses served by the local HTTP server
-//! ([`mstic_core::local_http`]) — the stand-in for the remote services in tests and in the example
+//! ([`crate::local_http`]) — the stand-in for the remote services in tests and in the example
 //! notebook. Routes match a method and a path fragment (and optionally a body fragment); each
 //! route plays its replies in order and repeats the last. Every request is recorded for
 //! inspection.
 
 use mstic_core::Result;
-use mstic_core::local_http::{HttpRequest, HttpResponse, LocalServer};
+use crate::local_http::{HttpRequest, HttpResponse, LocalServer};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 

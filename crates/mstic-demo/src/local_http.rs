@@ -1,17 +1,17 @@
 //! The local HTTP server behind the demo services and the offline tests: a small HTTP/1.1
 //! server on 127.0.0.1 (keep-alive, optional latency, per-answer delays) whose answers come from
 //! a handler function. Every request is recorded for inspection. The demo threat-intel service
-//! (`mstic_context::demo`) and the recorded remote services (`mstic_data::remote::demo`) are
+//! ([`crate::DemoTiServer`]) and the recorded remote services ([`crate::RecordedServer`]) are
 //! handlers over this one server.
 //!
 //! ```
-//! use mstic_core::local_http::{HttpResponse, LocalServer};
+//! use mstic_demo::{HttpResponse, LocalServer};
 //! let server = LocalServer::start(|request| HttpResponse::text(200, request.path()))?;
 //! assert!(server.url().starts_with("http://127.0.0.1:"));
 //! # Ok::<(), mstic_core::Error>(())
 //! ```
 
-use crate::{Error, Result};
+use mstic_core::{Error, Result};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

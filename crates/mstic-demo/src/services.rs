@@ -2,23 +2,22 @@
 //! 127.0.0.1 answering the token endpoint, Log Analytics, Kusto, Graph (hunting and OData),
 //! Defender for Endpoint and Splunk with recorded responses, plus a session configuration that
 //! points the remote drivers at it — so `QueryProvider::new("MSSentinel")` and friends work
-//! exactly as against the real services.
+//! exactly as against the real services. The answers are ours ([`crate::responses`]); where the
+//! fixture folder is present, MSTICPy's recorded Log Analytics and Kusto answers are served
+//! instead.
 //!
 //! ```no_run
-//! let demo = mstic_data::remote::demo::DemoServer::start()?;
+//! let demo = mstic_demo::DemoServer::start()?;
 //! let mut qp = mstic_data::provider::QueryProvider::new("MSSentinel")?;
 //! qp.connect()?;
 //! # Ok::<(), mstic_core::Error>(())
 //! ```
 
-pub mod responses;
-mod server;
-
-pub use server::{RecordedRequest, RecordedServer, Reply};
-
-use super::settings::set_session_config;
-use mstic_core::config::MsticConfig;
+use crate::recorded::{RecordedRequest, RecordedServer, Reply};
+use crate::responses;
 use mstic_core::Result;
+use mstic_core::config::MsticConfig;
+use mstic_data::remote::set_session_config;
 
 /// Workspace ID of the demo's default workspace (MSTICPy's recorded alerts carry this tenant).
 pub const DEMO_WORKSPACE_ID: &str = "52b1ab41-869e-4138-9e40-2a4457f09bf0";
@@ -76,8 +75,9 @@ impl std::fmt::Debug for DemoServer {
     }
 }
 
+/// MSTICPy's recorded answer at `relative` in the fixture folder when there is one, else ours.
 fn fixture_or(relative: &str, fallback: &str) -> Vec<u8> {
-    std::fs::read(mstic_core::paths::fixture(relative)).unwrap_or_else(|_| fallback.as_bytes().to_vec())
+    mstic_core::paths::fixture(relative).ok().and_then(|path| std::fs::read(path).ok()).unwrap_or_else(|| fallback.as_bytes().to_vec())
 }
 
 fn install_routes(server: &RecordedServer) {
