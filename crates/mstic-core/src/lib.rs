@@ -7,6 +7,7 @@ pub mod display;
 pub mod error;
 pub mod frame;
 pub mod interrupt;
+pub mod interruptible;
 pub mod paths;
 pub mod progress;
 pub mod runtime;

@@ -1,7 +1,9 @@
-//! Reading and writing frames: CSV, JSON lines, Parquet, and JSON values from services.
+//! Reading and writing frames: CSV, JSON lines, Parquet, and JSON values from services. Reads
+//! stop with `Error::Interrupted` when the user interrupts the cell.
 
 use super::{Frame, timestamps};
-use crate::{Error, Result};
+use crate::interruptible::InterruptibleReader;
+use crate::{Error, Result, interrupt};
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::parquet::arrow::ArrowWriter;
@@ -24,7 +26,8 @@ impl Frame {
     }
 
     /// Reads CSV from any seekable reader; `source` names it in errors.
-    pub fn read_csv_from<R: Read + Seek>(mut reader: R, source: &Path) -> Result<Frame> {
+    pub fn read_csv_from<R: Read + Seek>(reader: R, source: &Path) -> Result<Frame> {
+        let mut reader = InterruptibleReader::new(reader);
         let format = arrow::csv::reader::Format::default().with_header(true);
         let (schema, _) = format
             .infer_schema(&mut reader, None)
@@ -45,7 +48,10 @@ impl Frame {
     /// Reads a JSON-lines file (one object per line). Errors name the file and line.
     pub fn read_json(path: impl AsRef<Path>) -> Result<Frame> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
+        let mut bytes = Vec::new();
+        File::open(path)
+            .and_then(|file| InterruptibleReader::new(file).read_to_end(&mut bytes))
+            .map_err(|e| stopped_or(path, Error::file(path, e)))?;
         Self::read_json_lines_bytes(&bytes, path)
     }
 
@@ -64,7 +70,7 @@ impl Frame {
                         arrow::json::ReaderBuilder::new(schema)
                             .with_batch_size(BATCH_SIZE)
                             .with_coerce_primitive(true)
-                            .build(Cursor::new(*chunk))?
+                            .build(InterruptibleReader::new(Cursor::new(*chunk)))?
                             .collect::<Result<Vec<_>, _>>()
                     })
                 })
@@ -97,7 +103,11 @@ impl Frame {
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parse_error(path, e.to_string()))?;
         let schema = builder.schema().clone();
         let reader = builder.with_batch_size(BATCH_SIZE).build().map_err(|e| parse_error(path, e.to_string()))?;
-        let batches = reader.collect::<Result<Vec<_>, _>>().map_err(|e| parse_error(path, e.to_string()))?;
+        let mut batches = Vec::new();
+        for batch in reader {
+            interrupt::check(&reading(path))?;
+            batches.push(batch.map_err(|e| parse_error(path, e.to_string()))?);
+        }
         Ok(timestamps::normalize(Frame::from_batches(schema, batches)))
     }
 
@@ -188,7 +198,9 @@ fn split_lines(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
 /// the reader's own coercion rules decide.
 fn infer_json_schema(chunks: &[&[u8]]) -> Result<arrow::datatypes::Schema, arrow::error::ArrowError> {
     use arrow::datatypes::Schema;
-    let infer = |chunk: &[u8]| arrow::json::reader::infer_json_schema(Cursor::new(chunk), None).map(|(s, _)| s);
+    let infer = |chunk: &[u8]| {
+        arrow::json::reader::infer_json_schema(InterruptibleReader::new(Cursor::new(chunk)), None).map(|(s, _)| s)
+    };
     if chunks.len() == 1 {
         return infer(chunks[0]);
     }
@@ -206,8 +218,22 @@ fn infer_json_schema(chunks: &[&[u8]]) -> Result<arrow::datatypes::Schema, arrow
     }
 }
 
-/// A parse error for `source`, with the line number taken from the reader's message when it has one.
+/// What an interrupted read of `source` reports as stopped.
+fn reading(source: &Path) -> String {
+    format!("reading {}", source.display())
+}
+
+/// `Error::Interrupted` for reading `source` when the user interrupted the cell, else `error`.
+fn stopped_or(source: &Path, error: Error) -> Error {
+    crate::interruptible::after_failure(&reading(source), error)
+}
+
+/// A parse error for `source`, with the line number taken from the reader's message when it has
+/// one (or the interruption that made the reader fail).
 fn parse_error(source: &Path, message: String) -> Error {
+    if interrupt::is_requested() {
+        return Error::interrupted(reading(source));
+    }
     let line = regex::Regex::new(r"line (\d+)")
         .ok()
         .and_then(|re| re.captures(&message).and_then(|c| c[1].parse::<usize>().ok()));
@@ -216,6 +242,9 @@ fn parse_error(source: &Path, message: String) -> Error {
 
 /// A JSON-lines error for `source`: finds the first line that is not valid JSON to name it.
 fn json_error(bytes: &[u8], source: &Path, message: String) -> Error {
+    if interrupt::is_requested() {
+        return Error::interrupted(reading(source));
+    }
     for (index, line) in BufReader::new(bytes).lines().enumerate() {
         let Ok(line) = line else {
             return Error::Parse { path: source.to_path_buf(), line: Some(index + 1), message: "not valid UTF-8".into() };

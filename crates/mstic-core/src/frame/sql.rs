@@ -1,8 +1,7 @@
 //! SQL over frames with DataFusion, and schema unification for concatenation.
 
 use super::Frame;
-use crate::runtime::block_on;
-use crate::{Error, Result};
+use crate::{Error, Result, interrupt};
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::datasource::MemTable;
@@ -58,11 +57,12 @@ impl SqlSession {
         names
     }
 
-    /// Runs one SQL statement and collects its result.
+    /// Runs one SQL statement and collects its result. An interrupt of the cell stops the query
+    /// (its plan is dropped) with `Error::Interrupted`.
     pub fn sql(&self, query: &str) -> Result<Frame> {
         let context = self.context.clone();
         let query = query.to_string();
-        block_on(async move {
+        interrupt::block_on("the SQL query", async move {
             let df = context.sql(&query).await.map_err(|e| Error::Query(format!("{e}\n  in: {query}")))?;
             let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
             let batches = df.collect().await?;
