@@ -1,22 +1,35 @@
 //! Row-parallel work over the machine's cores with the output in row order. Rows are handed
 //! out in small blocks from a shared counter, so a core slowed by other work takes fewer blocks
-//! instead of holding up the result.
+//! instead of holding up the result. Workers stop taking blocks when the user interrupts the cell.
 
+use mstic_core::{Result, interrupt};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Rows per block handed to a worker.
 const BLOCK: usize = 64;
 
 /// `f(row)` for every row in `0..rows`, in row order; small inputs run on the calling thread.
-pub(crate) fn map_rows<T: Send>(rows: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+/// An interrupt of the cell stops the workers between blocks and gives `Error::Interrupted`
+/// naming `what`.
+pub(crate) fn map_rows<T: Send>(rows: usize, what: &str, f: impl Fn(usize) -> T + Sync) -> Result<Vec<T>> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(rows.div_ceil(BLOCK));
     if workers <= 1 || rows < 4 * BLOCK {
-        return (0..rows).map(f).collect();
+        let mut out = Vec::with_capacity(rows);
+        for row in 0..rows {
+            if row % BLOCK == 0 {
+                interrupt::check(what)?;
+            }
+            out.push(f(row));
+        }
+        return Ok(out);
     }
     let next = AtomicUsize::new(0);
     let work = || {
         let mut done: Vec<(usize, Vec<T>)> = Vec::new();
         loop {
+            if interrupt::is_requested() {
+                return done;
+            }
             let start = next.fetch_add(BLOCK, Ordering::Relaxed);
             if start >= rows {
                 return done;
@@ -32,8 +45,9 @@ pub(crate) fn map_rows<T: Send>(rows: usize, f: impl Fn(usize) -> T + Sync) -> V
         }
         blocks
     });
+    interrupt::check(what)?;
     blocks.sort_unstable_by_key(|(start, _)| *start);
-    blocks.into_iter().flat_map(|(_, values)| values).collect()
+    Ok(blocks.into_iter().flat_map(|(_, values)| values).collect())
 }
 
 /// Runs `first` on another thread (when `parallel`) while `second` runs on this one.

@@ -1,6 +1,6 @@
 //! IoC extraction over Frame columns: one output row per (row, column, observable) with MSTICPy's
 //! columns `IoCType`, `Observable`, `SourceIndex`, `Input`. Rows are scanned on all cores, the
-//! output keeps row order.
+//! output keeps row order; an interrupt of the cell stops the scan with `Error::Interrupted`.
 
 use super::{ExtractOptions, IocExtractor};
 use arrow::array::{Array, ArrayRef, StringArray, StringBuilder, UInt64Builder};
@@ -39,12 +39,12 @@ impl IocExtractor {
                     (0..a.len()).map(move |row| a.is_valid(row).then(|| a.value(row)))
                 })
                 .collect();
-            let per_row = crate::parallel::map_rows(texts.len(), |row| {
+            let per_row = crate::parallel::map_rows(texts.len(), "the IoC extraction", |row| {
                 let Some(text) = texts[row] else { return Vec::new() };
                 let mut pairs = self.scan_pairs(text, &enabled, options);
                 pairs.sort_unstable();
                 pairs
-            });
+            })?;
             for (row, pairs) in per_row.into_iter().enumerate() {
                 for (type_index, observable) in pairs {
                     types.append_value(&self.patterns[type_index].name);

@@ -34,7 +34,7 @@ pub use schema::ProcSchema;
 pub use tree::{ProcessTree, TreeSummary};
 
 use keys::{Key, KeyParts};
-use mstic_core::{Frame, Result};
+use mstic_core::{Frame, Result, interrupt};
 
 /// One process of the tree before output: where it came from and its keys. Texts are borrowed
 /// from the event columns (or are fixed labels).
@@ -56,23 +56,35 @@ pub(crate) struct Node<'a> {
 }
 
 /// Builds process trees from `events`. With `schema` `None` the schema is inferred from the
-/// column names (an error lists what was missing when nothing fits).
+/// column names (an error lists what was missing when nothing fits). An interrupt of the cell
+/// stops the build between its stages with `Error::Interrupted`.
 pub fn build_process_tree(events: &Frame, schema: Option<&ProcSchema>) -> Result<ProcessTree> {
     let schema = match schema {
         Some(schema) if !schema.is_mde() => schema.clone(),
         _ => ProcSchema::infer(&events.columns())?,
     };
+    let stage = || interrupt::check(BUILDING);
+    stage()?;
     let batch = events.to_batch()?;
+    stage()?;
     if schema.is_mde() {
         let columns = mde::Columns::read(&batch, &schema)?;
+        stage()?;
         let mut parts = KeyParts::default();
         let nodes = mde::nodes(&columns, &mut parts)?;
+        stage()?;
         output::finish(&batch, &nodes, &parts, &schema)
     } else {
         let batch = build::clean(&batch, &schema)?;
+        stage()?;
         let columns = build::Columns::read(&batch, &schema)?;
+        stage()?;
         let mut parts = KeyParts::default();
         let nodes = build::nodes(&columns, &mut parts);
+        stage()?;
         output::finish(&batch, &nodes, &parts, &schema)
     }
 }
+
+/// What an interrupted tree build reports as stopped.
+pub(crate) const BUILDING: &str = "building the process tree";

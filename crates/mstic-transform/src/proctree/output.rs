@@ -13,7 +13,7 @@ use super::tree::ProcessTree;
 use super::{Node, ProcSchema};
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch, StringArray, StringBuilder, TimestampNanosecondArray, UInt32Array};
 use arrow::compute::take;
-use mstic_core::{Frame, Result};
+use mstic_core::{Frame, Result, interrupt};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -166,8 +166,10 @@ fn write_index(out: &mut String, index: u32, width: usize) {
 pub(super) fn finish(batch: &RecordBatch, nodes: &[Node], parts: &KeyParts, schema: &ProcSchema) -> Result<ProcessTree> {
     let width = nodes.len().saturating_sub(1).to_string().len().max(5);
     let links = link(nodes);
+    interrupt::check(super::BUILDING)?;
     let (order, depth) = path_order(&links);
     let rows = order.len();
+    interrupt::check(super::BUILDING)?;
 
     // A path lists every ancestor, so a pathologically deep chain (hundreds of thousands of
     // generations) would outgrow a string column: say so instead of failing inside Arrow.
@@ -184,6 +186,7 @@ pub(super) fn finish(batch: &RecordBatch, nodes: &[Node], parts: &KeyParts, sche
     }
 
     let (source_index, path, parent_index) = index_columns(&links, &order, &depth, width, path_bytes);
+    interrupt::check(super::BUILDING)?;
     // Key texts on a second core, the other node columns and the event columns on this one.
     let ordered: Vec<&Node> = order.iter().map(|&pos| &nodes[links.kept[pos as usize] as usize]).collect();
     let mut core_names: Vec<&str> = vec![&schema.process_name, &schema.process_id, &schema.parent_id, &schema.time_stamp];
@@ -254,6 +257,7 @@ pub(super) fn finish(batch: &RecordBatch, nodes: &[Node], parts: &KeyParts, sche
     columns.extend(core);
     columns.extend(added);
     let frame = Frame::from_columns(columns)?;
+    interrupt::check(super::BUILDING)?;
 
     let mut row_of = vec![0u32; rows];
     for (row, &pos) in order.iter().enumerate() {

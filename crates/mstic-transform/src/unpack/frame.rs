@@ -3,7 +3,7 @@
 
 use super::{DecodedItem, UnpackOptions, unpack_with};
 use arrow::array::{ArrayRef, BinaryBuilder, StringBuilder, UInt64Builder};
-use mstic_core::{Frame, Result};
+use mstic_core::{Frame, Result, interrupt};
 use std::sync::Arc;
 
 fn string_column(name: &str, values: impl Iterator<Item = Option<String>>) -> (String, ArrayRef) {
@@ -49,13 +49,15 @@ pub(super) fn items_frame(items: &[DecodedItem], notes: &[String]) -> Result<Fra
 
 /// Unpacks the base64 in `column` of every row (MSTICPy's `unpack_df`): the 12 item columns plus
 /// `src_index` (input row), the input column and `full_decoded_string`. Limits apply per row;
-/// their notes become frame warnings naming the row.
+/// their notes become frame warnings naming the row. An interrupt of the cell stops the rows'
+/// loop with `Error::Interrupted`.
 pub fn unpack_frame(frame: &Frame, column: &str, options: &UnpackOptions) -> Result<Frame> {
     let texts = frame.column_strings(column)?;
     let mut items = Vec::new();
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     for (row, text) in texts.iter().enumerate() {
+        interrupt::check("unpacking base64")?;
         let Some(text) = text else { continue };
         let result = unpack_with(text, options);
         notes.extend(result.notes.iter().map(|n| format!("row {row}: {n}")));
