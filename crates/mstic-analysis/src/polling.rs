@@ -5,7 +5,7 @@
 use crate::columns;
 use arrow::array::{ArrayRef, Float64Array};
 use arrow::datatypes::DataType;
-use mstic_core::{Error, Frame, Result};
+use mstic_core::{Error, Frame, Result, interrupt};
 use rustfft::FftPlanner;
 use rustfft::num_complex::Complex;
 use std::collections::HashMap;
@@ -186,6 +186,7 @@ pub fn detect_polling(data: &Frame, time_column: &str, groupby: &[&str]) -> Resu
     }
     let mut results: HashMap<&str, Option<PollingResult>> = HashMap::new();
     for (key, stamps) in &groups {
+        interrupt::check("the polling detection")?;
         let start = *stamps.iter().min().expect("groups are never empty");
         let end = *stamps.iter().max().expect("groups are never empty");
         results.insert(key, detect_polling_times(stamps, start, end, 1)?);

@@ -3,7 +3,7 @@
 
 use crate::columns;
 use arrow::array::{ArrayRef, DurationNanosecondArray, Int64Array, StringArray};
-use mstic_core::{Frame, Result};
+use mstic_core::{Frame, Result, interrupt};
 use std::sync::Arc;
 
 const MINUTE_NS: i64 = 60_000_000_000;
@@ -67,6 +67,9 @@ pub fn sessionize_events(
     let mut sessions: Vec<Vec<usize>> = Vec::new();
     let mut elapsed = 0_i64;
     for (position, &row) in order.iter().enumerate() {
+        if position % 4096 == 0 {
+            interrupt::check("sessionizing the events")?;
+        }
         let new_session = match position.checked_sub(1).map(|p| order[p]) {
             None => true,
             Some(previous) => {

@@ -2,6 +2,13 @@
 //! points (itself included) lie within Euclidean distance ≤ `eps`; clusters are numbered in the
 //! order their first core point appears; border points join the first cluster that reaches them.
 
+use mstic_core::{Result, interrupt};
+
+/// What an interrupted clustering reports as stopped.
+const CLUSTERING: &str = "the DBSCAN clustering";
+/// Points handled between two checks for an interrupt of the cell.
+const INTERRUPT_CHECK_POINTS: usize = 256;
+
 /// Cluster label of every point (`-1` = noise) and the indices of the core points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DbscanLabels {
@@ -13,10 +20,10 @@ pub struct DbscanLabels {
 
 /// Runs DBSCAN over `points` (rows of equal length). Neighbour search sorts the rows on their
 /// first coordinate and only compares rows within `eps` of it, so well-spread data is far below
-/// the O(n²) worst case.
-pub fn dbscan(points: &[Vec<f64>], eps: f64, min_samples: usize) -> DbscanLabels {
+/// the O(n²) worst case. An interrupt of the cell stops it with `Error::Interrupted`.
+pub fn dbscan(points: &[Vec<f64>], eps: f64, min_samples: usize) -> Result<DbscanLabels> {
     let n = points.len();
-    let neighbours = neighbourhoods(points, eps);
+    let neighbours = neighbourhoods(points, eps)?;
     let is_core: Vec<bool> = neighbours
         .iter()
         .map(|nb| nb.len() >= min_samples)
@@ -25,6 +32,9 @@ pub fn dbscan(points: &[Vec<f64>], eps: f64, min_samples: usize) -> DbscanLabels
     let mut next_label = 0_i64;
     let mut stack = Vec::new();
     for start in 0..n {
+        if start % INTERRUPT_CHECK_POINTS == 0 {
+            interrupt::check(CLUSTERING)?;
+        }
         if labels[start] != -1 || !is_core[start] {
             continue;
         }
@@ -44,14 +54,14 @@ pub fn dbscan(points: &[Vec<f64>], eps: f64, min_samples: usize) -> DbscanLabels
         next_label += 1;
     }
     let core_sample_indices = (0..n).filter(|&i| is_core[i]).collect();
-    DbscanLabels {
+    Ok(DbscanLabels {
         labels,
         core_sample_indices,
-    }
+    })
 }
 
 /// For each point, the points (itself included) within distance ≤ `eps`.
-fn neighbourhoods(points: &[Vec<f64>], eps: f64) -> Vec<Vec<usize>> {
+fn neighbourhoods(points: &[Vec<f64>], eps: f64) -> Result<Vec<Vec<usize>>> {
     let n = points.len();
     let first = |i: usize| points[i].first().copied().unwrap_or(0.0);
     let mut order: Vec<usize> = (0..n).collect();
@@ -59,6 +69,9 @@ fn neighbourhoods(points: &[Vec<f64>], eps: f64) -> Vec<Vec<usize>> {
     let eps_squared = eps * eps;
     let mut result = vec![Vec::new(); n];
     for (position, &i) in order.iter().enumerate() {
+        if position % INTERRUPT_CHECK_POINTS == 0 {
+            interrupt::check(CLUSTERING)?;
+        }
         for &j in &order[position..] {
             if first(j) - first(i) > eps {
                 break;
@@ -79,7 +92,7 @@ fn neighbourhoods(points: &[Vec<f64>], eps: f64) -> Vec<Vec<usize>> {
     for list in &mut result {
         list.sort_unstable();
     }
-    result
+    Ok(result)
 }
 
 /// scikit-learn's `Normalizer` (L2): each row scaled to unit length; all-zero rows stay zero.
@@ -106,7 +119,7 @@ mod tests {
             vec![5.0, 5.1],
             vec![9.0, 0.0],
         ];
-        let result = dbscan(&points, 0.15, 2);
+        let result = dbscan(&points, 0.15, 2).unwrap();
         assert_eq!(result.labels, vec![0, 0, 1, 0, 1, -1]);
         assert_eq!(result.core_sample_indices, vec![0, 1, 2, 3, 4]);
     }
@@ -114,9 +127,9 @@ mod tests {
     #[test]
     fn min_samples_counts_the_point_itself() {
         let points = vec![vec![0.0], vec![1.0], vec![2.0]];
-        assert_eq!(dbscan(&points, 1.0, 3).labels, vec![0, 0, 0]);
-        assert_eq!(dbscan(&points, 1.0, 4).labels, vec![-1, -1, -1]);
-        assert_eq!(dbscan(&points, 0.5, 1).labels, vec![0, 1, 2]);
+        assert_eq!(dbscan(&points, 1.0, 3).unwrap().labels, vec![0, 0, 0]);
+        assert_eq!(dbscan(&points, 1.0, 4).unwrap().labels, vec![-1, -1, -1]);
+        assert_eq!(dbscan(&points, 0.5, 1).unwrap().labels, vec![0, 1, 2]);
     }
 
     #[test]
@@ -126,7 +139,7 @@ mod tests {
             .iter()
             .map(|&x| vec![x])
             .collect();
-        let result = dbscan(&points, 0.9, 4);
+        let result = dbscan(&points, 0.9, 4).unwrap();
         assert_eq!(result.labels, vec![0, 0, 0, 0, 0, 1, 1, 1, 1]);
         assert!(!result.core_sample_indices.contains(&4));
     }

@@ -11,7 +11,7 @@ pub use process::add_process_features;
 
 use crate::columns;
 use arrow::array::{ArrayRef, BooleanArray, Int64Array, TimestampNanosecondArray};
-use mstic_core::{Error, Frame, Result};
+use mstic_core::{Error, Frame, Result, interrupt};
 use std::sync::Arc;
 
 /// Settings of [`dbcluster_events`], defaulting to MSTICPy's (`max_cluster_distance=0.01`,
@@ -99,7 +99,7 @@ impl ClusterResult {
 }
 
 /// MSTICPy `dbcluster_events`: DBSCAN over the feature columns, summarised as one row per
-/// cluster plus all outliers.
+/// cluster plus all outliers. An interrupt of the cell stops it with `Error::Interrupted`.
 ///
 /// ```no_run
 /// # use mstic_analysis::*; use mstic_core::Frame;
@@ -152,7 +152,7 @@ pub fn dbcluster_events(data: &Frame, options: &ClusterOptions) -> Result<Cluste
         &matrix,
         options.max_cluster_distance,
         options.min_cluster_samples,
-    );
+    )?;
     let clusters = summarise(data, &labels, &times)?;
     Ok(ClusterResult {
         clusters,
@@ -176,6 +176,7 @@ fn summarise(data: &Frame, labels: &[i64], times: &[Option<i64>]) -> Result<Fram
         Vec::new(),
     );
     for label in label_set {
+        interrupt::check("summarising the clusters")?;
         let members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == label).collect();
         let member_times = members.iter().filter_map(|&i| times[i]);
         let (first, last) = (member_times.clone().min(), member_times.max());

@@ -8,7 +8,7 @@ mod forest;
 use crate::columns;
 use arrow::array::{ArrayRef, Float64Array, Int64Array};
 use forest::{IsolationTree, SeededRng, average_path_length, grow_tree, percentile};
-use mstic_core::{Error, Frame, Result};
+use mstic_core::{Error, Frame, Result, interrupt};
 use std::sync::Arc;
 
 /// Settings of [`IsolationForest::fit`] and [`identify_outliers`] (MSTICPy's defaults).
@@ -75,6 +75,11 @@ impl OutlierOptions {
     }
 }
 
+/// What an interrupted fit reports as stopped.
+const FITTING: &str = "fitting the isolation forest";
+/// Rows scored between two checks for an interrupt of the cell.
+const INTERRUPT_CHECK_ROWS: usize = 1024;
+
 /// A fitted isolation forest.
 #[derive(Debug, Clone)]
 pub struct IsolationForest {
@@ -86,7 +91,8 @@ pub struct IsolationForest {
 
 impl IsolationForest {
     /// Fits the forest on `rows` (one feature vector each, all the same length) and sets the
-    /// outlier threshold at the `contamination` percentile of the training scores.
+    /// outlier threshold at the `contamination` percentile of the training scores. An interrupt
+    /// of the cell stops fitting and scoring with `Error::Interrupted`.
     pub fn fit(rows: &[Vec<f64>], options: &OutlierOptions) -> Result<IsolationForest> {
         let columns = rows.first().map_or(0, Vec::len);
         if rows.is_empty() || columns == 0 {
@@ -119,9 +125,11 @@ impl IsolationForest {
             .unwrap_or_else(|| (columns as f64).sqrt().floor() as usize)
             .clamp(1, columns);
         let mut rng = SeededRng::new(options.seed);
-        let trees = (0..options.n_estimators)
-            .map(|_| grow_tree(rows, max_samples, max_features, &mut rng))
-            .collect();
+        let mut trees = Vec::with_capacity(options.n_estimators.min(4096));
+        for _ in 0..options.n_estimators {
+            interrupt::check(FITTING)?;
+            trees.push(grow_tree(rows, max_samples, max_features, &mut rng));
+        }
         let mut forest = IsolationForest {
             trees,
             max_samples,
@@ -147,14 +155,16 @@ impl IsolationForest {
             ));
         }
         let normaliser = average_path_length(self.max_samples).max(f64::MIN_POSITIVE);
-        Ok(rows
-            .iter()
-            .map(|row| {
-                let mean_path = self.trees.iter().map(|t| t.path_length(row)).sum::<f64>()
-                    / self.trees.len() as f64;
-                2f64.powf(-mean_path / normaliser)
-            })
-            .collect())
+        let mut scores = Vec::with_capacity(rows.len());
+        for (index, row) in rows.iter().enumerate() {
+            if index % INTERRUPT_CHECK_ROWS == 0 {
+                interrupt::check("scoring outliers")?;
+            }
+            let mean_path = self.trees.iter().map(|t| t.path_length(row)).sum::<f64>()
+                / self.trees.len() as f64;
+            scores.push(2f64.powf(-mean_path / normaliser));
+        }
+        Ok(scores)
     }
 
     /// scikit-learn's `score_samples`: the negated anomaly score (lower is more abnormal).

@@ -140,10 +140,8 @@ impl SessionScorer {
         }
         let sessions = self.sessions(data)?;
         let model = MarkovModel::train_sessions(&sessions, self.kind);
-        let scored: Vec<_> = sessions
-            .iter()
-            .map(|s| model.rarest_window(s, self.window_length, self.use_geo_mean))
-            .collect();
+        let scored =
+            super::rarest_windows(&model, &sessions, self.window_length, self.use_geo_mean)?;
         let mut out: Vec<(String, ArrayRef)> = Vec::new();
         for column in data.columns() {
             out.push((column.clone(), data.column(&column)?));

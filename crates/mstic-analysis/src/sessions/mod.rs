@@ -12,6 +12,7 @@ mod model;
 pub use frame::{SessionScorer, score_sessions_frame};
 pub use model::MarkovModel;
 
+use mstic_core::{Result, interrupt};
 use std::fmt;
 
 /// Token before every session.
@@ -193,24 +194,45 @@ impl MarkovModel {
 }
 
 /// MSTICPy `score_sessions` on in-memory sessions of any kind: trains on all `sessions` and
-/// returns the rarest window of `window_len` for each.
+/// returns the rarest window of `window_len` for each. An interrupt of the cell stops the
+/// scoring with `Error::Interrupted`.
 pub fn score_cmd_sessions(
     sessions: &[Vec<Cmd>],
     kind: SessionKind,
     window_len: usize,
     use_geo_mean: bool,
-) -> Vec<RarestWindow> {
+) -> Result<Vec<RarestWindow>> {
+    interrupt::check(SCORING)?;
     let model = MarkovModel::train_sessions(sessions, kind);
-    sessions
-        .iter()
-        .map(|s| model.rarest_window(s, window_len, use_geo_mean))
-        .collect()
+    rarest_windows(&model, sessions, window_len, use_geo_mean)
+}
+
+/// What an interrupted scoring reports as stopped.
+const SCORING: &str = "scoring the sessions";
+/// Sessions scored between two checks for an interrupt of the cell.
+const INTERRUPT_CHECK_SESSIONS: usize = 256;
+
+/// The rarest window of each session under `model`, checking for an interrupt as it goes.
+pub(crate) fn rarest_windows(
+    model: &MarkovModel,
+    sessions: &[Vec<Cmd>],
+    window_len: usize,
+    use_geo_mean: bool,
+) -> Result<Vec<RarestWindow>> {
+    let mut scored = Vec::with_capacity(sessions.len());
+    for (index, session) in sessions.iter().enumerate() {
+        if index % INTERRUPT_CHECK_SESSIONS == 0 {
+            interrupt::check(SCORING)?;
+        }
+        scored.push(model.rarest_window(session, window_len, use_geo_mean));
+    }
+    Ok(scored)
 }
 
 /// MSTICPy `score_sessions` for command-only sessions: trains on all `sessions` and returns the
 /// rarest window of `window_len` for each (the `rarest_window{N}` and
 /// `rarest_window{N}_likelihood` columns).
-pub fn score_sessions(sessions: &[Vec<String>], window_len: usize) -> Vec<RarestWindow> {
+pub fn score_sessions(sessions: &[Vec<String>], window_len: usize) -> Result<Vec<RarestWindow>> {
     let sessions: Vec<Vec<Cmd>> = sessions
         .iter()
         .map(|s| s.iter().map(|c| Cmd::new(c.as_str())).collect())
@@ -271,7 +293,7 @@ mod tests {
             model.transition("Unseen", "Set-User"),
             REF_TRANS_UNK_USER
         ));
-        let scored = score_sessions(&sessions(), 3);
+        let scored = score_sessions(&sessions(), 3).unwrap();
         assert_eq!(scored[3].commands(), vec!["New-InboxRule", "Set-User"]);
         assert!(
             close(scored[3].likelihood, REF_RAREST_3),

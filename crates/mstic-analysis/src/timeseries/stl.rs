@@ -2,7 +2,7 @@
 
 use crate::columns;
 use arrow::array::{ArrayRef, Float64Array, Int64Array};
-use mstic_core::{Error, Frame, Result};
+use mstic_core::{Error, Frame, Result, interrupt};
 use std::sync::Arc;
 
 /// Settings of [`ts_anomalies_stl`], defaulting to MSTICPy's (`seasonal=7`, `period=24`,
@@ -120,8 +120,11 @@ fn to_int(value: f64) -> i64 {
     }
 }
 
-/// Decomposes `values` (evenly spaced, in time order) and flags anomalies.
+/// Decomposes `values` (evenly spaced, in time order) and flags anomalies. Once the user
+/// interrupts the cell, no further series starts (`Error::Interrupted`), so a loop over many
+/// series stops at the next one.
 pub fn stl_anomalies(values: &[f64], options: &StlOptions) -> Result<StlAnomalyColumns> {
+    interrupt::check("the STL decomposition")?;
     options.validate(values.len())?;
     if let Some(row) = values.iter().position(|v| !v.is_finite()) {
         return Err(Error::invalid(
