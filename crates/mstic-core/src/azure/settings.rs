@@ -37,7 +37,8 @@ pub struct AuthSettings {
     pub federated_token_file: Option<PathBuf>,
     /// `access_token`: a token obtained elsewhere, used as is.
     pub access_token: Option<Secret>,
-    /// `ca_bundle`: extra trusted root certificates (PEM), e.g. of a TLS-inspecting proxy.
+    /// `ca_bundle`: extra trusted root certificates (PEM) for sign-in and Key Vault requests, e.g.
+    /// of a TLS-inspecting proxy (else `REQUESTS_CA_BUNDLE`).
     pub ca_bundle: Option<PathBuf>,
     /// `auth_timeout`: time-out of each token request (default 60 s).
     pub timeout: Option<Duration>,
