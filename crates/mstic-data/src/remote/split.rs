@@ -1,6 +1,7 @@
 //! MSTICPy's `split_query_by`: a query's time range is cut into chunks, the chunks run in
 //! parallel (at most four at once, MSTICPy's `MAX_PARALLEL`), and the results are concatenated
-//! in time order. A failed chunk is reported by its time range.
+//! in time order. A failed chunk is reported by its time range. An interrupt of the cell stops
+//! the running chunks, starts no more, and fails the whole call with `Error::Interrupted`.
 //!
 //! ```no_run
 //! # use mstic_data::provider::QueryProvider;
@@ -15,7 +16,7 @@ use crate::provider::QueryProvider;
 use crate::template::ParamValue;
 use chrono::{DateTime, Duration, Utc};
 use mstic_core::timespan::{TimeInput, TimeValue, resolve_time_at};
-use mstic_core::{Error, Frame, Result};
+use mstic_core::{Error, Frame, Result, interrupt};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -73,7 +74,8 @@ pub fn split_ranges(start: DateTime<Utc>, end: DateTime<Utc>, delta: Duration) -
 
 /// Runs `chunks` with at most `max_parallel` at once and concatenates the results in chunk
 /// order. Failed chunks are named by time range: a warning on the frame, or an error when
-/// `fail_on_partial` is set or every chunk failed.
+/// `fail_on_partial` is set or every chunk failed. An interrupt is never a partial result: no
+/// further chunk starts and the call returns `Error::Interrupted`.
 pub fn run_chunks<F>(chunks: &[(DateTime<Utc>, DateTime<Utc>)], max_parallel: usize, fail_on_partial: bool, run: F) -> Result<Frame>
 where
     F: Fn(DateTime<Utc>, DateTime<Utc>) -> Result<Frame> + Sync,
@@ -85,6 +87,9 @@ where
         for _ in 0..workers {
             scope.spawn(|| {
                 loop {
+                    if interrupt::is_requested() {
+                        break;
+                    }
                     let index = next.fetch_add(1, Ordering::SeqCst);
                     let Some((start, end)) = chunks.get(index) else { break };
                     let result = run(*start, *end);
@@ -95,11 +100,13 @@ where
             });
         }
     });
+    interrupt::check(&format!("the split query ({} chunks)", chunks.len()))?;
     let mut frames = Vec::new();
     let mut failures = Vec::new();
     for ((start, end), slot) in chunks.iter().zip(results) {
         match slot.into_inner().ok().flatten() {
             Some(Ok(frame)) => frames.push(frame),
+            Some(Err(e)) if e.is_interrupted() => return Err(e),
             Some(Err(e)) => failures.push(format!("chunk {} – {} failed: {e}", iso(start), iso(end))),
             None => failures.push(format!("chunk {} – {} did not run", iso(start), iso(end))),
         }

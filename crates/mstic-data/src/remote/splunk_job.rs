@@ -2,11 +2,13 @@
 //! (`exec_mode=normal`) gives a `sid`; `GET /services/search/jobs/{sid}` is polled until the job
 //! is done (progress shown in the notebook), then `GET …/{sid}/results` is read `page_size`
 //! results at a time. `exec_mode=oneshot` returns the results of a blocking search directly.
+//! When the user interrupts the cell while the job runs, the job is cancelled on the server
+//! (`POST …/{sid}/control` with `action=cancel`) and the call returns `Error::Interrupted`.
 
 use super::common::run;
 use super::http::{ServiceClient, ServiceRequest, form_body, percent_encode};
 use mstic_core::progress::Progress;
-use mstic_core::{Error, Result};
+use mstic_core::{Error, Result, interrupt};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -41,7 +43,13 @@ pub(crate) fn run_job(client: &ServiceClient, base: &str, fields: &[(&str, &str)
         .ok_or_else(|| remote(format!("creating a search job: no sid in the reply: {}", short(&created))))?
         .to_string();
     let job_url = format!("{base}/services/search/jobs/{}", percent_encode(&sid));
-    let results = wait_for(client, &job_url, &sid, settings)?;
+    let results = match wait_for(client, &job_url, &sid, settings) {
+        Err(e) if e.is_interrupted() => {
+            cancel(client, &job_url, &sid);
+            return Err(Error::interrupted(format!("Splunk job {sid} (cancelled on the server)")));
+        }
+        other => other?,
+    };
     let mut pages = Vec::new();
     let mut offset = 0;
     while offset < results {
@@ -85,8 +93,7 @@ fn wait_for(client: &ServiceClient, job_url: &str, sid: &str, settings: &JobSett
         }
         if started.elapsed() >= settings.timeout {
             progress.finish();
-            let cancel = post(&format!("{job_url}/control"), &[("action", "cancel")], &format!("cancelling Splunk job {sid}"));
-            let _ = run(client.send(&cancel));
+            cancel(client, job_url, sid);
             return Err(Error::Remote {
                 service: "Splunk".into(),
                 message: format!(
@@ -97,8 +104,20 @@ fn wait_for(client: &ServiceClient, job_url: &str, sid: &str, settings: &JobSett
                 ),
             });
         }
-        std::thread::sleep(settings.poll_interval);
+        interrupt::sleep(settings.poll_interval, &format!("waiting for Splunk job {sid}"))?;
     }
+}
+
+/// How long cancelling a stopped job may take, retries included (an interrupted cell should end
+/// within the kernel's grace period).
+const CANCEL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Asks Splunk to cancel the job (best effort: a job that cannot be cancelled ends on its own).
+/// Sent even after an interrupt, so a stopped cell leaves no search running on the server.
+fn cancel(client: &ServiceClient, job_url: &str, sid: &str) {
+    let mut request = post(&format!("{job_url}/control"), &[("action", "cancel")], &format!("cancelling Splunk job {sid}"));
+    request.timeout = Some(CANCEL_TIMEOUT);
+    let _ = run(async { tokio::time::timeout(CANCEL_TIMEOUT, client.send_uninterruptible(&request)).await });
 }
 
 /// A form POST of `fields` with `output_mode=json` (added when missing).

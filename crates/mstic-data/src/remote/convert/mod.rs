@@ -2,7 +2,8 @@
 //! Kusto v2 frames (and v1 `Tables`), Defender/Graph hunting `schema/results` (keys matched
 //! case-insensitively), Graph OData `value` lists, and Splunk JSON lines (all strings; types
 //! inferred). Partial failures reported inside a 200 response come back in
-//! [`Converted::partial_error`].
+//! [`Converted::partial_error`]. Conversions of large results stop between rows with
+//! `Error::Interrupted` when the user interrupts the cell.
 
 mod inference;
 mod stream;
@@ -12,7 +13,13 @@ pub mod values;
 pub use inference::splunk_lines_to_frame;
 pub use table::{Cell, ColumnKind, ColumnSpec, TableBuilder};
 
-use mstic_core::{Error, Frame, Result};
+use mstic_core::interruptible::after_failure;
+use mstic_core::{Error, Frame, Result, interrupt};
+
+/// Rows converted between two checks for an interrupt of the cell.
+const INTERRUPT_CHECK_ROWS: usize = 4096;
+/// What an interrupted conversion reports as stopped.
+const CONVERTING: &str = "converting the query results";
 use serde_json::{Map, Value};
 
 /// A converted response: the data, and the partial-failure message the service sent with it.
@@ -48,7 +55,7 @@ fn malformed(service: &str, e: impl std::fmt::Display) -> Error {
 /// the partial-failure message; an error without tables is an error.
 pub fn log_analytics_to_frame(body: &[u8]) -> Result<Converted> {
     const SERVICE: &str = "Log Analytics";
-    let response = stream::read_log_analytics(body).map_err(|e| malformed(SERVICE, e))?;
+    let response = stream::read_log_analytics(body).map_err(|e| after_failure(CONVERTING, malformed(SERVICE, e)))?;
     let error = response.error.as_ref().map(one_api_error_text);
     let index = response.tables.iter().position(|t| t.name == "PrimaryResult").unwrap_or(0);
     let Some(table) = response.tables.into_iter().nth(index) else {
@@ -114,7 +121,7 @@ fn kusto_v2_frames(frames: &[Value]) -> Result<Converted> {
                 let specs = kusto_columns(frame)?;
                 let rows = get_ci(frame, "Rows").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
                 let mut builder = TableBuilder::new(specs, rows.len());
-                push_kusto_rows(&mut builder, rows, &mut row_errors);
+                push_kusto_rows(&mut builder, rows, &mut row_errors)?;
                 primary = Some(builder);
             }
             "TableHeader" if is_primary && primary.is_none() => header = Some((kusto_columns(frame)?, Vec::new())),
@@ -129,7 +136,7 @@ fn kusto_v2_frames(frames: &[Value]) -> Result<Converted> {
             "TableCompletion" => {
                 if let Some((specs, rows)) = header.take() {
                     let mut builder = TableBuilder::new(specs, rows.len());
-                    push_kusto_rows(&mut builder, &rows, &mut row_errors);
+                    push_kusto_rows(&mut builder, &rows, &mut row_errors)?;
                     primary = Some(builder);
                 }
             }
@@ -154,7 +161,7 @@ fn kusto_v2_frames(frames: &[Value]) -> Result<Converted> {
     }
     if let Some((specs, rows)) = header {
         let mut builder = TableBuilder::new(specs, rows.len());
-        push_kusto_rows(&mut builder, &rows, &mut row_errors);
+        push_kusto_rows(&mut builder, &rows, &mut row_errors)?;
         primary = Some(builder);
     }
     if !row_errors.is_empty() {
@@ -169,13 +176,17 @@ fn kusto_v2_frames(frames: &[Value]) -> Result<Converted> {
 }
 
 /// Kusto rows are arrays; an object in their place is an in-band error (`OneApiErrors`).
-fn push_kusto_rows(builder: &mut TableBuilder, rows: &[Value], errors: &mut Vec<String>) {
-    for row in rows {
+fn push_kusto_rows(builder: &mut TableBuilder, rows: &[Value], errors: &mut Vec<String>) -> Result<()> {
+    for (index, row) in rows.iter().enumerate() {
+        if index % INTERRUPT_CHECK_ROWS == 0 {
+            interrupt::check(CONVERTING)?;
+        }
         match row {
             Value::Array(values) => builder.push_array(values),
             other => errors.push(one_api_error_text(get_ci(other, "OneApiErrors").and_then(|e| e.get(0)).and_then(|e| get_ci(e, "error")).unwrap_or(other))),
         }
     }
+    Ok(())
 }
 
 fn kusto_columns(table: &Value) -> Result<Vec<ColumnSpec>> {
@@ -215,7 +226,10 @@ pub fn hunting_to_frame(body: &[u8], service: &str) -> Result<Converted> {
         .collect();
     let results = get_ci(&value, "results").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     let mut builder = TableBuilder::new(specs, results.len());
-    for row in results {
+    for (index, row) in results.iter().enumerate() {
+        if index % INTERRUPT_CHECK_ROWS == 0 {
+            interrupt::check(CONVERTING)?;
+        }
         match row {
             Value::Object(map) => builder.push_object(map),
             Value::Array(values) => builder.push_array(values),

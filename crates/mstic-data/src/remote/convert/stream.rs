@@ -1,6 +1,7 @@
 //! Streaming read of a Log Analytics response: rows go straight from the JSON text into the
 //! column builders (strings borrowed from the body where they have no escapes), without first
-//! building a JSON value tree — the converter's hot path for large results.
+//! building a JSON value tree — the converter's hot path for large results. An interrupt of the
+//! cell stops the read between rows.
 
 use super::table::{Cell, ColumnSpec, TableBuilder};
 use serde::Deserialize;
@@ -153,7 +154,13 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(RowSeed(&mut *self.0))?.is_some() {}
+        let mut rows = 0usize;
+        while seq.next_element_seed(RowSeed(&mut *self.0))?.is_some() {
+            rows += 1;
+            if rows % super::INTERRUPT_CHECK_ROWS == 0 && mstic_core::interrupt::is_requested() {
+                return Err(serde::de::Error::custom("interrupted"));
+            }
+        }
         Ok(())
     }
 }
