@@ -4,7 +4,7 @@
 
 use super::{describe_paths, effective_paths, find_files, valid_name};
 use crate::{Driver, DriverQuery, DriverSettings, QueryOptions};
-use mstic_core::{Error, Frame, Result};
+use mstic_core::{Error, Frame, Result, interrupt};
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -80,10 +80,17 @@ pub fn table_for_query_name(name: &str) -> String {
     valid_name(table.trim())
 }
 
+/// Lines read between two checks for an interrupt of the cell.
+const INTERRUPT_CHECK_LINES: usize = 1024;
+
 fn read_log_file(path: &Path, events: &mut Vec<(String, Vec<Value>)>) -> Result<()> {
     let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
     let mut lines_read = 0;
+    let stopped = format!("reading {}", path.display());
     for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
+        if index % INTERRUPT_CHECK_LINES == 0 {
+            interrupt::check(&stopped)?;
+        }
         let parse = |message: String| Error::Parse { path: path.to_path_buf(), line: Some(index + 1), message };
         let line = line.map_err(|e| parse(e.to_string()))?;
         if line.trim().is_empty() {

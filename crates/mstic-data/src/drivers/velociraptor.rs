@@ -5,7 +5,7 @@
 
 use super::{describe_paths, effective_paths, find_files, valid_name};
 use crate::{Driver, DriverQuery, DriverSettings, QueryOptions};
-use mstic_core::{Error, Frame, Result};
+use mstic_core::{Error, Frame, Result, interrupt};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -37,12 +37,19 @@ impl VelociraptorDriver {
     }
 }
 
+/// Lines read between two checks for an interrupt of the cell.
+const INTERRUPT_CHECK_LINES: usize = 1024;
+
 /// Reads one artifact export; nested objects and arrays are kept as JSON text (Arrow cannot hold
 /// Velociraptor's mix of null and nested values in one struct column).
 fn read_artifact(path: &std::path::Path) -> Result<Frame> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e))?;
     let mut rows = Vec::new();
+    let stopped = format!("reading {}", path.display());
     for (index, line) in text.lines().enumerate() {
+        if index % INTERRUPT_CHECK_LINES == 0 {
+            interrupt::check(&stopped)?;
+        }
         if line.trim().is_empty() {
             continue;
         }

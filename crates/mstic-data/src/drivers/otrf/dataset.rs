@@ -1,7 +1,10 @@
 //! Loading OTRF dataset zips (JSON lines or CSV members) into a [`Frame`], and downloading them.
+//! Both stop with `Error::Interrupted` when the user interrupts the cell; an interrupted download
+//! leaves nothing in the cache folder.
 
 use super::catalog::DATASETS_PREFIX;
-use mstic_core::{Error, Frame, Result};
+use mstic_core::interruptible::{InterruptibleReader, after_failure};
+use mstic_core::{Error, Frame, Result, interrupt};
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,8 +26,10 @@ pub fn load_zip_bytes(bytes: &[u8], source: &Path) -> Result<Frame> {
         .map_err(|e| Error::file(source, format!("not a readable zip archive (corrupt or not a zip): {e}")))?;
     let mut frames = Vec::new();
     let mut skipped = Vec::new();
+    let stopped = format!("loading {}", source.display());
     for index in 0..archive.len() {
-        let mut member = archive
+        interrupt::check(&stopped)?;
+        let member = archive
             .by_index(index)
             .map_err(|e| Error::file(source, format!("cannot read zip member {index}: {e}")))?;
         if member.is_dir() {
@@ -42,9 +47,9 @@ pub fn load_zip_bytes(bytes: &[u8], source: &Path) -> Result<Frame> {
             continue;
         }
         let mut data = Vec::with_capacity(member.size().min(1 << 31) as usize);
-        member
+        InterruptibleReader::new(member)
             .read_to_end(&mut data)
-            .map_err(|e| Error::file(&member_source, format!("cannot decompress (corrupt zip?): {e}")))?;
+            .map_err(|e| after_failure(&stopped, Error::file(&member_source, format!("cannot decompress (corrupt zip?): {e}"))))?;
         let frame = if is_json {
             Frame::read_json_lines_bytes(&data, &member_source)?
         } else {
@@ -78,7 +83,7 @@ pub fn download(url: &str, target: &Path) -> Result<()> {
         std::fs::create_dir_all(parent).map_err(|e| Error::file(parent, format!("cannot create the cache folder: {e}")))?;
     }
     let fail = |message: String| Error::Remote { service: "OTRF download".into(), message: format!("{url}: {message}") };
-    let bytes = mstic_core::runtime::block_on(async {
+    let bytes = interrupt::block_on(&format!("the download of {url}"), async {
         let client = reqwest::Client::builder()
             .timeout(DOWNLOAD_TIMEOUT)
             .user_agent(concat!("rust-mstic/", env!("CARGO_PKG_VERSION")))

@@ -165,6 +165,9 @@ impl OtrfDriver {
             )));
         }
         dataset::download(&url, &target).map_err(|e| {
+            if e.is_interrupted() {
+                return e;
+            }
             Error::Other(format!("OTRF dataset: {where_looked}, and the download failed ({e}). When offline, save the zip as {}", target.display()))
         })?;
         Ok(target)
