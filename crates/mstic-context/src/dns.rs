@@ -1,9 +1,11 @@
 //! DNS forward and reverse resolution through the system resolver (`getaddrinfo`/`getnameinfo`,
 //! so `/etc/hosts` and the configured name servers apply), as MSTICPy's `dns_resolve` and
-//! `ip_rev_resolve` pivots.
+//! `ip_rev_resolve` pivots. The resolver runs on a blocking-pool thread while the call waits for
+//! it or for an interrupt of the cell; an interrupted call returns `Error::Interrupted` at once and
+//! the resolver thread ends on its own when the system resolver answers or times out.
 
 use arrow::array::{ArrayRef, StringArray};
-use mstic_core::{Error, Frame, Result};
+use mstic_core::{Error, Frame, Result, interrupt};
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 
@@ -16,7 +18,11 @@ pub fn dns_resolve(name: &str) -> Result<Frame> {
         return Err(Error::invalid("name", "an empty name cannot be resolved"));
     }
     let mut rows: Vec<(String, Option<String>)> = Vec::new();
-    if let Ok(addrs) = (qname, 0u16).to_socket_addrs() {
+    let owned = qname.to_string();
+    let resolved = resolve_interruptibly(&format!("resolving {qname}"), move || {
+        (owned.as_str(), 0u16).to_socket_addrs().map(|addrs| addrs.collect::<Vec<_>>()).ok()
+    })?;
+    if let Some(addrs) = resolved {
         for addr in addrs {
             let ip = addr.ip().to_string();
             let rdtype = if addr.is_ipv4() { "A" } else { "AAAA" };
@@ -39,13 +45,21 @@ pub fn dns_resolve(name: &str) -> Result<Frame> {
 /// or `ip6.arpa` name), `rdtype` (`PTR`) and `response` (null when there is no name).
 pub fn dns_reverse(ip: &str) -> Result<Frame> {
     let addr: IpAddr = ip.trim().parse().map_err(|_| Error::invalid("ip", format!("'{}' is not an IP address", ip.trim())))?;
-    let host = reverse_name(addr);
+    let host = resolve_interruptibly(&format!("the reverse lookup of {addr}"), move || reverse_name(addr))?;
     frame(&[
         ("IpAddress", vec![Some(addr.to_string())]),
         ("qname", vec![Some(arpa_name(addr))]),
         ("rdtype", vec![Some("PTR".to_string())]),
         ("response", vec![host]),
     ])
+}
+
+/// Runs a blocking resolver call on the runtime's blocking pool and waits for it, or for an
+/// interrupt of the cell (then `Error::Interrupted` naming `what`).
+fn resolve_interruptibly<T: Send + 'static>(what: &str, resolve: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    interrupt::block_on(what, async move {
+        tokio::task::spawn_blocking(resolve).await.map_err(|e| Error::Other(format!("the resolver thread failed: {e}")))
+    })
 }
 
 /// The reverse-lookup domain of an address (`1.0.0.127.in-addr.arpa`).

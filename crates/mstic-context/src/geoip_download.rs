@@ -3,7 +3,8 @@
 //! a `.tar.gz` whose `.mmdb` member is written into `DBFolder`; refreshed after 30 days.
 
 use crate::ti::http::{describe_error, http_client, redact_secrets};
-use mstic_core::{Error, Result};
+use mstic_core::interruptible::{InterruptibleReader, after_failure};
+use mstic_core::{Error, Result, interrupt};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -31,14 +32,16 @@ impl std::fmt::Debug for MaxMindDownload {
 }
 
 impl MaxMindDownload {
-    /// Downloads `edition` (`GeoLite2-City`, `GeoLite2-ASN`) into `folder` as `<edition>.mmdb`.
+    /// Downloads `edition` (`GeoLite2-City`, `GeoLite2-ASN`) into `folder` as `<edition>.mmdb`. An
+    /// interrupt of the cell stops the download with `Error::Interrupted` and writes nothing.
     pub fn fetch(&self, edition: &str, folder: &Path) -> Result<PathBuf> {
         let url = format!("{}/{edition}/download?suffix=tar.gz", self.base_url.trim_end_matches('/'));
         let remote = |message: String| Error::Remote {
             service: format!("MaxMind download of {edition}"),
             message: redact_secrets(&message, &[&self.license_key]),
         };
-        let archive = mstic_core::runtime::block_on(async {
+        let stopped = format!("the MaxMind download of {edition}");
+        let download = async {
             let response = http_client()
                 .get(&url)
                 .basic_auth(&self.account_id, Some(&self.license_key))
@@ -51,10 +54,10 @@ impl MaxMindDownload {
                 return Err(format!("HTTP {} from {url}", status.as_u16()));
             }
             response.bytes().await.map(|b| b.to_vec()).map_err(|e| describe_error(&e))
-        })
-        .map_err(remote)?;
+        };
+        let archive = interrupt::block_on(&stopped, async { download.await.map_err(remote) })?;
         let wanted = format!("{edition}.mmdb");
-        let mmdb = extract_member(&archive, &wanted).map_err(|e| remote(format!("archive: {e}")))?;
+        let mmdb = extract_member(&archive, &wanted).map_err(|e| after_failure(&stopped, remote(format!("archive: {e}"))))?;
         std::fs::create_dir_all(folder).map_err(|e| Error::file(folder, e))?;
         let target = folder.join(&wanted);
         let partial = folder.join(format!(".{wanted}.partial"));
@@ -64,9 +67,10 @@ impl MaxMindDownload {
     }
 }
 
-/// The bytes of the member of a `.tar.gz` whose file name is `name`.
+/// The bytes of the member of a `.tar.gz` whose file name is `name` (stops when the user
+/// interrupts the cell).
 fn extract_member(archive: &[u8], name: &str) -> std::result::Result<Vec<u8>, String> {
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(archive));
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(InterruptibleReader::new(archive)));
     for entry in tar.entries().map_err(|e| e.to_string())? {
         let mut entry = entry.map_err(|e| e.to_string())?;
         let matches = entry.path().map_err(|e| e.to_string())?.file_name().is_some_and(|f| f == name);

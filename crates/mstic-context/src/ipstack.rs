@@ -4,7 +4,7 @@
 use crate::geoip::{GeoRecord, geo_records_frame};
 use crate::ti::http::{describe_error, http_client, redact_secrets, url_encode};
 use mstic_core::config::MsticConfig;
-use mstic_core::{Error, Frame, Result};
+use mstic_core::{Error, Frame, Result, interrupt};
 use serde_json::Value;
 
 /// IPStack's public endpoint.
@@ -70,7 +70,7 @@ impl IpStackLookup {
         let list: Vec<String> = ips.iter().map(|ip| url_encode(ip.trim())).collect();
         let url = format!("{}/{}?access_key={}&output=json", self.base_url, list.join(","), url_encode(&self.api_key));
         let remote = |message: String| Error::Remote { service: "IPStack".into(), message: redact_secrets(&message, &[&self.api_key]) };
-        let body = mstic_core::runtime::block_on(async {
+        let request = async {
             let response = http_client().get(&url).send().await.map_err(|e| describe_error(&e))?;
             let status = response.status();
             let text = response.text().await.map_err(|e| describe_error(&e))?;
@@ -78,8 +78,8 @@ impl IpStackLookup {
                 return Err(format!("HTTP {}", status.as_u16()));
             }
             Ok(text)
-        })
-        .map_err(remote)?;
+        };
+        let body = interrupt::block_on("the IPStack lookup", async { request.await.map_err(remote) })?;
         let json: Value = serde_json::from_str(&body).map_err(|e| remote(format!("response is not valid JSON: {e}")))?;
         if json.get("success").and_then(Value::as_bool) == Some(false) {
             let info = json.pointer("/error/info").and_then(Value::as_str).unwrap_or("request refused");

@@ -5,7 +5,7 @@
 use crate::ip::{IpType, ip_type};
 use crate::ti::http::{describe_error, http_client};
 use arrow::array::{ArrayRef, StringArray};
-use mstic_core::{Error, Frame, Result};
+use mstic_core::{Error, Frame, Result, interrupt};
 use regex::Regex;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -118,7 +118,7 @@ impl RdapClient {
 
     /// The ASN and registry of `ip` from the whois server.
     pub fn asn_lookup(&self, ip: &str) -> Result<AsnInfo> {
-        mstic_core::runtime::block_on(self.asn_lookup_async(ip))
+        interrupt::block_on(&format!("the ASN lookup of {ip}"), self.asn_lookup_async(ip))
     }
 
     async fn asn_lookup_async(&self, ip: &str) -> Result<AsnInfo> {
@@ -140,7 +140,7 @@ impl RdapClient {
 
     /// The whois record of one address.
     pub fn lookup(&self, ip: &str) -> Result<WhoisRecord> {
-        mstic_core::runtime::block_on(self.lookup_async(ip))
+        interrupt::block_on(&format!("the whois lookup of {ip}"), self.lookup_async(ip))
     }
 
     /// The whois record of one address (async form).
@@ -172,14 +172,17 @@ impl RdapClient {
 
     /// Whois of many addresses as a Frame with MSTICPy's columns (`query`, `asn`, `asn_cidr`,
     /// `asn_country_code`, `asn_registry`, `asn_date`, `asn_description`, `nets` as JSON). An
-    /// address whose lookup fails gets its error in `asn_description`.
+    /// address whose lookup fails gets its error in `asn_description`; an interrupt of the cell
+    /// stops the whole call.
     pub fn whois_frame(&self, ips: &[String]) -> Result<Frame> {
-        let records: Vec<WhoisRecord> = ips
-            .iter()
-            .map(|ip| {
-                self.lookup(ip).unwrap_or_else(|e| WhoisRecord { query: ip.clone(), note: Some(e.to_string()), ..Default::default() })
-            })
-            .collect();
+        let mut records: Vec<WhoisRecord> = Vec::with_capacity(ips.len());
+        for ip in ips {
+            records.push(match self.lookup(ip) {
+                Err(e) if e.is_interrupted() => return Err(e),
+                Err(e) => WhoisRecord { query: ip.clone(), note: Some(e.to_string()), ..Default::default() },
+                Ok(record) => record,
+            });
+        }
         let column = |f: &dyn Fn(&WhoisRecord) -> Option<String>| -> ArrayRef { Arc::new(records.iter().map(f).collect::<StringArray>()) };
         let asn = |f: fn(&AsnInfo) -> &String| move |r: &WhoisRecord| r.asn.as_ref().map(|a| f(a).clone());
         Frame::from_columns(vec![

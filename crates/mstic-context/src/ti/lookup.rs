@@ -1,11 +1,13 @@
 //! [`TiLookup`]: runs IoCs through the loaded providers — pre-lookup checks, cache, then every
-//! (IoC, provider) request concurrently, bounded per provider by its [`RateLimit`].
+//! (IoC, provider) request concurrently, bounded per provider by its [`RateLimit`]. An interrupt
+//! of the cell aborts the requests still running and fails the call with `Error::Interrupted`;
+//! answers that arrived before are cached whole.
 
 use super::preprocess::{infer_ioc_type, preprocess_observable};
 use mstic_core::progress::Progress;
 use super::{LookupStatus, RateLimit, TiProvider, TiQuery, TiResult, results_frame};
 use mstic_core::config::MsticConfig;
-use mstic_core::{Error, Frame, Result};
+use mstic_core::{Error, Frame, Result, interrupt};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use super::gate::Gate;
@@ -59,6 +61,8 @@ struct Registered {
 }
 
 type CacheKey = (String, String, String, Option<String>);
+/// What an interrupted lookup reports as stopped.
+const LOOKUPS: &str = "the threat-intel lookup";
 /// A request to make: the query, the provider's index, and the result slots (with their IoC text) it fills.
 type PendingLookup = (TiQuery, usize, Vec<(usize, String)>);
 
@@ -243,7 +247,7 @@ impl TiLookup {
     /// Looks up `(ioc, type)` pairs with `options`; dropped rows (unsupported types, failed
     /// checks) are summarised in the Frame's warnings.
     pub fn lookup_items(&self, items: &[(String, Option<String>)], options: &LookupOptions) -> Result<Frame> {
-        let rows = mstic_core::runtime::block_on(self.lookup_results(items, options))?;
+        let rows = interrupt::block_on(LOOKUPS, self.lookup_results(items, options))?;
         let mut warnings = Vec::new();
         let kept: Vec<TiResult> = rows
             .into_iter()
@@ -266,7 +270,8 @@ impl TiLookup {
         Ok(frame)
     }
 
-    /// The result rows for `(ioc, type)` pairs, all rows kept (async form).
+    /// The result rows for `(ioc, type)` pairs, all rows kept (async form). Stops with
+    /// `Error::Interrupted` (the requests in flight aborted) when the user interrupts the cell.
     pub async fn lookup_results(&self, items: &[(String, Option<String>)], options: &LookupOptions) -> Result<Vec<TiResult>> {
         let selected = self.select(options)?;
         let mut slots: Vec<Option<TiResult>> = Vec::new();
@@ -312,16 +317,22 @@ impl TiLookup {
             });
         }
         let progress = Progress::start("TI lookups", tasks.len(), options.progress && tasks.len() >= self.progress_threshold);
-        while let Some(joined) = tasks.join_next().await {
-            progress.advance();
-            let (key, result, targets) = joined.map_err(|e| Error::Other(format!("TI lookup task failed: {e}")))?;
-            if self.cache_enabled && is_cacheable(&result) {
-                self.cache.lock().unwrap_or_else(|e| e.into_inner()).insert(key, result.clone());
+        // On an interrupt the loop is dropped, and with it `tasks`, which aborts every request still
+        // running; the progress display then ends as interrupted.
+        interrupt::race(LOOKUPS, async {
+            while let Some(joined) = tasks.join_next().await {
+                progress.advance();
+                let (key, result, targets) = joined.map_err(|e| Error::Other(format!("TI lookup task failed: {e}")))?;
+                if self.cache_enabled && is_cacheable(&result) {
+                    self.cache.lock().unwrap_or_else(|e| e.into_inner()).insert(key, result.clone());
+                }
+                for (target, ioc) in targets {
+                    slots[target] = Some(TiResult { ioc, ..result.clone() });
+                }
             }
-            for (target, ioc) in targets {
-                slots[target] = Some(TiResult { ioc, ..result.clone() });
-            }
-        }
+            Ok(())
+        })
+        .await?;
         progress.finish();
         Ok(slots.into_iter().flatten().collect())
     }
