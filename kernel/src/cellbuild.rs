@@ -37,6 +37,49 @@ const CELL_CRATE: &str = "ctx";
 const RECORD_FILE: &str = "mstic-cell-build.json";
 /// `MSTIC_FAST_BUILD=0` turns the fast path off (every cell goes through cargo).
 const SWITCH_ENV: &str = "MSTIC_FAST_BUILD";
+/// How the cell builds went (`MSTIC_TIMING=1` only; one JSON line per build), inside the scratch
+/// crate's target folder.
+pub const TIMING_FILE: &str = "mstic-cell-build-timing.json";
+/// Set on rustc's environment (with `-C linker=<this binary>`) when timing: where the link's
+/// duration goes; the linker this binary then runs is in [`LINK_WITH_ENV`].
+const LINK_TIMING_ENV: &str = "MSTIC_LINK_TIMING_FILE";
+const LINK_WITH_ENV: &str = "MSTIC_LINK_WITH";
+
+/// One cell build's durations, for the kernel's timing lines (see `crate::timing`).
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+pub struct BuildTiming {
+    /// `fast` (rustc run directly) or `cargo`.
+    pub path: String,
+    /// The whole build as the shim saw it.
+    pub build_ms: f64,
+    /// The link step inside it (fast builds only).
+    pub link_ms: Option<f64>,
+    /// Why cargo built the cell (no record yet, the manifest changed, a source changed…).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+fn timing_enabled() -> bool {
+    std::env::var("MSTIC_TIMING").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Reads (and removes) the timings of the builds since the last call in the scratch crate
+/// `crate_dir` (a cell may build more than once: evcxr retries after some errors).
+pub fn take_timings(crate_dir: &Path) -> Vec<BuildTiming> {
+    let path = crate_dir.join("target").join(TIMING_FILE);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let _ = std::fs::remove_file(&path);
+    text.lines().filter_map(|line| serde_json::from_str(line).ok()).collect()
+}
+
+fn write_timing(crate_dir: &Path, timing: &BuildTiming) {
+    if let Ok(json) = serde_json::to_string(timing) {
+        let path = crate_dir.join("target").join(TIMING_FILE);
+        if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = writeln!(file, "{json}");
+        }
+    }
+}
 
 /// How cargo built the cell crate, and what must be unchanged for that to hold again.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -57,7 +100,7 @@ struct Record {
     built_at_unix_ms: u128,
 }
 
-/// Dispatches the two roles this module gives the kernel binary; returns the exit code when this
+/// Dispatches the roles this module gives the kernel binary (build shim, rustc wrapper, timed linker); returns the exit code when this
 /// process was started for one of them.
 pub fn dispatch() -> Option<i32> {
     let mut args = std::env::args_os();
@@ -65,6 +108,9 @@ pub fn dispatch() -> Option<i32> {
     let rest: Vec<OsString> = args.collect();
     if std::env::var_os(CAPTURE_ENV).is_some() && rest.first().is_some_and(|a| looks_like_rustc(a)) {
         return Some(run_capture_wrapper(&rest));
+    }
+    if let (Some(file), Some(linker)) = (std::env::var_os(LINK_TIMING_ENV), std::env::var_os(LINK_WITH_ENV)) {
+        return Some(run_timed_linker(Path::new(&file), &linker, &rest));
     }
     if Path::new(&program).file_name().is_some_and(|n| n == SHIM_NAME) {
         return Some(run_shim(&rest));
@@ -163,14 +209,38 @@ pub fn run_shim(args: &[OsString]) -> i32 {
     let record_path = crate_dir.join("target").join(RECORD_FILE);
     let validity = validity(&crate_dir, &cargo, &cargo_args);
     let enabled = std::env::var(SWITCH_ENV).map_or(true, |v| v != "0");
-    if enabled
-        && let Some(record) = read_record(&record_path).map(|r| r.relocated(&crate_dir))
-        && record.validity == validity
-        && sources_unchanged(&record)
-    {
-        return fast_build(&record);
+    let started = std::time::Instant::now();
+    let record = read_record(&record_path).map(|r| r.relocated(&crate_dir));
+    let refusal = match &record {
+        _ if !enabled => Some("fast builds are off".to_string()),
+        None => Some("no recorded build yet".to_string()),
+        Some(record) if record.validity != validity => Some("the manifest, flags or toolchain changed".to_string()),
+        Some(record) => record.changed_source().map(|file| format!("{} changed", file.display())),
+    };
+    if let (None, Some(record)) = (&refusal, &record) {
+        let (code, link_ms) = fast_build(record);
+        if timing_enabled() {
+            write_timing(&crate_dir, &BuildTiming { path: "fast".into(), build_ms: ms(started.elapsed()), link_ms, reason: None });
+        }
+        return code;
     }
-    cargo_build_and_record(&cargo, &cargo_args, &record_path, validity)
+    let code = cargo_build_and_record(&cargo, &cargo_args, &record_path, validity);
+    if timing_enabled() {
+        write_timing(&crate_dir, &BuildTiming { path: "cargo".into(), build_ms: ms(started.elapsed()), link_ms: None, reason: refusal });
+    }
+    code
+}
+
+fn ms(duration: std::time::Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// The linker role (timing only): runs the real linker and records how long it took.
+fn run_timed_linker(file: &Path, linker: &std::ffi::OsStr, args: &[OsString]) -> i32 {
+    let started = std::time::Instant::now();
+    let code = exit_code(Command::new(linker).args(args).env_remove(LINK_TIMING_ENV).env_remove(LINK_WITH_ENV).status());
+    let _ = std::fs::write(file, format!("{:.3}", ms(started.elapsed())));
+    code
 }
 
 fn pass_to_real_mold(args: &[OsString]) -> i32 {
@@ -262,11 +332,14 @@ fn unix_ms(time: SystemTime) -> u128 {
     time.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
 }
 
-/// Whether no recorded source file changed (or went missing) since cargo's build.
-fn sources_unchanged(record: &Record) -> bool {
-    record.sources.iter().all(|file| {
-        file.metadata().and_then(|m| m.modified()).is_ok_and(|modified| unix_ms(modified) < record.built_at_unix_ms)
-    })
+impl Record {
+    /// A recorded source file that changed (or went missing) since cargo's build, if any.
+    fn changed_source(&self) -> Option<&Path> {
+        self.sources
+            .iter()
+            .find(|file| !file.metadata().and_then(|m| m.modified()).is_ok_and(|modified| unix_ms(modified) < self.built_at_unix_ms))
+            .map(PathBuf::as_path)
+    }
 }
 
 /// Runs cargo with this binary as its rustc wrapper; on success records how the cell crate was
@@ -326,7 +399,8 @@ fn path_dependency_sources(record: &Record) -> Vec<PathBuf> {
                 let external = cargo_home.as_ref().is_some_and(|h| file.starts_with(h))
                     || sysroot.as_ref().is_some_and(|s| file.starts_with(s))
                     || file.starts_with(&deps)
-                    || !file.is_absolute();
+                    || !file.is_absolute()
+                    || generated_by_build_script(&file);
                 if !external {
                     sources.insert(file);
                 }
@@ -334,6 +408,13 @@ fn path_dependency_sources(record: &Record) -> Vec<PathBuf> {
         }
     }
     sources.into_iter().collect()
+}
+
+/// Whether `file` is a build script's output (`…/build/<package>-<hash>/out/…`): cargo reruns
+/// build scripts itself, and such paths may name the folder a template was first built in.
+fn generated_by_build_script(file: &Path) -> bool {
+    let parts: Vec<_> = file.components().map(|c| c.as_os_str()).collect();
+    parts.windows(3).any(|w| w[0] == "build" && w[2] == "out")
 }
 
 /// The paths of a dep-info rule's right-hand side (spaces in names are escaped as `\ `).
@@ -394,8 +475,9 @@ pub fn run_capture_wrapper(args: &[OsString]) -> i32 {
     1
 }
 
-/// Builds the cell crate with the recorded rustc command and reports it as cargo would.
-fn fast_build(record: &Record) -> i32 {
+/// Builds the cell crate with the recorded rustc command and reports it as cargo would; returns
+/// the exit code and, when timing, the link's duration.
+fn fast_build(record: &Record) -> (i32, Option<f64>) {
     let mut command = match real_mold() {
         Some(mold) => {
             let mut command = Command::new(mold);
@@ -408,10 +490,23 @@ fn fast_build(record: &Record) -> i32 {
     for name in ["CARGO_MAKEFLAGS", "MAKEFLAGS", "MFLAGS", CAPTURE_ENV] {
         command.env_remove(name);
     }
-    let code = exit_code(command.status());
-    if code != 0 {
-        return code;
+    let link_file = record.cwd.join("target").join("mstic-link-ms");
+    let timed = timing_enabled() && !record.args.iter().any(|a| a.starts_with("-Clinker") || a == "linker=");
+    if timed && let Ok(exe) = std::env::current_exe() {
+        let _ = std::fs::remove_file(&link_file);
+        command.arg("-C").arg(format!("linker={}", exe.display())).env(LINK_TIMING_ENV, &link_file).env(LINK_WITH_ENV, "cc");
     }
+    let code = exit_code(command.status());
+    let link_ms = timed.then(|| std::fs::read_to_string(&link_file).ok()?.trim().parse().ok()).flatten();
+    if code != 0 {
+        return (code, link_ms);
+    }
+    (place_library(record), link_ms)
+}
+
+/// Puts the built library where cargo would (uplifted beside `deps/`) and prints cargo's
+/// messages for it.
+fn place_library(record: &Record) -> i32 {
     let Some(out_dir) = flag_value(&record.args, "--out-dir").map(PathBuf::from) else { return 1 };
     let library = format!("lib{CELL_CRATE}.so");
     let built = out_dir.join(&library);
@@ -441,6 +536,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn build_script_outputs_are_not_sources() {
+        assert!(generated_by_build_script(Path::new("/t/target/x/debug/build/bigdecimal-1a/out/default_precision.rs")));
+        assert!(!generated_by_build_script(Path::new("/ws/crates/mstic-core/src/frame/mod.rs")));
+        assert!(!generated_by_build_script(Path::new("/ws/crates/build/src/out.rs")));
+    }
+
+    #[test]
     fn dep_info_paths_keep_escaped_spaces() {
         assert_eq!(split_dep_info("/a/b.rs /c\\ d/e.rs  f.rs"), vec!["/a/b.rs", "/c d/e.rs", "f.rs"]);
     }
@@ -461,12 +563,12 @@ mod tests {
             sources: vec![source.clone()],
             built_at_unix_ms: modified + 1,
         };
-        assert!(sources_unchanged(&record));
+        assert_eq!(record.changed_source(), None);
         record.built_at_unix_ms = modified;
-        assert!(!sources_unchanged(&record), "a file written during or after the build counts as changed");
+        assert_eq!(record.changed_source(), Some(source.as_path()), "a file written during or after the build counts as changed");
         record.built_at_unix_ms = modified + 1;
         record.sources.push(dir.join("gone.rs"));
-        assert!(!sources_unchanged(&record), "a missing file counts as changed");
+        assert_eq!(record.changed_source(), Some(dir.join("gone.rs").as_path()), "a missing file counts as changed");
         std::fs::remove_dir_all(dir).unwrap();
     }
 

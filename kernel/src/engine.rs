@@ -169,6 +169,10 @@ struct EngineParts {
 /// the next kernel start.
 const IDLE_BEFORE_STANDBY: Duration = Duration::from_secs(8);
 
+/// How long the engine waits without work before it returns free memory to the system (see
+/// `crate::memory`).
+const IDLE_BEFORE_TRIM: Duration = Duration::from_millis(1500);
+
 /// A step run on the engine thread before evcxr starts (filling the scratch directory).
 pub type Prepare = Box<dyn FnOnce() -> anyhow::Result<()> + Send>;
 
@@ -308,11 +312,23 @@ impl Engine {
             }
         };
         self.handle.warmed.store(true, Ordering::SeqCst);
+        let mut trim_pending = true;
         loop {
+            let wait = if trim_pending { IDLE_BEFORE_TRIM } else { IDLE_BEFORE_STANDBY };
             let job = match next.take() {
                 Some(job) => job,
-                None => match rx.recv_timeout(IDLE_BEFORE_STANDBY) {
+                None => match rx.recv_timeout(wait) {
                     Ok(job) => job,
+                    Err(mpsc::RecvTimeoutError::Timeout) if trim_pending => {
+                        trim_pending = false;
+                        crate::memory::release_free_memory();
+                        if timing::enabled()
+                            && let Some(bytes) = crate::memory::resident_bytes()
+                        {
+                            eprintln!("rust-mstic timing: resident memory after idle trim {} MB", bytes >> 20);
+                        }
+                        continue;
+                    }
                     Err(mpsc::RecvTimeoutError::Timeout) => {
                         if !self.handle.boot_failed.load(Ordering::SeqCst) {
                             crate::standby::ensure_one();
@@ -322,6 +338,7 @@ impl Engine {
                     Err(mpsc::RecvTimeoutError::Disconnected) => return,
                 },
             };
+            trim_pending = true;
             match job {
                 Job::Execute { code, parent, silent, allow_stdin, count, reply } => {
                     if fault_injection_enabled() && code.trim() == ":mstic_fault engine_panic" {

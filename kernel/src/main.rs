@@ -4,7 +4,9 @@
 //! Commands: `rust-mstic kernel --connection-file F --workspace W` (started by Jupyter),
 //! `rust-mstic install [--user | --sys-prefix | --prefix DIR] [--workspace W] [--no-warm] [--no-standby]`,
 //! `rust-mstic uninstall [--user | --sys-prefix | --prefix DIR]`, `rust-mstic warm --workspace W`,
-//! `rust-mstic standby --workspace W` (a warm engine for the next kernel start; `--stop` ends them).
+//! `rust-mstic standby --workspace W` (a warm engine for the next kernel start; `--stop` ends them),
+//! `rust-mstic seed-build-dir [--workspace W] DIR` (a cargo target folder filled from the warm
+//! template, for the workspace's tests).
 
 mod cellbuild;
 mod connection;
@@ -14,6 +16,7 @@ mod history;
 mod install;
 mod interrupt;
 mod iopub;
+mod memory;
 mod is_complete;
 mod output;
 mod progress;
@@ -44,6 +47,7 @@ fn main() {
         Some("uninstall") => install::uninstall(&args[1..]),
         Some("standby") => run_standby(&args[1..]),
         Some("warm") => template::warm(&workspace_arg(&args).unwrap_or_else(source_workspace)).map(|_| ()),
+        Some("seed-build-dir") => seed_build_dir(&args[1..]),
         Some("--version") => {
             println!("rust-mstic {}", env!("CARGO_PKG_VERSION"));
             Ok(())
@@ -53,7 +57,8 @@ fn main() {
                 "usage: rust-mstic install [--user | --sys-prefix | --prefix DIR] [--workspace DIR] [--no-warm] [--no-standby]\n       \
                  rust-mstic uninstall [--user | --sys-prefix | --prefix DIR]\n       \
                  rust-mstic kernel --connection-file FILE --workspace DIR\n       \
-                 rust-mstic standby --workspace DIR | --stop"
+                 rust-mstic standby --workspace DIR | --stop\n       \
+                 rust-mstic seed-build-dir [--workspace DIR] TARGET_DIR"
             );
             std::process::exit(2);
         }
@@ -94,6 +99,22 @@ fn run_kernel(args: &[String]) -> anyhow::Result<()> {
     launch.serve(booted, info)
 }
 
+/// `rust-mstic seed-build-dir [--workspace W] DIR`: fills a cargo target folder from the warm
+/// template (see `template::seed_build_dir`).
+fn seed_build_dir(args: &[String]) -> anyhow::Result<()> {
+    let workspace = workspace_arg(args).unwrap_or_else(source_workspace);
+    let dest = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with("--") && (*i == 0 || args[i - 1] != "--workspace"))
+        .map(|(_, a)| PathBuf::from(a))
+        .last()
+        .ok_or_else(|| anyhow::anyhow!("usage: rust-mstic seed-build-dir [--workspace DIR] TARGET_DIR"))?;
+    let added = template::seed_build_dir(&workspace, &dest)?;
+    println!("Seeded {} with {added} files from the warm template", dest.display());
+    Ok(())
+}
+
 fn run_standby(args: &[String]) -> anyhow::Result<()> {
     if args.iter().any(|a| a == "--stop") {
         println!("stopped {} standby engine(s)", standby::stop_all());
@@ -117,6 +138,7 @@ pub struct Launch {
 impl Launch {
     /// Prepares the process; call before any other thread starts.
     pub fn new(workspace: &Path, key: String) -> anyhow::Result<Launch> {
+        memory::limit_arenas();
         let scratch = template::kernel_dir_path()?;
         template::set_runtime_library_path();
         cellbuild::install_shim();

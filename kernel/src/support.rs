@@ -67,44 +67,6 @@ pub fn preload_header(facade: &std::path::Path, opt_level: &str) -> String {
     )
 }
 
-/// Types whose final-expression value is shown through their `Debug` text directly. evcxr first
-/// compiles `(value).evcxr_display()` and, when the type has no such method, compiles the cell a
-/// second time with a `Debug` fallback; for these common types the method below exists, so the
-/// first compile succeeds with the same output. Types with their own `evcxr_display` (inherent
-/// methods win over trait methods) and all other types are unaffected.
-const PLAIN_DISPLAY_TYPES: &[(&str, &str)] = &[
-    ("", "i8"), ("", "i16"), ("", "i32"), ("", "i64"), ("", "i128"), ("", "isize"),
-    ("", "u8"), ("", "u16"), ("", "u32"), ("", "u64"), ("", "u128"), ("", "usize"),
-    ("", "f32"), ("", "f64"), ("", "bool"), ("", "char"), ("", "()"), ("", "str"), ("", "String"),
-    ("<T: std::fmt::Debug>", "Option<T>"),
-    ("<T: std::fmt::Debug, E: std::fmt::Debug>", "Result<T, E>"),
-    ("<T: std::fmt::Debug>", "Vec<T>"),
-    ("<A: std::fmt::Debug, B: std::fmt::Debug>", "(A, B)"),
-    ("<A: std::fmt::Debug, B: std::fmt::Debug, C: std::fmt::Debug>", "(A, B, C)"),
-    ("<K: std::fmt::Debug, V: std::fmt::Debug, S>", "std::collections::HashMap<K, V, S>"),
-    ("<K: std::fmt::Debug, V: std::fmt::Debug>", "std::collections::BTreeMap<K, V>"),
-    ("<T: std::fmt::Debug, S>", "std::collections::HashSet<T, S>"),
-    ("<T: std::fmt::Debug>", "std::collections::BTreeSet<T>"),
-];
-
-/// The items behind [`PLAIN_DISPLAY_TYPES`]: a trait with an `evcxr_display` method that writes
-/// evcxr's `text/plain` content block with the `Debug` text, as evcxr's own fallback does.
-pub fn plain_display_items() -> String {
-    let mut code = String::from(
-        "#[doc(hidden)]\npub trait MsticPlainDisplay { fn evcxr_display(&self); }\n\
-         #[doc(hidden)]\nfn mstic_plain_display(text: String) {\n    \
-         use std::io::Write;\n    let mut out = std::io::stdout().lock();\n    \
-         let _ = write!(out, \"EVCXR_BEGIN_CONTENT text/plain\\n{text}\\nEVCXR_END_CONTENT\\n\");\n    \
-         let _ = out.flush();\n}\n",
-    );
-    for (generics, ty) in PLAIN_DISPLAY_TYPES {
-        code.push_str(&format!(
-            "impl{generics} MsticPlainDisplay for {ty} {{ fn evcxr_display(&self) {{ mstic_plain_display(format!(\"{{:?}}\", self)) }} }}\n"
-        ));
-    }
-    code
-}
-
 /// A small cell whose completion makes rust-analyzer load the standard library and the preloaded
 /// crates, and infer what first cells typically hold — arithmetic, strings, a `Frame` built and
 /// unwrapped (see `Engine::warm_analyzer`).
@@ -114,23 +76,9 @@ pub const ANALYZER_WARMUP: &str = "let mstic_warmup_count = 40 + 2;\n\
     let mstic_warmup_rows = mstic_warmup_frame.len() + mstic_warmup_text.len();\n\
     mstic_warmup_frame.";
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plain_display_items_cover_numbers_strings_and_unit() {
-        let items = plain_display_items();
-        assert!(items.contains("impl MsticPlainDisplay for i64 "));
-        assert!(items.contains("impl MsticPlainDisplay for str "));
-        assert!(items.contains("impl MsticPlainDisplay for () "));
-        assert!(items.contains("impl<T: std::fmt::Debug> MsticPlainDisplay for Vec<T> "));
-        assert_eq!(items.matches("EVCXR_BEGIN_CONTENT text/plain").count(), 1);
-    }
-}
-
 /// A cell whose final expression is a `loop` without `break` (type `!`): evcxr would call the
-/// display method on it, which does not type-check once the display shortcut is in scope, so the
+/// display method on it, which does not type-check once the display shortcut
+/// (`mstic_core::plain_display`) is in scope, so the
 /// loop becomes a statement (the cell runs the same; there is no value to show).
 pub fn end_never_loop(code: &str) -> Option<String> {
     let body: Vec<&str> = code.lines().collect();

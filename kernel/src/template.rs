@@ -54,12 +54,12 @@ pub fn facade(workspace: &Path) -> PathBuf {
     workspace.join("crates").join("mstic-dylib")
 }
 
-/// The preload cell for a workspace copy: the header, the display shortcut and the support code.
+/// The preload cell for a workspace copy: the header (which brings the display shortcut into
+/// scope with the prelude), the support code and the interrupt listener.
 pub fn preload(workspace: &Path) -> String {
     format!(
-        "{}{}{}\n{}",
+        "{}{}\n{}",
         support::preload_header(&facade(workspace), &opt_level()),
-        support::plain_display_items(),
         support::SUPPORT_CODE,
         support::INTERRUPT_SUPPORT
     )
@@ -266,6 +266,51 @@ fn link_or_copy(from: &Path, to: &Path, relative: &Path) -> std::io::Result<()> 
         }
     }
     Ok(())
+}
+
+/// Fills the cargo target folder `dest` with the ready template's compiled dependencies (hard
+/// links for artifacts, copies for what cargo rewrites), so that `cargo test` of the workspace —
+/// built with the same profile, flags and target as the template (see `scripts/test.sh`) — reuses
+/// them instead of compiling DataFusion and the rest a second time. Files already in `dest` are
+/// left alone. Returns how many files were added.
+pub fn seed_build_dir(workspace: &Path, dest: &Path) -> anyhow::Result<usize> {
+    let template = template_dir(workspace);
+    if !template.join("READY").exists() {
+        anyhow::bail!("no ready warm template at {} (run `rust-mstic install` first)", template.display());
+    }
+    let mut added = 0;
+    seed(&template.join("target"), dest, Path::new(""), &mut added)
+        .map_err(|e| anyhow::anyhow!("seeding {} from {} failed: {e}", dest.display(), template.display()))?;
+    Ok(added)
+}
+
+fn seed(from: &Path, to: &Path, relative: &Path, added: &mut usize) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let (source, target, rel) = (entry.path(), to.join(&name), relative.join(&name));
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            seed(&source, &target, &rel, added)?;
+        } else if target.symlink_metadata().is_ok() || kind.is_symlink() || is_scratch_output(&rel) {
+            continue;
+        } else {
+            if !shared_artifact(&rel) || std::fs::hard_link(&source, &target).is_err() {
+                std::fs::copy(&source, &target)?;
+                let modified = entry.metadata()?.modified()?;
+                std::fs::File::options().write(true).open(&target)?.set_modified(modified)?;
+            }
+            *added += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Outputs of the evcxr scratch crate itself (cells), which a workspace build has no use for.
+fn is_scratch_output(relative: &Path) -> bool {
+    let name = relative.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    name.starts_with("libcode_") || name.starts_with("libctx") || name.starts_with("ctx-") || name.starts_with("ctx.") || name.starts_with("mstic-cell-build")
 }
 
 /// Whether a template file is a built dependency artifact that kernels can share (a hard link):

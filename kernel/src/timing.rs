@@ -33,24 +33,54 @@ impl CellTimer {
         self.last = now;
     }
 
-    /// Writes one line to the server log (if enabled): the steps, evcxr's phases, and how the
-    /// evcxr call splits into analysis before the build, the cargo build, and loading + running.
+    /// Writes one line to the server log (if enabled): the steps, evcxr's phases, and the cell's
+    /// time split into the phases a user waits for — analysis (evcxr's work before the build:
+    /// rust-analyzer, code generation), compile, link, load + run — from the build shim's timings
+    /// (see `crate::cellbuild`), or from the scratch directory's file times without them.
     pub fn report(&self, label: &str, phases: &[(String, Duration)]) {
         if !enabled() {
             return;
         }
         let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
         let steps: Vec<String> = self.steps.iter().map(|(n, d)| format!("{n} {}", ms(*d))).collect();
-        let phases: Vec<String> = phases.iter().map(|(n, d)| format!("{n} {}", ms(*d))).collect();
-        let build = std::env::var_os("EVCXR_TMPDIR")
-            .and_then(|dir| build_span(Path::new(&dir), self.wall_started))
-            .map(|(before, build)| format!("; before build {}, cargo build {}", ms(before), ms(build)))
-            .unwrap_or_default();
+        let evcxr_phases: Vec<String> = phases.iter().map(|(n, d)| format!("{n} {}", ms(*d))).collect();
+        let scratch = std::env::var_os("EVCXR_TMPDIR").map(PathBuf::from);
+        let builds = scratch.as_deref().map(crate::cellbuild::take_timings).unwrap_or_default();
+        let breakdown = if builds.is_empty() {
+            scratch
+                .as_deref()
+                .and_then(|dir| build_span(dir, self.wall_started))
+                .map(|(before, build)| format!("; before build {}, cargo build {}", ms(before), ms(build)))
+                .unwrap_or_default()
+        } else {
+            let evcxr = self.steps.iter().find(|(n, _)| n == "evcxr").map(|(_, d)| *d).unwrap_or_default();
+            let run = phases.iter().find(|(n, _)| n == "Execution").map(|(_, d)| *d).unwrap_or_default();
+            let build = Duration::from_secs_f64(builds.iter().map(|b| b.build_ms).sum::<f64>() / 1000.0);
+            let link = Duration::from_secs_f64(builds.iter().filter_map(|b| b.link_ms).sum::<f64>() / 1000.0);
+            let analysis = evcxr.saturating_sub(build).saturating_sub(run);
+            let kernel = self.started.elapsed().saturating_sub(evcxr);
+            let paths: Vec<String> = builds
+                .iter()
+                .map(|b| match &b.reason {
+                    Some(reason) => format!("{} [{reason}]", b.path),
+                    None => b.path.clone(),
+                })
+                .collect();
+            format!(
+                "; phases: analysis {}, compile {}, link {}, load+run {}, kernel {} (builds: {})",
+                ms(analysis),
+                ms(build.saturating_sub(link)),
+                ms(link),
+                ms(run),
+                ms(kernel),
+                paths.join("+")
+            )
+        };
         eprintln!(
-            "rust-mstic timing: {label}: total {}; {}; evcxr phases: {}{build}",
+            "rust-mstic timing: {label}: total {}; {}; evcxr phases: {}{breakdown}",
             ms(self.started.elapsed()),
             steps.join(", "),
-            phases.join(", ")
+            evcxr_phases.join(", ")
         );
     }
 }

@@ -3,7 +3,9 @@ jupyter_client and run cells with generous timeouts (the first cell may wait for
 
 from __future__ import annotations
 
+import os
 import queue
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,22 @@ REPO = Path(__file__).resolve().parents[2]
 # The first cell of a kernel waits for the preloaded crates; later cells compile in about a second.
 WARMUP_TIMEOUT = 900
 CELL_TIMEOUT = 120
+
+
+def run_example(name: str, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Runs the crate example `name` (e.g. `write_specs`): the binary `cargo test --workspace` built
+    in scripts/test.sh (`MSTIC_EXAMPLES_DIR`), else through `cargo run` when run by hand."""
+    examples = os.environ.get("MSTIC_EXAMPLES_DIR")
+    if examples and (Path(examples) / name).is_file():
+        env = dict(os.environ)
+        library_path = os.environ.get("MSTIC_EXAMPLES_LIBRARY_PATH", "")
+        env["LD_LIBRARY_PATH"] = ":".join(p for p in (library_path, env.get("LD_LIBRARY_PATH", "")) if p)
+        command = [str(Path(examples) / name), *args]
+    else:
+        env = dict(os.environ)
+        env.setdefault("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/rust-mstic/target"))
+        command = ["cargo", "run", "--quiet", "--example", name, "--", *args]
+    return subprocess.run(command, cwd=REPO, env=env, check=True, timeout=timeout, capture_output=True)
 
 
 def run_cell(kc, code: str, timeout: float = CELL_TIMEOUT, **kwargs):

@@ -28,7 +28,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import KERNEL_NAME, REPO
+from conftest import KERNEL_NAME, REPO, run_example
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -175,12 +175,7 @@ def lab(tmp_path):
 
 def test_chart_bundle_renders_in_jupyterlab(lab, tmp_path):
     specs = tmp_path / "specs"
-    env = dict(os.environ)
-    env.setdefault("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/rust-mstic/target"))
-    subprocess.run(
-        ["cargo", "run", "--quiet", "-p", "mstic-vis", "--example", "write_specs", "--", str(specs)],
-        cwd=REPO, env=env, check=True, timeout=1800, capture_output=True,
-    )
+    run_example("write_specs", str(specs))
     table = 'Frame::read_csv(fixture("msticpy/testdata/az_net_flows.csv")?).expect("flows").head(8)'
     chart = f"""let spec = std::fs::read_to_string(r#"{specs / 'timeline.vl.json'}"#).expect("spec");
 let svg = std::fs::read_to_string(r#"{specs / 'timeline.svg'}"#).expect("svg");

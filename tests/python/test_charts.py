@@ -5,14 +5,12 @@ rendered SVG has the expected number of marks."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, run_example
 
 vl_convert = pytest.importorskip("vl_convert", reason="vl-convert-python is not installed (pip install vl-convert-python)")
 
@@ -23,15 +21,7 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
 def specs(tmp_path_factory):
     """The folder of specs, SVGs and manifest.json written by the example."""
     out = tmp_path_factory.mktemp("vis-specs")
-    env = dict(os.environ)
-    env.setdefault("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/rust-mstic/target"))
-    subprocess.run(
-        ["cargo", "run", "--quiet", "-p", "mstic-vis", "--example", "write_specs", "--", str(out)],
-        cwd=REPO,
-        env=env,
-        check=True,
-        timeout=1800,
-    )
+    run_example("write_specs", str(out))
     return out
 
 

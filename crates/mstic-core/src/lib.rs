@@ -9,6 +9,7 @@ pub mod frame;
 pub mod interrupt;
 pub mod interruptible;
 pub mod paths;
+pub mod plain_display;
 pub mod progress;
 pub mod runtime;
 pub mod session;

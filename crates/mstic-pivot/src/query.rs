@@ -40,7 +40,8 @@ pub const PARAM_ENTITY_MAP: &[(&str, &[(EntityKind, &str)])] = &[
     ("cmd_line", &[(EntityKind::Process, "CommandLine")]),
 ];
 
-/// MSTICPy's (v2) short names of tables, used as query-pivot name prefixes.
+/// MSTICPy's (v2) short names of tables, used as query-pivot name prefixes (`ThreatIntelIndicators`
+/// is the newer threat-intelligence table that replaces `ThreatIntelligenceIndicator`).
 pub const TABLE_PREFIXES: &[(&str, &str)] = &[
     ("SecurityEvent", "wevt"),
     ("Syslog", "syslog"),
@@ -50,6 +51,7 @@ pub const TABLE_PREFIXES: &[(&str, &str)] = &[
     ("AzureNetworkAnalytics_CL", "az_nsg"),
     ("OfficeActivity", "o365"),
     ("ThreatIntelligenceIndicator", "ti"),
+    ("ThreatIntelIndicators", "ti"),
     ("Heartbeat", ""),
     ("AuditLog_CL", "auditd"),
     ("HuntingBookmark", "sent"),

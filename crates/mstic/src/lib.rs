@@ -25,6 +25,8 @@ pub mod prelude {
     /// `evcxr_input::get_string("Name")` asks the notebook user for a value (the stdin channel).
     pub use evcxr_input;
     pub use mstic_core::display::{clear_output, page};
+    // A cell's final value of a standard type shows with one compile (see `plain_display`).
+    pub use mstic_core::plain_display::PlainDisplay as _;
     pub use mstic_core::paths::{fixture, fixtures_dir};
     pub use mstic_core::{DisplayHandle, Error, Frame, MimeBundle, Result, SqlSession};
     pub use mstic_core::config::{MsticConfig, ProviderSettings, Setting, WorkspaceSettings};
