@@ -46,15 +46,25 @@ fn main() {
     write_if_changed(&manifest.join("src/generated.rs"), &code);
 }
 
+/// The default shown for a parameter whose definitions disagree.
+const VARIES: &str = "\u{0}varies";
+
 /// One query as the typed calls describe it (merged over the files that define it).
 #[derive(Clone)]
 struct Query {
     name: String,
     families: Vec<String>,
     description: String,
-    /// `(file, data_environments)` of each definition.
-    sources: Vec<(String, Vec<String>)>,
+    /// Each definition: its file, `data_environments` and `table` default.
+    sources: Vec<Source>,
     params: Vec<Param>,
+}
+
+#[derive(Clone, Debug)]
+struct Source {
+    file: String,
+    environments: Vec<String>,
+    table: Option<String>,
 }
 
 #[derive(Clone)]
@@ -63,6 +73,8 @@ struct Param {
     kind: String,
     description: String,
     default: Option<String>,
+    /// The files whose definition of the query has this parameter.
+    files: Vec<String>,
 }
 
 impl Query {
@@ -72,15 +84,18 @@ impl Query {
         self.sources.extend(other.sources.iter().cloned());
         for param in &other.params {
             match self.params.iter_mut().find(|p| p.name == param.name) {
-                Some(existing) if existing.kind != param.kind => existing.kind = "any".to_string(),
-                Some(_) => {}
+                Some(existing) => {
+                    existing.files.extend(param.files.iter().cloned());
+                    if existing.kind != param.kind {
+                        existing.kind = "any".to_string();
+                    }
+                    if existing.default != param.default {
+                        existing.default = Some(VARIES.to_string());
+                    }
+                }
                 None => self.params.push(param.clone()),
             }
         }
-    }
-
-    fn table(&self) -> Option<&str> {
-        self.params.iter().find(|p| p.name == "table").and_then(|p| p.default.as_deref())
     }
 }
 
@@ -137,11 +152,15 @@ fn read_file(path: &Path, name: &str) -> Result<Vec<Query>, String> {
         if families.is_empty() {
             return Err(format!("query '{query_name}' has no data_families"));
         }
+        for param in &mut all {
+            param.files = vec![name.to_string()];
+        }
+        let table = all.iter().find(|p| p.name == "table").and_then(|p| p.default.clone());
         queries.push(Query {
             name: query_name,
             families,
             description,
-            sources: vec![(name.to_string(), environments.clone())],
+            sources: vec![Source { file: name.to_string(), environments: environments.clone(), table }],
             params: all,
         });
     }
@@ -172,7 +191,7 @@ fn params(node: Option<&Value>) -> Result<Vec<Param>, String> {
         }
         let description = def.get("description").and_then(Value::as_str).unwrap_or_default().trim().to_string();
         let default = def.get("default").map(show_value);
-        out.push(Param { name, kind, description, default });
+        out.push(Param { name, kind, description, default, files: Vec::new() });
     }
     Ok(out)
 }
@@ -376,7 +395,8 @@ fn generate(families: &BTreeMap<String, BTreeMap<String, Query>>, errors: &[Stri
 }
 
 fn family_doc(family: &str, queries: &BTreeMap<String, Query>) -> String {
-    let mut environments: Vec<&str> = queries.values().flat_map(|q| q.sources.iter().flat_map(|(_, e)| e.iter().map(String::as_str))).collect();
+    let mut environments: Vec<&str> =
+        queries.values().flat_map(|q| q.sources.iter().flat_map(|s| s.environments.iter().map(String::as_str))).collect();
     environments.sort();
     environments.dedup();
     let mut text = format!("The `{family}` queries ({}): start a typed call with one of\n", environments.join(", "));
@@ -388,16 +408,22 @@ fn family_doc(family: &str, queries: &BTreeMap<String, Query>) -> String {
 
 fn query_doc(family: &str, accessor: &str, method: &str, query: &Query) -> String {
     let mut text = format!("{}\n\n`{family}.{}`", query.description, query.name);
-    for (file, environments) in &query.sources {
-        let _ = write!(text, " — {} (`{file}`)", environments.join(", "));
+    for source in &query.sources {
+        let _ = write!(text, " — {} (`{}`)", source.environments.join(", "), source.file);
     }
     text.push('\n');
-    if let Some(table) = query.table() {
-        let _ = writeln!(text, "\nTable: `{}`", code_text(table));
+    let tables: Vec<String> = query
+        .sources
+        .iter()
+        .filter_map(|s| s.table.as_ref().map(|t| (t, s)))
+        .map(|(t, s)| if query.sources.len() > 1 { format!("`{}` ({})", code_text(t), s.environments.join(", ")) } else { format!("`{}`", code_text(t)) })
+        .collect();
+    if !tables.is_empty() {
+        let _ = writeln!(text, "\nTable: {}", tables.join("; "));
     }
     text.push_str("\nParameters:\n");
     for param in &query.params {
-        let _ = writeln!(text, "- {}", param_line(param));
+        let _ = writeln!(text, "- {}", param_line(param, query));
     }
     let mut example = format!("qp.{accessor}().{method}()");
     for param in query.params.iter().filter(|p| p.default.is_none() && p.name != "start" && p.name != "end") {
@@ -417,14 +443,26 @@ fn query_doc(family: &str, accessor: &str, method: &str, query: &Query) -> Strin
     text
 }
 
-fn param_line(param: &Param) -> String {
+fn param_line(param: &Param, query: &Query) -> String {
     let state = match (&param.default, param.name.as_str()) {
         (None, "start" | "end") => "required; the provider's time range when not set".to_string(),
         (None, _) => "required".to_string(),
+        (Some(d), _) if d == VARIES => "default depends on the environment".to_string(),
         (Some(d), _) if d.is_empty() => "default empty".to_string(),
         (Some(d), _) => format!("default `{}`", code_text(d)),
     };
-    format!("`{}` ({}, {state}): {}", param.name, param.kind, param.description)
+    let only = if param.files.len() < query.sources.len() {
+        let environments: Vec<&str> = query
+            .sources
+            .iter()
+            .filter(|s| param.files.contains(&s.file))
+            .flat_map(|s| s.environments.first().map(String::as_str))
+            .collect();
+        format!(" (only in {})", environments.join(", "))
+    } else {
+        String::new()
+    };
+    format!("`{}` ({}, {state}): {}{only}", param.name, param.kind, param.description)
 }
 
 /// A value shortened to one line for a doc comment code span.
@@ -488,7 +526,7 @@ fn setters(query: &Query) -> String {
         let _ = writeln!(
             code,
             "{}            #[inline]\n            pub fn {name}(self, value: {arg}) -> Self {{ {body} }}",
-            doc_lines(&format!("Sets {}{forms}", param_line(param)), "            ")
+            doc_lines(&format!("Sets {}{forms}", param_line(param, query)), "            ")
         );
     }
     code

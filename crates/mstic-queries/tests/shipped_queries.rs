@@ -302,6 +302,29 @@ fn typed_calls_render_what_the_string_form_renders() {
     assert_eq!(typed, string);
     assert!(typed.contains("OtherTable"));
     assert_eq!(qp.windows_security().list_host_logons().help().unwrap(), qp.query_help("WindowsSecurity.list_host_logons").unwrap());
+    // Defender: the same query through its two families, and the string form.
+    let mut mde = QueryProvider::with_config("MDE", &MsticConfig::default(), &[]).unwrap();
+    mde.set_now(Some(now()));
+    let typed = mde.mde().host_alerts().host_name("WS1").start(-2).end(0).render().unwrap();
+    assert_eq!(typed, mde.mdatp().host_alerts().host_name("WS1").start(-2).end(0).render().unwrap());
+    assert_eq!(typed, mde.query("MDE.host_alerts").param("host_name", "WS1").start(-2).end(0).render().unwrap());
+    assert!(typed.contains("WS1") && typed.contains("2024-03-13T10:30:45"), "{typed}");
+}
+
+#[test]
+fn typed_list_and_integer_setters_render_like_the_string_form() {
+    let qp = sentinel();
+    let ips = vec!["10.0.0.1", "192.168.1.2"];
+    let typed = qp.azure().list_aad_signins_for_ip().ip_address_list(ips.clone()).start(-1).end(0).render().unwrap();
+    let string = qp.query("Azure.list_aad_signins_for_ip").param("ip_address_list", ips).start(-1).end(0).render().unwrap();
+    assert_eq!(typed, string);
+    assert!(typed.contains("'10.0.0.1', '192.168.1.2'"), "{typed}");
+    // A comma-separated string is a list too, as in MSTICPy.
+    let from_text = qp.azure().list_aad_signins_for_ip().ip_address_list("10.0.0.1, 192.168.1.2").start(-1).end(0).render().unwrap();
+    assert_eq!(from_text, typed);
+    let typed = qp.azure().list_aad_password_spray().min_accounts(7).render().unwrap();
+    assert_eq!(typed, qp.query("Azure.list_aad_password_spray").param("min_accounts", 7).render().unwrap());
+    assert!(typed.contains('7'), "{typed}");
 }
 
 #[test]
