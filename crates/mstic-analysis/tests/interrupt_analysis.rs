@@ -110,7 +110,7 @@ fn session_scoring_stops() {
 
     // Interrupted a fifth of the way in.
     let (result, stopped_in) = interrupted_after(full_run / 5, || score_sessions(&sessions, 3));
-    let error = result.err().expect("the scoring was interrupted");
+    let error = result.expect_err("the scoring was interrupted");
     assert_eq!(error.to_string(), "interrupted: scoring the sessions was stopped");
     assert!(stopped_in < full_run, "stopped {stopped_in:?} after the interrupt; a full run takes {full_run:?}");
 

@@ -76,7 +76,7 @@ const QUICK: [&str; 4] = ["185.92.220.1", "185.92.220.2", "185.92.220.3", "185.9
 /// `slow` is set.
 fn otx_server(slow: Arc<AtomicBool>) -> LocalServer {
     LocalServer::start(move |request: &HttpRequest| {
-        let answer = HttpResponse::json(200, &json!({"pulse_info": {"count": 1, "pulses": [{"name": "demo pulse", "tags": ["c2"], "references": []}]}}));
+        let answer = HttpResponse::json(200, json!({"pulse_info": {"count": 1, "pulses": [{"name": "demo pulse", "tags": ["c2"], "references": []}]}}));
         let quick = QUICK.iter().any(|ip| request.target.contains(&format!("/{ip}/")));
         if quick || !slow.load(Ordering::SeqCst) { answer } else { answer.with_delay(SLOW) }
     })
@@ -137,8 +137,7 @@ fn last_progress_text(stdout: &str, label: &str) -> Option<String> {
         .filter_map(|line| line.strip_prefix(mstic_core::display::MESSAGE_MARKER))
         .filter_map(|message| serde_json::from_str::<serde_json::Value>(message).ok())
         .filter_map(|message| message["data"]["text/plain"].as_str().map(str::to_string))
-        .filter(|text| text.starts_with(label))
-        .last()
+        .rfind(|text| text.starts_with(label))
 }
 
 #[test]
@@ -244,9 +243,9 @@ fn rdap_whois_stops_for_one_address_and_for_a_list() {
     let server = LocalServer::start(move |request: &HttpRequest| {
         let base = format!("http://{}", request.header("host").unwrap_or("127.0.0.1"));
         let answer = if request.path().ends_with("ipv4.json") {
-            HttpResponse::json(200, &json!({"version": "1.0", "services": [[["8.0.0.0/8"], [format!("{base}/registry/")]]]}))
+            HttpResponse::json(200, json!({"version": "1.0", "services": [[["8.0.0.0/8"], [format!("{base}/registry/")]]]}))
         } else {
-            HttpResponse::json(200, &json!({"objectClassName": "ip network", "handle": "NET-8-8-8-0-1", "name": "GOGL",
+            HttpResponse::json(200, json!({"objectClassName": "ip network", "handle": "NET-8-8-8-0-1", "name": "GOGL",
                 "startAddress": "8.8.8.0", "endAddress": "8.8.8.255", "cidr0_cidrs": [{"v4prefix": "8.8.8.0", "length": 24}], "links": []}))
         };
         if slow_answers.load(Ordering::SeqCst) { answer.with_delay(SLOW) } else { answer }

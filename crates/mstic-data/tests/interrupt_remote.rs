@@ -226,3 +226,41 @@ fn a_split_query_stops_as_a_whole_rather_than_returning_a_partial_result() {
     assert_eq!(frame.len(), 4);
     assert!(frame.warnings().is_empty(), "{:?}", frame.warnings());
 }
+
+/// A Log Analytics response of `rows` rows.
+fn large_response(rows: usize) -> Vec<u8> {
+    let mut body = String::from(
+        r#"{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"Computer","type":"string"},{"name":"EventID","type":"int"},{"name":"CommandLine","type":"string"}],"rows":["#,
+    );
+    for i in 0..rows {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&format!(
+            r#"["2024-05-01T{:02}:{:02}:{:02}.123Z","WORKSTATION{}.contoso.com",4688,"C:\\Windows\\System32\\cmd.exe /c task {i}"]"#,
+            (i / 3600) % 24,
+            (i / 60) % 60,
+            i % 60,
+            i % 50
+        ));
+    }
+    body.push_str("]}]}");
+    body.into_bytes()
+}
+
+#[test]
+fn converting_a_large_result_stops_part_way() {
+    let _serial = serial();
+    let rows = 400_000;
+    let body = large_response(rows);
+    let convert = || mstic_data::remote::convert::log_analytics_to_frame(&body).map(|converted| converted.frame);
+    let started = Instant::now();
+    assert_eq!(convert().expect("a full conversion").len(), rows);
+    let full = started.elapsed();
+    let started = Instant::now();
+    let (result, stopped_in) = interrupted_when(|| started.elapsed() >= full / 5, convert);
+    let error = result.expect_err("the conversion was interrupted");
+    assert_eq!(error.to_string(), "interrupted: converting the query results was stopped");
+    assert!(stopped_in < full, "stopped {stopped_in:?} after the interrupt; a full conversion takes {full:?}");
+    assert_eq!(convert().expect("converts after clear()").len(), rows);
+}

@@ -110,7 +110,7 @@ fn process_events(events: usize) -> Frame {
     let images = ["C:\\Windows\\System32\\cmd.exe", "C:\\Windows\\explorer.exe", "C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\System32\\whoami.exe"];
     let pid = |i: usize| format!("0x{:x}", 8 + 4 * i);
     // Every eighth process of a host starts from System, the others from the host's previous one.
-    let parent = |i: usize| if (i / 20) % 8 == 0 { None } else { Some(i - 20) };
+    let parent = |i: usize| if (i / 20).is_multiple_of(8) { None } else { Some(i - 20) };
     let text = |values: Vec<String>| Arc::new(StringArray::from(values)) as ArrayRef;
     Frame::from_columns(vec![
         ("TimeGenerated".into(), Arc::new(TimestampNanosecondArray::from_iter_values((0..events).map(|i| start + i as i64 * 1_000_000)).with_timezone("UTC")) as ArrayRef),

@@ -157,7 +157,7 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
         let mut rows = 0usize;
         while seq.next_element_seed(RowSeed(&mut *self.0))?.is_some() {
             rows += 1;
-            if rows % super::INTERRUPT_CHECK_ROWS == 0 && mstic_core::interrupt::is_requested() {
+            if rows.is_multiple_of(super::INTERRUPT_CHECK_ROWS) && mstic_core::interrupt::is_requested() {
                 return Err(serde::de::Error::custom("interrupted"));
             }
         }
