@@ -4,6 +4,7 @@
 //! - [`DemoServer`]: the remote data services (Azure token, Log Analytics, Kusto, Graph, Defender,
 //!   Splunk) on 127.0.0.1 with recorded answers, and a session configuration pointing the remote
 //!   drivers at them, so `QueryProvider::new("MSSentinel")` connects and runs queries offline.
+//!   [`DemoServer::sign_in_with_device_code`] switches them to a device-code sign-in.
 //! - [`DemoTiServer`]: threat-intel, IPStack and RDAP services with stable verdicts per IoC.
 //! - [`RecordedServer`] and [`LocalServer`]: the servers underneath, for tests that script their
 //!   own answers.
@@ -14,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+pub mod device_code;
 pub mod local_http;
 pub mod recorded;
 pub mod responses;
@@ -21,6 +23,7 @@ pub mod services;
 pub mod ti;
 mod ti_responses;
 
+pub use device_code::{DEMO_ACCOUNT, DEMO_USER_CODE};
 pub use local_http::{HttpRequest, HttpResponse, JsonBody, LocalServer, percent_decode};
 pub use mstic_core::paths::{fixture, fixtures_dir};
 pub use recorded::{RecordedRequest, RecordedServer, Reply};
