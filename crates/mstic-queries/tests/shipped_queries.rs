@@ -288,6 +288,26 @@ fn a_provider_without_queries_says_where_it_looked() {
     assert!(QueryProvider::with_config("OSQueryLogs", &MsticConfig::default(), &[]).unwrap().warnings().is_empty());
 }
 
+#[test]
+fn mstic_queries_names_a_folder_that_replaces_the_library() {
+    if std::env::var_os("MSTIC_TEST_CHILD").is_some() {
+        let dir = PathBuf::from(std::env::var_os("MSTIC_QUERIES").unwrap());
+        let qp = QueryProvider::with_config("MSSentinel", &MsticConfig::default(), &[]).unwrap();
+        assert_eq!(qp.list_queries().names(), vec!["WindowsSecurity.list_host_logons".to_string()]);
+        assert_eq!(qp.store().get("WindowsSecurity.list_host_logons").unwrap().file, dir.join("mssentinel/logons.yaml"));
+        let mde = QueryProvider::with_config("MDE", &MsticConfig::default(), &[]).unwrap();
+        let expected = format!("no MDE queries were found: looked in MSTIC_QUERIES={} (not found)", dir.join("mde").display());
+        assert!(mde.warnings().iter().any(|w| w.starts_with(&expected)), "{:?}", mde.warnings());
+        println!("the folder replaced the library");
+        return;
+    }
+    let dir = temp_dir("replacement");
+    std::fs::create_dir_all(dir.join("mssentinel")).unwrap();
+    write_override(&dir.join("mssentinel"));
+    let out = run_in_child("mstic_queries_names_a_folder_that_replaces_the_library", &[("MSTIC_QUERIES", dir.to_str())]);
+    assert!(out.contains("the folder replaced the library"), "{out}");
+}
+
 fn sentinel() -> QueryProvider {
     assert_builtin_library_in_use();
     let mut qp = QueryProvider::with_config("MSSentinel", &MsticConfig::default(), &[]).unwrap();
