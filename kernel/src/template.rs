@@ -66,7 +66,8 @@ pub fn preload(workspace: &Path) -> String {
 }
 
 /// The template key: rustc, evcxr and kernel versions, linker on PATH, the preload text, the lock
-/// file and every file of the workspace's crates.
+/// file, every file of the workspace's crates and of its query library (`queries/`, compiled in),
+/// except the sources a build writes into the copy.
 pub fn key(workspace: &Path) -> String {
     let mut hash = Sha256::new();
     let rustc = std::process::Command::new("rustc").arg("-vV").output().map(|o| o.stdout).unwrap_or_default();
@@ -82,6 +83,9 @@ pub fn key(workspace: &Path) -> String {
     hash.update(std::fs::read(workspace.join("Cargo.toml")).unwrap_or_default());
     let mut files = Vec::new();
     collect_files(&workspace.join("crates"), &mut files);
+    collect_files(&workspace.join("queries"), &mut files);
+    // Files a build writes into the copy (generated sources) are outputs, not inputs.
+    files.retain(|f| !crate::install::BUILD_WRITTEN.iter().any(|g| f.strip_prefix(workspace).is_ok_and(|rel| rel == Path::new(g))));
     files.sort();
     for file in files {
         hash.update(file.strip_prefix(workspace).unwrap_or(&file).to_string_lossy().as_bytes());
@@ -406,7 +410,18 @@ mod tests {
         let second = key(&ws);
         assert_ne!(first, second);
         std::fs::write(ws.join("Cargo.lock"), "version = 4\n# changed\n").unwrap();
-        assert_ne!(second, key(&ws));
+        let third = key(&ws);
+        assert_ne!(second, third);
+        std::fs::create_dir_all(ws.join("queries/mssentinel")).unwrap();
+        std::fs::write(ws.join("queries/mssentinel/a.yaml"), "metadata: {}\n").unwrap();
+        let fourth = key(&ws);
+        assert_ne!(third, fourth, "the query library is compiled in");
+        for generated in crate::install::BUILD_WRITTEN {
+            let path = ws.join(generated);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "// written by a build").unwrap();
+        }
+        assert_eq!(fourth, key(&ws), "sources a build writes do not change the key");
         std::fs::remove_dir_all(ws).unwrap();
     }
 
