@@ -108,8 +108,8 @@ fn session_scoring_stops() {
     assert_eq!(scored.len(), sessions.len());
     assert!(scored.iter().all(|r| !r.window.is_empty() && r.likelihood > 0.0 && r.likelihood < 1.0));
 
-    // Interrupted a fifth of the way in.
-    let (result, stopped_in) = interrupted_after(full_run / 5, || score_sessions(&sessions, 3));
+    // Interrupted a tenth of the way in.
+    let (result, stopped_in) = interrupted_after(full_run / 10, || score_sessions(&sessions, 3));
     let error = result.expect_err("the scoring was interrupted");
     assert_eq!(error.to_string(), "interrupted: scoring the sessions was stopped");
     assert!(stopped_in < full_run, "stopped {stopped_in:?} after the interrupt; a full run takes {full_run:?}");

@@ -85,7 +85,7 @@ impl Drop for DataFile {
     }
 }
 
-/// A load of `path` interrupted part-way (a fifth into the time a full load takes) fails with
+/// A load of `path` interrupted part-way (a tenth into the time a full load takes) fails with
 /// `Error::Interrupted` naming the file, sooner than a full load; after `clear()` it loads again.
 fn assert_load_interrupted(path: &Path, load: fn(&Path) -> mstic_core::Result<Frame>) {
     let started = Instant::now();
@@ -96,7 +96,7 @@ fn assert_load_interrupted(path: &Path, load: fn(&Path) -> mstic_core::Result<Fr
     columns.sort();
     assert_eq!(columns, ["Text", "x"]);
 
-    let (result, stopped_in) = interrupted_after(full_load / 5, || load(path));
+    let (result, stopped_in) = interrupted_after(full_load / 10, || load(path));
     let error = result.expect_err("the load was interrupted");
     assert!(error.is_interrupted(), "{error}");
     assert_eq!(error.to_string(), format!("interrupted: reading {} was stopped", path.display()));

@@ -111,14 +111,14 @@ fn process_event(i: usize) -> String {
     )
 }
 
-/// `read` interrupted part-way (a fifth into the time a full read takes) fails with
+/// `read` interrupted part-way (a tenth into the time a full read takes) fails with
 /// `Error::Interrupted`, sooner than the full read; before and after, it gives `rows` rows. The
 /// time of a full read is returned.
 fn assert_stops_partway(rows: usize, read: impl Fn() -> mstic_core::Result<mstic_core::Frame>) -> Duration {
     let started = Instant::now();
     assert_eq!(read().expect("a full read").len(), rows);
     let full = started.elapsed();
-    let (result, stopped_in) = interrupted_after(full / 5, &read);
+    let (result, stopped_in) = interrupted_after(full / 10, &read);
     let error = result.expect_err("the read was interrupted");
     assert!(error.is_interrupted(), "{error}");
     assert!(stopped_in < full, "stopped {stopped_in:?} after the interrupt; a full read takes {full:?}");
@@ -137,7 +137,7 @@ fn a_local_data_load_stops_and_is_not_cached_half_read() {
     // A new driver for each read: a driver keeps the files it has read.
     let full = assert_stops_partway(rows, || LocalDataDriver::from_paths([dir.path()]).query("events.csv", &QueryOptions::default()));
     let driver = LocalDataDriver::from_paths([dir.path()]);
-    let (result, _) = interrupted_after(full / 5, || driver.query("events.csv", &QueryOptions::default()));
+    let (result, _) = interrupted_after(full / 10, || driver.query("events.csv", &QueryOptions::default()));
     assert!(result.expect_err("interrupted").is_interrupted());
     assert_eq!(driver.query("events.csv", &QueryOptions::default()).expect("read whole after clear()").len(), rows, "nothing half-read was kept");
     let counted = driver.query("select count(*) as n from events where Pid > 10", &QueryOptions::default()).unwrap();

@@ -46,14 +46,14 @@ fn interrupted_after<T>(delay: Duration, work: impl FnOnce() -> T) -> (T, Durati
     (result, ended.saturating_duration_since(requested_at))
 }
 
-/// `work` interrupted part-way (a fifth into the time a full run takes) fails with
+/// `work` interrupted part-way (a tenth into the time a full run takes) fails with
 /// `Error::Interrupted` naming `what`, sooner than the full run; after `clear()` it gives the
 /// full result again. Both full results are returned.
 fn assert_stops<T>(what: &str, work: impl Fn() -> mstic_core::Result<T>) -> (T, T) {
     let started = Instant::now();
     let full = work().expect("a full run");
     let full_run = started.elapsed();
-    let (result, stopped_in) = interrupted_after(full_run / 5, &work);
+    let (result, stopped_in) = interrupted_after(full_run / 10, &work);
     let error = result.err().expect("the work was interrupted");
     assert_eq!(error.to_string(), format!("interrupted: {what} was stopped"));
     assert!(stopped_in < full_run, "stopped {stopped_in:?} after the interrupt; a full run takes {full_run:?}");

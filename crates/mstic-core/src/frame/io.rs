@@ -84,15 +84,24 @@ impl Frame {
         Ok(timestamps::normalize(Frame::from_batches(schema, batches)))
     }
 
-    /// A frame from JSON objects (one per row), e.g. a service's result rows.
+    /// A frame from JSON objects (one per row), e.g. a service's result rows. Stops between rows
+    /// with `Error::Interrupted` when the user interrupts the cell.
     pub fn from_json_rows(rows: &[Value]) -> Result<Frame> {
-        let schema = arrow::json::reader::infer_json_schema_from_iterator(rows.iter().map(|v| Ok(v.clone())))?;
+        const STOPPED: &str = "converting JSON rows";
+        let interrupted = || arrow::error::ArrowError::ExternalError("interrupted".into());
+        let values = rows.iter().map(|v| if interrupt::is_requested() { Err(interrupted()) } else { Ok(v.clone()) });
+        let schema = arrow::json::reader::infer_json_schema_from_iterator(values)
+            .map_err(|e| crate::interruptible::after_failure(STOPPED, e.into()))?;
         let schema: SchemaRef = Arc::new(schema);
         let mut decoder = arrow::json::ReaderBuilder::new(schema.clone())
             .with_coerce_primitive(true)
             .build_decoder()?;
-        decoder.serialize(rows)?;
-        let batches: Vec<RecordBatch> = decoder.flush()?.into_iter().collect();
+        let mut batches: Vec<RecordBatch> = Vec::new();
+        for chunk in rows.chunks(BATCH_SIZE) {
+            interrupt::check(STOPPED)?;
+            decoder.serialize(chunk)?;
+            batches.extend(decoder.flush()?);
+        }
         Ok(timestamps::normalize(Frame::from_batches(schema, batches)))
     }
 

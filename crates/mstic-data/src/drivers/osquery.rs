@@ -132,8 +132,12 @@ fn flatten(prefix: &str, object: &Map<String, Value>, level: usize, out: &mut Ma
 /// One osquery query's rows as a frame: all-null columns dropped, prefixes stripped, epoch
 /// columns converted.
 fn event_frame(rows: &[Value]) -> Result<Frame> {
+    const STOPPED: &str = "building the osquery tables";
     let mut columns: Vec<String> = Vec::new();
-    for row in rows {
+    for (index, row) in rows.iter().enumerate() {
+        if index % INTERRUPT_CHECK_LINES == 0 {
+            interrupt::check(STOPPED)?;
+        }
         if let Value::Object(map) = row {
             for (key, value) in map {
                 if !value.is_null() && !columns.contains(key) {
@@ -143,18 +147,19 @@ fn event_frame(rows: &[Value]) -> Result<Frame> {
         }
     }
     let renames = renamed_columns(&columns);
-    let converted: Vec<Value> = rows
-        .iter()
-        .map(|row| {
-            let mut out = Map::new();
-            for (original, renamed) in columns.iter().zip(&renames) {
-                let value = row.get(original).cloned().unwrap_or(Value::Null);
-                let value = if EPOCH_COLUMNS.contains(&original.as_str()) { epoch_to_iso(&value) } else { value };
-                out.insert(renamed.clone(), value);
-            }
-            Value::Object(out)
-        })
-        .collect();
+    let mut converted: Vec<Value> = Vec::with_capacity(rows.len());
+    for (index, row) in rows.iter().enumerate() {
+        if index % INTERRUPT_CHECK_LINES == 0 {
+            interrupt::check(STOPPED)?;
+        }
+        let mut out = Map::new();
+        for (original, renamed) in columns.iter().zip(&renames) {
+            let value = row.get(original).cloned().unwrap_or(Value::Null);
+            let value = if EPOCH_COLUMNS.contains(&original.as_str()) { epoch_to_iso(&value) } else { value };
+            out.insert(renamed.clone(), value);
+        }
+        converted.push(Value::Object(out));
+    }
     Frame::from_json_rows(&converted)
 }
 
