@@ -33,8 +33,12 @@ const SHIM_NAME: &str = "mold";
 const CAPTURE_ENV: &str = "MSTIC_CELL_BUILD_CAPTURE";
 /// The cell crate's name in evcxr's scratch directory.
 const CELL_CRATE: &str = "ctx";
-/// The recorded build, inside the scratch crate's target folder.
-const RECORD_FILE: &str = "mstic-cell-build.json";
+/// The recorded builds, one file per build state (the validity hash), inside the scratch crate's
+/// target folder. A kernel start goes through the same states as the warm template did (evcxr's
+/// first compile, then the preload), so the template's records serve its first builds too.
+const RECORD_DIR: &str = "mstic-cell-builds";
+/// How many build states are remembered.
+const RECORDS_KEPT: usize = 16;
 /// `MSTIC_FAST_BUILD=0` turns the fast path off (every cell goes through cargo).
 const SWITCH_ENV: &str = "MSTIC_FAST_BUILD";
 /// How the cell builds went (`MSTIC_TIMING=1` only; one JSON line per build), inside the scratch
@@ -206,8 +210,8 @@ pub fn run_shim(args: &[OsString]) -> i32 {
         return exit_code(cargo_command(&cargo, &cargo_args).status());
     }
     let crate_dir = std::env::current_dir().unwrap_or_default();
-    let record_path = crate_dir.join("target").join(RECORD_FILE);
     let validity = validity(&crate_dir, &cargo, &cargo_args);
+    let record_path = crate_dir.join("target").join(RECORD_DIR).join(format!("{}.json", &validity[..32]));
     let enabled = std::env::var(SWITCH_ENV).map_or(true, |v| v != "0");
     let started = std::time::Instant::now();
     let record = read_record(&record_path).map(|r| r.relocated(&crate_dir));
@@ -346,6 +350,9 @@ impl Record {
 /// built (or keeps the previous record when cargo found the cell crate fresh).
 fn cargo_build_and_record(cargo: &Path, cargo_args: &[OsString], record_path: &Path, validity: String) -> i32 {
     let pending = record_path.with_extension("pending");
+    if let Some(dir) = record_path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
     let _ = std::fs::remove_file(&pending);
     let started = SystemTime::now();
     let mut command = cargo_command(cargo, cargo_args);
@@ -353,28 +360,44 @@ fn cargo_build_and_record(cargo: &Path, cargo_args: &[OsString], record_path: &P
         command.env("RUSTC_WRAPPER", exe).env(CAPTURE_ENV, &pending);
     }
     let code = exit_code(command.status());
-    let previous = read_record(record_path);
-    let _ = std::fs::remove_file(record_path);
+    let captured = read_record(&pending);
+    let _ = std::fs::remove_file(&pending);
+    // A failed build keeps the earlier record of this state: the command line is the same, only
+    // the cell's code failed. When cargo found the cell crate fresh, nothing was captured.
     if code != 0 {
-        let _ = std::fs::remove_file(&pending);
         return code;
     }
-    let captured = read_record(&pending).or(previous.filter(|p| p.validity == validity));
-    let _ = std::fs::remove_file(&pending);
     if let Some(mut record) = captured {
-        if record.validity != validity {
-            record.validity = validity;
-            record.built_at_unix_ms = unix_ms(started);
-            record.sources = path_dependency_sources(&record);
-        }
+        record.validity = validity;
+        record.built_at_unix_ms = unix_ms(started);
+        record.sources = path_dependency_sources(&record);
         if let Ok(json) = serde_json::to_vec(&record) {
             let staged = record_path.with_extension("staged");
             if std::fs::write(&staged, json).is_ok() {
                 let _ = std::fs::rename(&staged, record_path);
             }
         }
+        if let Some(dir) = record_path.parent() {
+            forget_old_records(dir);
+        }
     }
     code
+}
+
+/// Keeps the [`RECORDS_KEPT`] most recent build records.
+fn forget_old_records(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut records: Vec<(SystemTime, PathBuf)> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| (p.metadata().and_then(|m| m.modified()).unwrap_or(SystemTime::UNIX_EPOCH), p))
+        .collect();
+    records.sort();
+    let excess = records.len().saturating_sub(RECORDS_KEPT);
+    for (_, path) in records.into_iter().take(excess) {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// The source files of every package cargo built from a path (the `mstic` crates and any local

@@ -314,7 +314,8 @@ fn seed(from: &Path, to: &Path, relative: &Path, added: &mut usize) -> std::io::
 /// Outputs of the evcxr scratch crate itself (cells), which a workspace build has no use for.
 fn is_scratch_output(relative: &Path) -> bool {
     let name = relative.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    name.starts_with("libcode_") || name.starts_with("libctx") || name.starts_with("ctx-") || name.starts_with("ctx.") || name.starts_with("mstic-cell-build")
+    let build_records = relative.components().any(|c| c.as_os_str().to_string_lossy().starts_with("mstic-cell-build"));
+    build_records || name.starts_with("libcode_") || name.starts_with("libctx") || name.starts_with("ctx-") || name.starts_with("ctx.")
 }
 
 /// Whether a template file is a built dependency artifact that kernels can share (a hard link):
