@@ -19,7 +19,7 @@
 use crate::{Error, Result};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, LazyLock, Mutex, Once};
+use std::sync::{Condvar, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 /// The signal the kernel sends to stop the running cell.
@@ -33,31 +33,29 @@ static WAITERS: LazyLock<(Mutex<u64>, Condvar)> = LazyLock::new(|| (Mutex::new(0
 /// Wakes asynchronous waiters ([`requested`]).
 static NOTIFY: LazyLock<tokio::sync::Notify> = LazyLock::new(tokio::sync::Notify::new);
 
-/// Listens for the kernel's signals in this process (idempotent). Returns an error when the
-/// signal handlers cannot be registered.
+/// Listens for the kernel's signals in this process (idempotent: later calls return the first
+/// call's outcome). Returns an error when the signal handlers cannot be registered.
 pub fn install() -> Result<()> {
-    static INSTALLED: Once = Once::new();
-    let mut outcome = Ok(());
-    INSTALLED.call_once(|| {
-        outcome = signal_hook::iterator::Signals::new([INTERRUPT_SIGNAL, CLEAR_SIGNAL])
-            .map_err(|e| Error::Other(format!("cannot listen for interrupts: {e}")))
-            .and_then(|mut signals| {
-                std::thread::Builder::new()
-                    .name("mstic-interrupt".into())
-                    .spawn(move || {
-                        for signal in signals.forever() {
-                            if signal == INTERRUPT_SIGNAL {
-                                request();
-                            } else {
-                                clear();
-                            }
-                        }
-                    })
-                    .map(|_| ())
-                    .map_err(|e| Error::Other(format!("cannot start the interrupt listener: {e}")))
-            });
-    });
-    outcome
+    static INSTALLED: std::sync::OnceLock<std::result::Result<(), String>> = std::sync::OnceLock::new();
+    INSTALLED.get_or_init(listen).clone().map_err(Error::Other)
+}
+
+fn listen() -> std::result::Result<(), String> {
+    let mut signals = signal_hook::iterator::Signals::new([INTERRUPT_SIGNAL, CLEAR_SIGNAL])
+        .map_err(|e| format!("cannot listen for interrupts: {e}"))?;
+    std::thread::Builder::new()
+        .name("mstic-interrupt".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                if signal == INTERRUPT_SIGNAL {
+                    request();
+                } else {
+                    clear();
+                }
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| format!("cannot start the interrupt listener: {e}"))
 }
 
 /// Asks every long operation of this process to stop.
@@ -129,51 +127,4 @@ pub async fn race<T>(what: &str, work: impl Future<Output = Result<T>>) -> Resul
 pub fn block_on<T: Send>(what: &str, work: impl Future<Output = Result<T>> + Send) -> Result<T> {
     check(what)?;
     crate::runtime::block_on(race(what, work))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The flag is process-wide: tests that set it run one at a time.
-    static SERIAL: Mutex<()> = Mutex::new(());
-
-    #[test]
-    fn a_request_stops_a_sleep_and_a_pending_future() {
-        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-        clear();
-        let started = Instant::now();
-        let requester = std::thread::spawn(|| {
-            std::thread::sleep(Duration::from_millis(50));
-            request();
-        });
-        let slept = sleep(Duration::from_secs(30), "the wait");
-        requester.join().unwrap();
-        assert_eq!(slept.unwrap_err().to_string(), "interrupted: the wait was stopped");
-        assert!(started.elapsed() < Duration::from_secs(30));
-        let pending = block_on("the query", std::future::pending::<Result<u32>>());
-        assert!(pending.unwrap_err().is_interrupted());
-        clear();
-        assert_eq!(block_on("the query", async { Ok(7) }).unwrap(), 7);
-        assert!(sleep(Duration::from_millis(5), "the wait").is_ok());
-    }
-
-    #[test]
-    fn the_kernel_signals_request_and_clear() {
-        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-        clear();
-        install().unwrap();
-        install().unwrap();
-        signal_hook::low_level::raise(INTERRUPT_SIGNAL).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !is_requested() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        assert!(is_requested(), "SIGUSR1 sets the flag");
-        signal_hook::low_level::raise(CLEAR_SIGNAL).unwrap();
-        while is_requested() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        assert!(!is_requested(), "SIGUSR2 clears it");
-    }
 }
