@@ -8,44 +8,10 @@
 use arrow::array::{ArrayRef, Float64Array, TimestampNanosecondArray};
 use mstic_analysis::timeseries::stl_anomalies;
 use mstic_analysis::{ClusterOptions, IsolationForest, OutlierOptions, StlOptions, dbcluster_events, score_sessions};
-use mstic_core::{Frame, interrupt};
-use std::sync::{Arc, Mutex, MutexGuard};
+use mstic_core::Frame;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// Holds the test lock with the flag cleared, and clears it again when the test ends.
-struct Serial(#[allow(dead_code)] MutexGuard<'static, ()>);
-
-impl Drop for Serial {
-    fn drop(&mut self) {
-        interrupt::clear();
-    }
-}
-
-fn serial() -> Serial {
-    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    interrupt::clear();
-    Serial(guard)
-}
-
-/// Runs `work` while another thread requests an interrupt `delay` after it starts; the result
-/// and how long the work went on after the request. The flag is cleared afterwards.
-fn interrupted_after<T>(delay: Duration, work: impl FnOnce() -> T) -> (T, Duration) {
-    let requested_at = Mutex::new(None);
-    let (result, ended) = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            std::thread::sleep(delay);
-            *requested_at.lock().unwrap() = Some(Instant::now());
-            interrupt::request();
-        });
-        let result = work();
-        (result, Instant::now())
-    });
-    interrupt::clear();
-    let requested_at = requested_at.into_inner().unwrap().expect("the interrupt was requested");
-    (result, ended.saturating_duration_since(requested_at))
-}
+use mstic_demo::interrupt_probe::{lock_interrupt_flag, interrupted_after};
 
 /// How soon an interrupted call must return (a slow CI machine included); every interrupted
 /// call below would run for a minute or more.
@@ -72,7 +38,7 @@ fn events_on_a_line(rows: usize) -> Frame {
 
 #[test]
 fn dbscan_clustering_stops() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let options = ClusterOptions::new(&["a", "b"]).time_column("TimeGenerated").max_cluster_distance(1.5).normalize(false);
     // 300,000 points: 4.5·10¹⁰ pair comparisons.
     let many = events_on_a_line(300_000);
@@ -86,7 +52,7 @@ fn dbscan_clustering_stops() {
 
 #[test]
 fn isolation_forest_fitting_stops() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let rows: Vec<Vec<f64>> = (0..20_000).map(|i| vec![(i % 97) as f64, (i % 89) as f64, (i % 13) as f64]).collect();
     let endless = OutlierOptions::new().n_estimators(5_000_000).max_samples(256);
     let (result, stopped_in) = interrupted_after(Duration::from_millis(200), || IsolationForest::fit(&rows, &endless));
@@ -98,7 +64,7 @@ fn isolation_forest_fitting_stops() {
 
 #[test]
 fn session_scoring_stops() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let commands = ["Set-User", "Get-Mailbox", "Set-Mailbox", "New-InboxRule", "Get-User", "Remove-MailboxPermission"];
     let session = |i: usize| -> Vec<String> { (0..200).map(|j| commands[(i * 7 + j * (1 + i % 5)) % commands.len()].to_string()).collect() };
     let sessions: Vec<Vec<String>> = (0..5_000).map(session).collect();
@@ -119,7 +85,7 @@ fn session_scoring_stops() {
 
 #[test]
 fn stl_over_many_series_stops_at_the_next_series() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let series: Vec<Vec<f64>> = (0..2_000).map(|s| (0..24 * 30).map(|h| ((h % 24) * 10 + s % 7 + (h / 24) % 3) as f64).collect()).collect();
     let options = StlOptions::default();
     let run_all = || -> mstic_core::Result<usize> {

@@ -16,47 +16,9 @@ use mstic_demo::{HttpRequest, HttpResponse, LocalServer};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// Holds the test lock with the flag cleared, and clears it again when the test ends.
-struct Serial(#[allow(dead_code)] MutexGuard<'static, ()>);
-
-impl Drop for Serial {
-    fn drop(&mut self) {
-        interrupt::clear();
-    }
-}
-
-fn serial() -> Serial {
-    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    interrupt::clear();
-    Serial(guard)
-}
-
-/// Runs `work` while another thread requests an interrupt as soon as `ready()` holds (the work
-/// is under way); the result and how long the work went on after the request. The flag is
-/// cleared afterwards.
-fn interrupted_when<T>(ready: impl Fn() -> bool + Sync, work: impl FnOnce() -> T) -> (T, Duration) {
-    let requested_at = Mutex::new(None);
-    let (result, ended) = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while !ready() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            *requested_at.lock().unwrap() = Some(Instant::now());
-            interrupt::request();
-        });
-        let result = work();
-        (result, Instant::now())
-    });
-    interrupt::clear();
-    let requested_at = requested_at.into_inner().unwrap().expect("the interrupt was requested");
-    (result, ended.saturating_duration_since(requested_at))
-}
+use std::sync::Arc;
+use std::time::Duration;
+use mstic_demo::interrupt_probe::{lock_interrupt_flag, interrupted_when};
 
 /// The answer delay of the slow services: far longer than any test waits.
 const SLOW: Duration = Duration::from_secs(60);
@@ -102,7 +64,7 @@ fn addresses() -> Vec<String> {
 
 #[test]
 fn ti_lookups_stop_abort_their_requests_and_keep_whole_answers_cached() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let slow = Arc::new(AtomicBool::new(true));
     let server = otx_server(slow.clone());
     let ti = otx_lookup(&server);
@@ -142,7 +104,7 @@ fn last_progress_text(stdout: &str, label: &str) -> Option<String> {
 
 #[test]
 fn the_progress_bar_of_interrupted_lookups_says_interrupted() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     // The lookups run in a child process that believes it runs in the kernel, so its progress
     // display messages can be read from its stdout.
     let output = std::process::Command::new(std::env::current_exe().unwrap())
@@ -161,7 +123,7 @@ fn the_progress_bar_of_interrupted_lookups_says_interrupted() {
 #[test]
 #[ignore = "run in a child process by the_progress_bar_of_interrupted_lookups_says_interrupted"]
 fn interrupted_lookups_in_a_kernel_process() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     assert!(mstic_core::display::in_kernel(), "started with MSTIC_KERNEL set");
     let server = otx_server(Arc::new(AtomicBool::new(true)));
     let ti = otx_lookup(&server);
@@ -213,7 +175,7 @@ impl Drop for TempDir {
 
 #[test]
 fn a_geolite_download_stops_and_writes_nothing() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let database = b"demo GeoLite2 City database bytes".to_vec();
     let archive = tar_gz("GeoLite2-City.mmdb", &database);
     let slow = Arc::new(AtomicBool::new(true));
@@ -237,7 +199,7 @@ fn a_geolite_download_stops_and_writes_nothing() {
 
 #[test]
 fn rdap_whois_stops_for_one_address_and_for_a_list() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let slow = Arc::new(AtomicBool::new(true));
     let slow_answers = slow.clone();
     let server = LocalServer::start(move |request: &HttpRequest| {
@@ -269,7 +231,7 @@ fn rdap_whois_stops_for_one_address_and_for_a_list() {
 
 #[test]
 fn dns_lookups_asked_to_stop_do_not_start() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     interrupt::request();
     let forward = dns::dns_resolve("localhost").expect_err("interrupted");
     assert_eq!(forward.to_string(), "interrupted: resolving localhost was stopped");

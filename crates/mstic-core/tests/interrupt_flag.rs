@@ -2,18 +2,14 @@
 //! kernel's signals set and clear it. In a test binary of its own, since the flag would stop the
 //! other tests' queries and file loads.
 
-use mstic_core::interrupt::{self, CLEAR_SIGNAL, INTERRUPT_SIGNAL};
 use mstic_core::Result;
-use std::sync::Mutex;
+use mstic_core::interrupt::{self, CLEAR_SIGNAL, INTERRUPT_SIGNAL};
+use mstic_demo::interrupt_probe::lock_interrupt_flag;
 use std::time::{Duration, Instant};
-
-/// The flag is process-wide: tests that set it run one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
 
 #[test]
 fn a_request_stops_a_sleep_and_a_pending_future() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    interrupt::clear();
+    let _flag = lock_interrupt_flag();
     let started = Instant::now();
     let requester = std::thread::spawn(|| {
         std::thread::sleep(Duration::from_millis(50));
@@ -32,8 +28,7 @@ fn a_request_stops_a_sleep_and_a_pending_future() {
 
 #[test]
 fn the_kernel_signals_request_and_clear() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    interrupt::clear();
+    let _flag = lock_interrupt_flag();
     interrupt::install().unwrap();
     interrupt::install().unwrap();
     signal_hook::low_level::raise(INTERRUPT_SIGNAL).unwrap();

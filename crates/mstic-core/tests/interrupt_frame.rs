@@ -9,53 +9,9 @@
 use arrow::array::{ArrayRef, Int64Array, StringArray};
 use mstic_core::{Frame, SqlSession, interrupt};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// Holds the test lock with the flag cleared, and clears it again when the test ends.
-struct Serial(#[allow(dead_code)] MutexGuard<'static, ()>);
-
-impl Drop for Serial {
-    fn drop(&mut self) {
-        interrupt::clear();
-    }
-}
-
-fn serial() -> Serial {
-    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    interrupt::clear();
-    Serial(guard)
-}
-
-/// Runs `work` while another thread requests an interrupt as soon as `ready()` holds (the work
-/// is under way); the result and how long the work went on after the request. The flag is
-/// cleared afterwards.
-fn interrupted_when<T>(ready: impl Fn() -> bool + Sync, work: impl FnOnce() -> T) -> (T, Duration) {
-    let requested_at = Mutex::new(None);
-    let (result, ended) = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while !ready() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            *requested_at.lock().unwrap() = Some(Instant::now());
-            interrupt::request();
-        });
-        let result = work();
-        (result, Instant::now())
-    });
-    interrupt::clear();
-    let requested_at = requested_at.into_inner().unwrap().expect("the interrupt was requested");
-    (result, ended.saturating_duration_since(requested_at))
-}
-
-/// [`interrupted_when`] with the interrupt requested `delay` after the work starts.
-fn interrupted_after<T>(delay: Duration, work: impl FnOnce() -> T) -> (T, Duration) {
-    let started = Instant::now();
-    interrupted_when(|| started.elapsed() >= delay, work)
-}
+use mstic_demo::interrupt_probe::{lock_interrupt_flag, interrupted_after};
 
 /// A table of `rows` rows: `x` (0..rows) and a text column.
 fn numbers(rows: i64) -> Frame {
@@ -107,7 +63,7 @@ fn assert_load_interrupted(path: &Path, load: fn(&Path) -> mstic_core::Result<Fr
 
 #[test]
 fn a_long_sql_query_stops_and_the_session_keeps_working() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let mut session = SqlSession::new();
     // A filtered cross join of 80,000 × 80,000 rows: 6.4·10⁹ row pairs, over a minute of work.
     session.register("a", &numbers(80_000)).unwrap();
@@ -131,7 +87,7 @@ fn a_long_sql_query_stops_and_the_session_keeps_working() {
 
 #[test]
 fn a_query_asked_to_stop_before_it_starts_does_not_run() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let frame = numbers(10);
     interrupt::request();
     let error = frame.sql("select count(*) from t").unwrap_err();
@@ -142,21 +98,21 @@ fn a_query_asked_to_stop_before_it_starts_does_not_run() {
 
 #[test]
 fn a_csv_load_stops() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let file = DataFile::write("events.csv", |f, p| f.write_csv(p));
     assert_load_interrupted(&file.0, |p| Frame::read_csv(p));
 }
 
 #[test]
 fn a_json_lines_load_stops() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let file = DataFile::write("events.json", |f, p| f.write_json(p));
     assert_load_interrupted(&file.0, |p| Frame::read_json(p));
 }
 
 #[test]
 fn a_parquet_load_stops() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let file = DataFile::write("events.parquet", |f, p| f.write_parquet(p));
     assert_load_interrupted(&file.0, |p| Frame::read_parquet(p));
 }

@@ -6,7 +6,6 @@
 //! The interrupt flag is process-wide: these tests take one lock so they run one at a time, and
 //! they live in their own test binary so no other test sees the flag.
 
-use mstic_core::interrupt;
 use mstic_data::drivers::otrf::load_zip;
 use mstic_data::drivers::{LocalDataDriver, OsQueryDriver, OtrfDriver, VelociraptorDriver};
 use mstic_data::{Driver, DriverSettings, QueryOptions};
@@ -14,53 +13,9 @@ use mstic_demo::{HttpResponse, LocalServer, fixture};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// Holds the test lock with the flag cleared, and clears it again when the test ends.
-struct Serial(#[allow(dead_code)] MutexGuard<'static, ()>);
-
-impl Drop for Serial {
-    fn drop(&mut self) {
-        interrupt::clear();
-    }
-}
-
-fn serial() -> Serial {
-    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    interrupt::clear();
-    Serial(guard)
-}
-
-/// Runs `work` while another thread requests an interrupt as soon as `ready()` holds (the work
-/// is under way); the result and how long the work went on after the request. The flag is
-/// cleared afterwards.
-fn interrupted_when<T>(ready: impl Fn() -> bool + Sync, work: impl FnOnce() -> T) -> (T, Duration) {
-    let requested_at = Mutex::new(None);
-    let (result, ended) = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while !ready() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            *requested_at.lock().unwrap() = Some(Instant::now());
-            interrupt::request();
-        });
-        let result = work();
-        (result, Instant::now())
-    });
-    interrupt::clear();
-    let requested_at = requested_at.into_inner().unwrap().expect("the interrupt was requested");
-    (result, ended.saturating_duration_since(requested_at))
-}
-
-/// [`interrupted_when`] with the interrupt requested `delay` after the work starts.
-fn interrupted_after<T>(delay: Duration, work: impl FnOnce() -> T) -> (T, Duration) {
-    let started = Instant::now();
-    interrupted_when(|| started.elapsed() >= delay, work)
-}
+use mstic_demo::interrupt_probe::{lock_interrupt_flag, interrupted_when, interrupted_after};
 
 /// A fresh folder under the system temp folder, removed when dropped.
 struct TempDir(PathBuf);
@@ -128,7 +83,7 @@ fn assert_stops_partway(rows: usize, read: impl Fn() -> mstic_core::Result<mstic
 
 #[test]
 fn a_local_data_load_stops_and_is_not_cached_half_read() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let dir = TempDir::new("local");
     let rows = 300_000;
     write_lines(&dir.path().join("events.csv"), rows + 1, |i| {
@@ -146,7 +101,7 @@ fn a_local_data_load_stops_and_is_not_cached_half_read() {
 
 #[test]
 fn an_osquery_log_read_stops() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let dir = TempDir::new("osquery");
     let rows = 150_000;
     write_lines(&dir.path().join("osqueryd.results.log"), rows, |i| {
@@ -162,7 +117,7 @@ fn an_osquery_log_read_stops() {
 
 #[test]
 fn a_velociraptor_artifact_read_stops() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let dir = TempDir::new("velociraptor");
     let rows = 200_000;
     write_lines(&dir.path().join("Windows.System.Pslist.json"), rows, process_event);
@@ -174,7 +129,7 @@ const DISCOVERY: &str = "atomic.windows.discovery.host.cmd_discover_iexplorer_ve
 
 #[test]
 fn an_otrf_download_stops_and_leaves_nothing_in_the_cache() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let zip = std::fs::read(fixture("otrf/cmd_discover_iexplorer_version_registry.zip").unwrap()).unwrap();
     let slow = Arc::new(AtomicBool::new(true));
     let slow_answers = slow.clone();
@@ -202,7 +157,7 @@ fn an_otrf_download_stops_and_leaves_nothing_in_the_cache() {
 
 #[test]
 fn an_otrf_zip_extraction_stops() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let dir = TempDir::new("otrf-zip");
     let path = dir.path().join("big_dataset.zip");
     let rows = 200_000;

@@ -9,53 +9,13 @@
 
 mod remote_support;
 
-use mstic_core::interrupt;
 use mstic_data::provider::QueryProvider;
 use mstic_demo::{RecordedServer, Reply, responses};
 use mstic_data::remote::{DefenderDriver, GraphDriver, KustoDriver, SentinelDriver, SplitQuery, SplunkDriver};
 use mstic_data::{Driver, DriverSettings, QueryOptions};
 use remote_support::*;
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// Holds the test lock with the flag cleared, and clears it again when the test ends.
-struct Serial(#[allow(dead_code)] MutexGuard<'static, ()>);
-
-impl Drop for Serial {
-    fn drop(&mut self) {
-        interrupt::clear();
-    }
-}
-
-fn serial() -> Serial {
-    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    interrupt::clear();
-    Serial(guard)
-}
-
-/// Runs `work` while another thread requests an interrupt as soon as `ready()` holds (the work
-/// is under way); the result and how long the work went on after the request. The flag is
-/// cleared afterwards.
-fn interrupted_when<T>(ready: impl Fn() -> bool + Sync, work: impl FnOnce() -> T) -> (T, Duration) {
-    let requested_at = Mutex::new(None);
-    let (result, ended) = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while !ready() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            *requested_at.lock().unwrap() = Some(Instant::now());
-            interrupt::request();
-        });
-        let result = work();
-        (result, Instant::now())
-    });
-    interrupt::clear();
-    let requested_at = requested_at.into_inner().unwrap().expect("the interrupt was requested");
-    (result, ended.saturating_duration_since(requested_at))
-}
+use mstic_demo::interrupt_probe::{lock_interrupt_flag, interrupted_when};
 
 /// The answer delay of the slow services: far longer than any test waits.
 const SLOW: Duration = Duration::from_secs(60);
@@ -80,7 +40,7 @@ fn assert_interrupted(result: mstic_core::Result<mstic_core::Frame>, elapsed: Du
 
 #[test]
 fn a_log_analytics_query_waiting_for_its_answer_stops() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let server = server_with_token();
     server.route("POST", "/v1/workspaces/", vec![Reply::json(200, responses::LOGONS).with_delay(SLOW)]);
     let mut driver = SentinelDriver::with_config("MSSentinel", &fast_retries(), config(&server.base_url()));
@@ -96,7 +56,7 @@ fn a_log_analytics_query_waiting_for_its_answer_stops() {
 
 #[test]
 fn a_retry_back_off_wait_stops() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let server = server_with_token();
     server.route("POST", "/v1/workspaces/", vec![Reply::json(503, r#"{"error":{"code":"ServiceUnavailable","message":"busy"}}"#)]);
     // Back-off of 60 s, then 120 s and 240 s: minutes of waiting without the interrupt.
@@ -113,7 +73,7 @@ fn a_retry_back_off_wait_stops() {
 
 #[test]
 fn kusto_defender_and_graph_requests_stop() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let server = server_with_token();
     server.route("POST", "/v2/rest/query", vec![Reply::json(200, fixture("msticpy/testdata/kusto/kusto_raw_resp.json")).with_delay(SLOW)]);
     server.route("POST", "/v1.0/security/runHuntingQuery", vec![Reply::json(200, responses::GRAPH_HUNTING).with_delay(SLOW)]);
@@ -160,7 +120,7 @@ fn job_status(done: bool, progress: f64, results: u32) -> String {
 
 #[test]
 fn a_splunk_job_that_never_finishes_stops_and_is_cancelled_on_the_server() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let server = RecordedServer::start().unwrap();
     server.route_body("POST", "/services/search/jobs", "exec_mode=normal", vec![Reply::json(201, format!(r#"{{"sid":"{SID}"}}"#))]);
     server.route("GET", &format!("/jobs/{SID}?"), vec![Reply::json(200, job_status(false, 0.1, 0))]);
@@ -203,7 +163,7 @@ fn one_row(time: &str) -> String {
 
 #[test]
 fn a_split_query_stops_as_a_whole_rather_than_returning_a_partial_result() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let server = server_with_token();
     // The first chunk answers at once, the others only after a minute.
     server.route("POST", "/v1/workspaces/", vec![Reply::json(200, one_row("2024-05-01T09:00:00Z")).with_delay(SLOW)]);
@@ -250,7 +210,7 @@ fn large_response(rows: usize) -> Vec<u8> {
 
 #[test]
 fn converting_a_large_result_stops_part_way() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let rows = 400_000;
     let body = large_response(rows);
     let convert = || mstic_data::remote::convert::log_analytics_to_frame(&body).map(|converted| converted.frame);

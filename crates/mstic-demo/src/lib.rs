@@ -9,6 +9,7 @@
 //! - [`RecordedServer`] and [`LocalServer`]: the servers underneath, for tests that script their
 //!   own answers.
 //! - [`fixture`] / [`fixtures_dir`]: the shared test data folder (`MSTIC_FIXTURES`).
+//! - [`interrupt_probe`]: running work while a test requests a cell interrupt.
 //!
 //! Every server answers with responses written for this crate and needs no fixture data; where
 //! the fixture folder is present, the data demo serves MSTICPy's recorded answers instead.
@@ -16,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod device_code;
+pub mod interrupt_probe;
 pub mod local_http;
 pub mod recorded;
 pub mod responses;

@@ -6,45 +6,11 @@
 //! they live in their own test binary so no other test sees the flag.
 
 use arrow::array::{ArrayRef, Int64Array, StringArray, TimestampNanosecondArray};
-use mstic_core::{Frame, interrupt};
+use mstic_core::Frame;
 use mstic_transform::{ExtractOptions, IocExtractor, UnpackOptions, build_process_tree, unpack_frame};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// Holds the test lock with the flag cleared, and clears it again when the test ends.
-struct Serial(#[allow(dead_code)] MutexGuard<'static, ()>);
-
-impl Drop for Serial {
-    fn drop(&mut self) {
-        interrupt::clear();
-    }
-}
-
-fn serial() -> Serial {
-    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    interrupt::clear();
-    Serial(guard)
-}
-
-/// Runs `work` while another thread requests an interrupt `delay` after it starts; the result
-/// and how long the work went on after the request. The flag is cleared afterwards.
-fn interrupted_after<T>(delay: Duration, work: impl FnOnce() -> T) -> (T, Duration) {
-    let requested_at = Mutex::new(None);
-    let (result, ended) = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            std::thread::sleep(delay);
-            *requested_at.lock().unwrap() = Some(Instant::now());
-            interrupt::request();
-        });
-        let result = work();
-        (result, Instant::now())
-    });
-    interrupt::clear();
-    let requested_at = requested_at.into_inner().unwrap().expect("the interrupt was requested");
-    (result, ended.saturating_duration_since(requested_at))
-}
+use std::sync::Arc;
+use std::time::Instant;
+use mstic_demo::interrupt_probe::{lock_interrupt_flag, interrupted_after};
 
 /// `work` interrupted part-way (a tenth into the time a full run takes) fails with
 /// `Error::Interrupted` naming `what`, sooner than the full run; after `clear()` it gives the
@@ -68,7 +34,7 @@ fn text_frame(column: &str, rows: usize, line: impl Fn(usize) -> String) -> Fram
 
 #[test]
 fn ioc_extraction_over_a_large_frame_stops() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let rows = 150_000;
     let frame = text_frame("Message", rows, |i| {
         format!(
@@ -89,7 +55,7 @@ fn ioc_extraction_over_a_large_frame_stops() {
 
 #[test]
 fn base64_unpacking_over_a_large_frame_stops() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let rows = 60_000;
     // "powershell -enc" payloads: base64 of `Write-Host 'task N'` repeated.
     use base64::Engine;
@@ -129,7 +95,7 @@ fn process_events(events: usize) -> Frame {
 
 #[test]
 fn process_tree_building_over_a_large_log_stops() {
-    let _serial = serial();
+    let _serial = lock_interrupt_flag();
     let events = process_events(600_000);
     let (first, tree) = assert_stops("building the process tree", || build_process_tree(&events, None));
     assert_eq!(first.frame().to_batch().unwrap(), tree.frame().to_batch().unwrap());

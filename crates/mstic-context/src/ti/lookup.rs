@@ -307,22 +307,31 @@ impl TiLookup {
             }
         }
         let mut tasks = tokio::task::JoinSet::new();
+        // Set when the call is interrupted: a lookup that gets its turn afterwards sends nothing.
+        let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
         for (key, (query, index, targets)) in pending {
             let provider = self.providers[index].provider.clone();
             let gate = self.providers[index].gate.clone();
+            let stopped = stopped.clone();
             tasks.spawn(async move {
                 let _permit = gate.enter().await;
+                if stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    return None;
+                }
                 let result = provider.lookup(&query).await;
-                (key, result, targets)
+                Some((key, result, targets))
             });
         }
         let progress = Progress::start("TI lookups", tasks.len(), options.progress && tasks.len() >= self.progress_threshold);
-        // On an interrupt the loop is dropped, and with it `tasks`, which aborts every request still
-        // running; the progress display then ends as interrupted.
-        interrupt::race(LOOKUPS, async {
+        // On an interrupt the loop is dropped, every lookup still running or waiting for its turn
+        // is aborted, and the call returns only once they have all ended; the progress display
+        // then ends as interrupted.
+        let outcome = interrupt::race(LOOKUPS, async {
             while let Some(joined) = tasks.join_next().await {
                 progress.advance();
-                let (key, result, targets) = joined.map_err(|e| Error::Other(format!("TI lookup task failed: {e}")))?;
+                let Some((key, result, targets)) = joined.map_err(|e| Error::Other(format!("TI lookup task failed: {e}")))? else {
+                    continue;
+                };
                 if self.cache_enabled && is_cacheable(&result) {
                     self.cache.lock().unwrap_or_else(|e| e.into_inner()).insert(key, result.clone());
                 }
@@ -332,7 +341,13 @@ impl TiLookup {
             }
             Ok(())
         })
-        .await?;
+        .await;
+        if outcome.is_err() {
+            stopped.store(true, std::sync::atomic::Ordering::SeqCst);
+            tasks.abort_all();
+            while tasks.join_next().await.is_some() {}
+        }
+        outcome?;
         progress.finish();
         Ok(slots.into_iter().flatten().collect())
     }
