@@ -13,19 +13,16 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+#[path = "../mstic-data/build_support/query_library.rs"]
+mod query_library;
+use query_library::{library_dir, library_files, write_if_changed};
+
 fn main() {
-    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let library = manifest.join("../../queries");
-    println!("cargo:rerun-if-changed={}", library.display());
-    let mut files = Vec::new();
-    collect_yaml(&library, &mut files);
-    files.sort();
+    let library = library_dir();
     let mut families: BTreeMap<String, BTreeMap<String, Query>> = BTreeMap::new();
     let mut errors = Vec::new();
-    for file in &files {
-        println!("cargo:rerun-if-changed={}", file.display());
-        let name = relative_name(&library, file);
-        match read_file(file, &name) {
+    for (file, name) in library_files(&library) {
+        match read_file(&file, &name) {
             Ok(queries) => {
                 for query in queries {
                     for family in &query.families {
@@ -43,6 +40,7 @@ fn main() {
         }
     }
     let code = generate(&families, &errors);
+    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     write_if_changed(&manifest.join("src/generated.rs"), &code);
 }
 
@@ -97,26 +95,6 @@ impl Query {
             }
         }
     }
-}
-
-fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_yaml(&path, out);
-        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml")) {
-            out.push(path);
-        }
-    }
-}
-
-fn relative_name(library: &Path, file: &Path) -> String {
-    let relative = file.strip_prefix(library).unwrap_or(file);
-    std::iter::once("queries".to_string())
-        .chain(relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()))
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// The queries of one file, with MSTICPy's layering: parameters from `defaults` overridden by the
@@ -537,11 +515,3 @@ fn doc_lines(text: &str, indent: &str) -> String {
     text.lines().map(|line| format!("{indent}#[doc = {:?}]\n", format!(" {line}"))).collect()
 }
 
-fn write_if_changed(path: &Path, text: &str) {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
-        return;
-    }
-    let staging = path.with_extension(format!("rs.{}", std::process::id()));
-    std::fs::write(&staging, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", staging.display()));
-    std::fs::rename(&staging, path).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-}

@@ -247,27 +247,48 @@ pub fn populate_kernel_dir(dir: &Path, workspace: &Path, key: &str) -> anyhow::R
 /// what cargo and evcxr rewrite in place (fingerprints, dep-info files, the scratch crate's own
 /// sources and outputs) is copied with its file time kept, which cargo's freshness checks need.
 fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
-    link_or_copy(from, to, Path::new("")).map_err(|e| anyhow::anyhow!("copying {} to {} failed: {e}", from.display(), to.display()))
+    mirror(from, to, &mut |entry, target, relative| {
+        let name = entry.file_name();
+        if name == "READY" || name.to_string_lossy().starts_with("libcode_") {
+            return Ok(());
+        }
+        place(entry, target, relative)
+    })
+    .map_err(|e| anyhow::anyhow!("copying {} to {} failed: {e}", from.display(), to.display()))
 }
 
-fn link_or_copy(from: &Path, to: &Path, relative: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let (source, target, rel) = (entry.path(), to.join(&name), relative.join(&name));
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            link_or_copy(&source, &target, &rel)?;
-        } else if kind.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(&source)?, &target)?;
-        } else if name == "READY" || name.to_string_lossy().starts_with("libcode_") {
-            continue;
-        } else if !shared_artifact(&rel) || std::fs::hard_link(&source, &target).is_err() {
-            std::fs::copy(&source, &target)?;
-            let modified = entry.metadata()?.modified()?;
-            std::fs::File::options().write(true).open(&target)?.set_modified(modified)?;
+/// Walks the files below `from`, creating the same folders below `to` and recreating symbolic
+/// links; `file` places each regular file (its entry, target path and path relative to `from`).
+fn mirror(from: &Path, to: &Path, file: &mut dyn FnMut(&std::fs::DirEntry, &Path, &Path) -> std::io::Result<()>) -> std::io::Result<()> {
+    fn walk(from: &Path, to: &Path, relative: &Path, file: &mut dyn FnMut(&std::fs::DirEntry, &Path, &Path) -> std::io::Result<()>) -> std::io::Result<()> {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let (target, rel) = (to.join(&name), relative.join(&name));
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                walk(&entry.path(), &target, &rel, file)?;
+            } else if kind.is_symlink() {
+                if target.symlink_metadata().is_err() {
+                    std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &target)?;
+                }
+            } else {
+                file(&entry, &target, &rel)?;
+            }
         }
+        Ok(())
+    }
+    walk(from, to, Path::new(""), file)
+}
+
+/// Places one template file at `target`: a hard link for a shared build artifact, else a copy
+/// that keeps the file time.
+fn place(entry: &std::fs::DirEntry, target: &Path, relative: &Path) -> std::io::Result<()> {
+    if !shared_artifact(relative) || std::fs::hard_link(entry.path(), target).is_err() {
+        std::fs::copy(entry.path(), target)?;
+        let modified = entry.metadata()?.modified()?;
+        std::fs::File::options().write(true).open(target)?.set_modified(modified)?;
     }
     Ok(())
 }
@@ -283,32 +304,15 @@ pub fn seed_build_dir(workspace: &Path, dest: &Path) -> anyhow::Result<usize> {
         anyhow::bail!("no ready warm template at {} (run `rust-mstic install` first)", template.display());
     }
     let mut added = 0;
-    seed(&template.join("target"), dest, Path::new(""), &mut added)
-        .map_err(|e| anyhow::anyhow!("seeding {} from {} failed: {e}", dest.display(), template.display()))?;
-    Ok(added)
-}
-
-fn seed(from: &Path, to: &Path, relative: &Path, added: &mut usize) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let (source, target, rel) = (entry.path(), to.join(&name), relative.join(&name));
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            seed(&source, &target, &rel, added)?;
-        } else if target.symlink_metadata().is_ok() || kind.is_symlink() || is_scratch_output(&rel) {
-            continue;
-        } else {
-            if !shared_artifact(&rel) || std::fs::hard_link(&source, &target).is_err() {
-                std::fs::copy(&source, &target)?;
-                let modified = entry.metadata()?.modified()?;
-                std::fs::File::options().write(true).open(&target)?.set_modified(modified)?;
-            }
-            *added += 1;
+    mirror(&template.join("target"), dest, &mut |entry, target, relative| {
+        if target.symlink_metadata().is_ok() || is_scratch_output(relative) {
+            return Ok(());
         }
-    }
-    Ok(())
+        added += 1;
+        place(entry, target, relative)
+    })
+    .map_err(|e| anyhow::anyhow!("seeding {} from {} failed: {e}", dest.display(), template.display()))?;
+    Ok(added)
 }
 
 /// Outputs of the evcxr scratch crate itself (cells), which a workspace build has no use for.

@@ -14,6 +14,7 @@ pub mod progress;
 pub mod runtime;
 pub mod session;
 pub mod timespan;
+pub mod web;
 
 pub use display::{DisplayHandle, MimeBundle};
 pub use error::{Error, Result};

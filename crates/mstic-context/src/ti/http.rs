@@ -278,17 +278,7 @@ pub fn redact_secrets(text: &str, secrets: &[&str]) -> String {
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).
-pub fn url_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
+pub use mstic_core::web::percent_encode as url_encode;
 
 /// An API's own error message, from the common shapes (`{"error":{"message"}}`, `{"message"}`,
 /// `{"errors":[{"detail"}]}`, `{"error":"…"}`).

@@ -3,7 +3,7 @@
 //! `xdg-open` when a display is available; where none can be opened (a remote Jupyter server)
 //! the sign-in fails at once suggesting `devicecode`.
 
-use super::user_sign_in::{TokenGrant, UserCredential, encode, oauth_error, parse_grant, post_form, remote, without_query};
+use super::user_sign_in::{TokenGrant, UserCredential, oauth_error, parse_grant, post_form, remote, without_query};
 use crate::config::Secret;
 use crate::{DisplayHandle, MimeBundle, Result};
 use base64::Engine;
@@ -52,7 +52,7 @@ pub(crate) async fn sign_in(user: &UserCredential, scope: &str) -> Result<TokenG
             ("state", state.expose()),
         ]
         .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .map(|(k, v)| format!("{k}={}", crate::web::percent_encode(v)))
         .collect::<Vec<_>>()
         .join("&"),
     ));

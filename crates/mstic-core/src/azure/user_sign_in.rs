@@ -145,7 +145,7 @@ impl UserCredential {
 
 /// Posts a form to an OAuth endpoint; the status and JSON body of the answer.
 pub(crate) async fn post_form(http: &reqwest::Client, url: &Url, form: &[(&str, &str)]) -> std::result::Result<(u16, Value), OAuthError> {
-    let body = form.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+    let body = crate::web::form_body(form);
     let response = http
         .post(url.as_str())
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -226,18 +226,6 @@ pub(crate) fn reqwest_error_text(error: &reqwest::Error) -> String {
     text
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-pub(crate) fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
 
 /// A user sign-in kept for the session.
 #[derive(Debug, Clone)]
@@ -281,6 +269,6 @@ mod tests {
 
     #[test]
     fn form_encoding() {
-        assert_eq!(encode("a b/c+d"), "a%20b%2Fc%2Bd");
+        assert_eq!(crate::web::percent_encode("a b/c+d"), "a%20b%2Fc%2Bd");
     }
 }

@@ -285,21 +285,9 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     Some(delta.to_std().unwrap_or(Duration::ZERO))
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters (for form bodies and query
-/// strings).
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
+pub use mstic_core::web::percent_encode;
 
 /// A form body (`application/x-www-form-urlencoded`) from name/value pairs.
 pub fn form_body(pairs: &[(&str, &str)]) -> Vec<u8> {
-    pairs.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&").into_bytes()
+    mstic_core::web::form_body(pairs).into_bytes()
 }
