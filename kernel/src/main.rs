@@ -102,7 +102,8 @@ fn run_kernel(args: &[String]) -> anyhow::Result<()> {
 /// `rust-mstic seed-build-dir [--workspace W] DIR`: fills a cargo target folder from the warm
 /// template (see `template::seed_build_dir`).
 fn seed_build_dir(args: &[String]) -> anyhow::Result<()> {
-    let workspace = workspace_arg(args).unwrap_or_else(source_workspace);
+    // The template key names the workspace by its absolute path, as kernel.json does.
+    let workspace = std::path::absolute(workspace_arg(args).unwrap_or_else(source_workspace))?;
     let dest = args
         .iter()
         .enumerate()
