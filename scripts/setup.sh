@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up Rust MSTIC on a fresh machine and runs the main job:
-#   1. optional fast linker (mold), Chromium for the browser test, rust-src (std completions),
+#   1. Chromium for the browser test, rust-src (std completions),
 #   2. a project-owned Python venv (.venv) with Jupyter and the test tools,
 #   3. a release build of the `rust-mstic` kernel,
 #   4. `rust-mstic install --sys-prefix` into the venv, which also warms the compiled-crates template,
@@ -12,19 +12,6 @@ ROOT="$PWD"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rust-mstic/target}"
 step() { printf '\n==> %s\n' "$*"; }
 START=$SECONDS
-
-step "Fast linker (optional)"
-if command -v mold >/dev/null 2>&1; then
-    echo "mold: $(command -v mold)"
-elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    if apt-get install -y -q mold >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q mold >/dev/null 2>&1; }; then
-        echo "installed mold"
-    else
-        echo "mold not available; using the system linker"
-    fi
-else
-    echo "mold not found; using the system linker"
-fi
 
 step "Headless Chromium for the browser test (Debian chromium, optional)"
 if command -v chromium >/dev/null 2>&1; then

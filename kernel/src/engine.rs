@@ -13,7 +13,7 @@ use crate::wire::Message;
 use evcxr::{CommandContext, Error as EvcxrError, EvalCallbacks};
 use serde_json::{Value, json};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -57,11 +57,16 @@ pub struct EngineHandle {
     pub warmed: Arc<AtomicBool>,
     /// Set when evcxr or the preload failed at boot.
     pub boot_failed: Arc<AtomicBool>,
-    /// An interrupt was requested for the running cell.
-    interrupted: Arc<AtomicBool>,
-    /// The running cell's process was ended because the cell ignored an interrupt.
-    killed: Arc<AtomicBool>,
-    running: Arc<AtomicBool>,
+    /// The cell being run (a number from 1, counting cells run by this engine), or 0. Interrupts
+    /// and their outcome belong to one cell: a request that arrives as a cell ends never touches
+    /// the next one.
+    running: Arc<AtomicU64>,
+    /// The cell an interrupt was requested for.
+    interrupted: Arc<AtomicU64>,
+    /// The cell whose process was ended because it ignored an interrupt.
+    killed: Arc<AtomicU64>,
+    /// The number of the last cell started.
+    cells_started: Arc<AtomicU64>,
     /// The cell process listens for the stop request (`mstic_core::interrupt` is installed).
     cooperative: Arc<AtomicBool>,
     child: Arc<Mutex<Option<Arc<Mutex<std::process::Child>>>>>,
@@ -92,13 +97,15 @@ impl EngineHandle {
     /// `Interrupted` error, so earlier variables stay); a cell that has not stopped after the
     /// grace period (`interrupt::grace`) has its process ended, which loses the variables.
     pub fn interrupt(&self) -> InterruptOutcome {
-        if !self.running.load(Ordering::SeqCst) {
+        let cell = self.running.load(Ordering::SeqCst);
+        if cell == 0 {
             return InterruptOutcome::Idle;
         }
-        self.interrupted.store(true, Ordering::SeqCst);
+        self.interrupted.store(cell, Ordering::SeqCst);
+        let still_running = || self.running.load(Ordering::SeqCst) == cell;
         let deadline = Instant::now() + interrupt::grace();
         let mut asked = false;
-        while self.running.load(Ordering::SeqCst) && Instant::now() < deadline {
+        while still_running() && Instant::now() < deadline {
             let child = self.child_pid().unwrap_or(0);
             if interrupt::kill_builds(child) == 0 && !asked {
                 if !self.cooperative.load(Ordering::SeqCst) {
@@ -108,17 +115,17 @@ impl EngineHandle {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        if !self.running.load(Ordering::SeqCst) {
+        if !still_running() {
             return InterruptOutcome::Stopped;
         }
-        self.killed.store(true, Ordering::SeqCst);
+        self.killed.store(cell, Ordering::SeqCst);
         if let Some(child) = self.child.lock().unwrap_or_else(|e| e.into_inner()).clone()
             && let Ok(mut child) = child.lock()
         {
             let _ = child.kill();
         }
         let deadline = Instant::now() + Duration::from_secs(60);
-        while self.running.load(Ordering::SeqCst) && Instant::now() < deadline {
+        while still_running() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
         InterruptOutcome::Killed
@@ -145,9 +152,10 @@ impl EngineHandle {
     fn restart(&self, fault: String) {
         eprintln!("rust-mstic: the engine stopped ({fault}); restarting it");
         self.kill_child();
-        for flag in [&self.ready, &self.warmed, &self.running, &self.cooperative] {
+        for flag in [&self.ready, &self.warmed, &self.cooperative] {
             flag.store(false, Ordering::SeqCst);
         }
+        self.running.store(0, Ordering::SeqCst);
         let (tx, rx) = mpsc::channel();
         *self.tx.lock().unwrap_or_else(|e| e.into_inner()) = tx;
         let note = format!(
@@ -184,9 +192,10 @@ pub fn start(iopub: Iopub, stdin: Stdin, progress: Progress, preload: String, pr
         ready: Arc::new(AtomicBool::new(false)),
         warmed: Arc::new(AtomicBool::new(false)),
         boot_failed: Arc::new(AtomicBool::new(false)),
-        interrupted: Arc::new(AtomicBool::new(false)),
-        killed: Arc::new(AtomicBool::new(false)),
-        running: Arc::new(AtomicBool::new(false)),
+        running: Arc::new(AtomicU64::new(0)),
+        interrupted: Arc::new(AtomicU64::new(0)),
+        killed: Arc::new(AtomicU64::new(0)),
+        cells_started: Arc::new(AtomicU64::new(0)),
         cooperative: Arc::new(AtomicBool::new(false)),
         child: Arc::new(Mutex::new(None)),
         parts: Arc::new(EngineParts { iopub, stdin, progress, preload }),
@@ -359,8 +368,7 @@ impl Engine {
 
     fn execute(&mut self, code: &str, parent: &Message, silent: bool, allow_stdin: bool, count: u32) -> ExecOutcome {
         let mut timer = CellTimer::start();
-        self.handle.interrupted.store(false, Ordering::SeqCst);
-        self.handle.killed.store(false, Ordering::SeqCst);
+        let cell = self.handle.cells_started.fetch_add(1, Ordering::SeqCst) + 1;
         if self.handle.cooperative.load(Ordering::SeqCst) {
             // Forget a stop request that arrived after the previous cell ended.
             interrupt::signal(self.handle.child_pid().unwrap_or(0), interrupt::NEW_CELL);
@@ -387,15 +395,16 @@ impl Engine {
             allow_stdin,
             silent,
             interrupted: &self.handle.interrupted,
+            cell,
         };
         timer.mark("setup");
-        self.handle.running.store(true, Ordering::SeqCst);
+        self.handle.running.store(cell, Ordering::SeqCst);
         let result = catch_unwind(AssertUnwindSafe(|| {
             let mut callbacks = EvalCallbacks { input_reader: &|request| read_input.read(&request.prompt, request.is_password) };
             let adjusted = support::end_never_loop(code);
             ctx.execute_with_callbacks(adjusted.as_deref().unwrap_or(code), &mut callbacks)
         }));
-        self.handle.running.store(false, Ordering::SeqCst);
+        self.handle.running.store(0, Ordering::SeqCst);
         timer.mark("evcxr");
         let ran = matches!(result, Ok(Ok(_)));
         pump.finish(syncs, Duration::from_millis(if ran { 1000 } else { 60 }));
@@ -408,8 +417,8 @@ impl Engine {
             };
             timer.report(&format!("cell {count}"), &phases);
         }
-        let interrupted = self.handle.interrupted.swap(false, Ordering::SeqCst);
-        let killed = self.handle.killed.swap(false, Ordering::SeqCst);
+        let interrupted = self.handle.interrupted.load(Ordering::SeqCst) == cell;
+        let killed = self.handle.killed.load(Ordering::SeqCst) == cell;
         let mut result_text = None;
         let error = match result {
             Ok(Ok(outputs)) => match (pump.take_panic(), pump.take_question_mark()) {
@@ -528,7 +537,9 @@ struct InputReader<'a> {
     parent: &'a Message,
     allow_stdin: bool,
     silent: bool,
-    interrupted: &'a AtomicBool,
+    interrupted: &'a AtomicU64,
+    /// The cell asking (an interrupt of this cell cancels the prompt).
+    cell: u64,
 }
 
 impl InputReader<'_> {
@@ -542,7 +553,7 @@ impl InputReader<'_> {
             }
             return String::new();
         }
-        let cancelled = || self.interrupted.load(Ordering::SeqCst);
+        let cancelled = || self.interrupted.load(Ordering::SeqCst) == self.cell;
         self.stdin.ask(self.parent, prompt, password, &cancelled).unwrap_or_default()
     }
 }
