@@ -86,10 +86,21 @@ pub enum InterruptOutcome {
 }
 
 impl EngineHandle {
-    /// Queues a job; false when the engine is gone (its thread stopped after a fault and is
-    /// being restarted).
+    /// Queues a job. When the engine has just stopped on a fault, the job waits for the engine
+    /// that replaces it (see [`EngineHandle::restart`]); false when none comes.
     pub fn send(&self, job: Job) -> bool {
-        self.tx.lock().unwrap_or_else(|e| e.into_inner()).send(job).is_ok()
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut job = job;
+        loop {
+            match self.tx.lock().unwrap_or_else(|e| e.into_inner()).send(job) {
+                Ok(()) => return true,
+                Err(mpsc::SendError(back)) => job = back,
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Stops the running cell and returns once it has stopped. A compiling cell's build is ended

@@ -135,7 +135,7 @@ impl Kernel {
                     return reply("complete_reply", json!({"status": "ok", "matches": [], "cursor_start": cursor, "cursor_end": cursor, "metadata": {}}));
                 }
                 let (tx, rx) = oneshot::channel();
-                let _ = self.engine.send(Job::Complete { code: code.clone(), pos, reply: tx });
+                let _ = tokio::task::block_in_place(|| self.engine.send(Job::Complete { code: code.clone(), pos, reply: tx }));
                 let mut answer = rx.await.unwrap_or_else(|_| json!({"status": "ok", "matches": []}));
                 for key in ["cursor_start", "cursor_end"] {
                     let byte = answer[key].as_u64().unwrap_or(pos as u64) as usize;
@@ -151,7 +151,7 @@ impl Kernel {
                 }
                 let (tx, rx) = oneshot::channel();
                 let pos = byte_offset(&code, cursor);
-                let _ = self.engine.send(Job::Inspect { code, pos, reply: tx });
+                let _ = tokio::task::block_in_place(|| self.engine.send(Job::Inspect { code, pos, reply: tx }));
                 let answer = rx.await.unwrap_or_else(|_| json!({"status": "ok", "found": false, "data": {}, "metadata": {}}));
                 reply("inspect_reply", answer)
             }
@@ -242,7 +242,9 @@ impl Kernel {
                 self.iopub.publish(Some(request), "stream", json!({"name": "stderr", "text": note}));
             }
             let (tx, rx) = oneshot::channel();
-            let sent = self.engine.send(Job::Execute { code, parent: request.clone(), silent, allow_stdin, count, reply: tx });
+            // `send` may wait for an engine that is restarting after a fault.
+            let job = Job::Execute { code, parent: request.clone(), silent, allow_stdin, count, reply: tx };
+            let sent = tokio::task::block_in_place(|| self.engine.send(job));
             // A dropped reply means the engine stopped on a fault (it restarts itself): the cell
             // failed, and says so, rather than reading as a success without output.
             let outcome = if sent { rx.await.ok() } else { None };
