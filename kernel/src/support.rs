@@ -57,6 +57,13 @@ pub const SUPPORT_CODE: &str = r#"{
 /// variables of earlier cells stay (see `crate::interrupt`).
 pub const INTERRUPT_SUPPORT: &str = "{ if let Err(e) = mstic::core::interrupt::install() { eprintln!(\"rust-mstic: {e}\"); } }";
 
+/// A statement using `?`, run with the preload. evcxr wraps cells in a function that returns a
+/// `Result` only after a cell has failed to compile because of a `?`; its retry of that first cell
+/// also shows the cell's final value through the `Debug` fallback, so a user's first
+/// `Frame::read_csv(path)?.head(5)` would show plain text instead of a table. Meeting the first
+/// `?` during the preload keeps users' cells out of that path.
+pub const QUESTION_MARK_SUPPORT: &str = "Ok::<(), std::fmt::Error>(())?;";
+
 /// The preload cell's commands: offline, optimisation level, the facade's shared-library package
 /// as a path dependency named `mstic`, and its prelude. This part decides what the warm template
 /// contains.

@@ -58,10 +58,11 @@ pub fn facade(workspace: &Path) -> PathBuf {
 /// scope with the prelude), the support code and the interrupt listener.
 pub fn preload(workspace: &Path) -> String {
     format!(
-        "{}{}\n{}",
+        "{}{}\n{}\n{}",
         support::preload_header(&facade(workspace), &opt_level()),
         support::SUPPORT_CODE,
-        support::INTERRUPT_SUPPORT
+        support::INTERRUPT_SUPPORT,
+        support::QUESTION_MARK_SUPPORT
     )
 }
 

@@ -100,8 +100,9 @@ def test_let_whose_type_cannot_be_inferred_reports_the_error(kernel):
 
 
 def test_frame_is_an_html_table(kernel):
+    # The module's first cell with `?`: evcxr's first `?` must not switch the cell to plain text.
     km, kc, _ = kernel
-    code = 'Frame::from_string_rows(&["ip", "country"], &[vec![Some("10.0.0.1"), Some("NZ")]]).unwrap()'
+    code = 'Frame::from_string_rows(&["ip", "country"], &[vec![Some("10.0.0.1"), Some("NZ")]])?'
     reply, outputs = run_cell(kc, code)
     assert reply["content"]["status"] == "ok"
     result = [m for m in outputs if m["msg_type"] == "execute_result"][0]["content"]
