@@ -284,7 +284,7 @@ fn environment_styles_for_lists_and_datetimes() {
     let sentinel = render_query(&q, &values, &RenderOptions { style: FormatStyle::Sentinel, now: None }).unwrap();
     assert!(sentinel.contains(r"VMIP_s in ('o\'brien')"), "{sentinel}");
     let splunk = render_query(&q, &values, &RenderOptions { style: FormatStyle::Splunk, now: None }).unwrap();
-    assert!(splunk.contains(r#"VMIP_s in ("o'brien")"#) && splunk.contains(r#"datetime("2024-01-01 00:00:00")"#), "{splunk}");
+    assert!(splunk.contains(r#"VMIP_s in ("o'brien")"#) && splunk.contains(r#"datetime("2024-01-01 00:00:00.000000")"#), "{splunk}");
 }
 
 #[test]
@@ -308,4 +308,19 @@ fn missing_and_unknown_parameters_are_named() {
     let values = vec![("host_name".to_string(), "h".into()), ("start".to_string(), "soon-ish".into()), ("end".to_string(), 0.into())];
     let err = render_query(&q, &values, &RenderOptions::default()).unwrap_err().to_string();
     assert!(err.contains("parameter 'start'") && err.contains("'soon-ish'"), "{err}");
+}
+
+#[test]
+fn splunk_times_match_the_timeformat_our_splunk_queries_declare() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../queries/splunk/splunk_general.yaml");
+    let file = load_query_file(path).unwrap();
+    let q = file.queries.into_iter().find(|q| q.name == "list_all_datatypes").unwrap();
+    let start = Utc.with_ymd_and_hms(2024, 3, 14, 8, 0, 0).unwrap();
+    let end = start + chrono::Duration::microseconds(1_500_042);
+    let values = vec![("start".to_string(), ParamValue::from(start)), ("end".to_string(), ParamValue::from(end))];
+    let text = render_query(&q, &values, &RenderOptions { style: FormatStyle::Splunk, now: None }).unwrap();
+    assert!(
+        text.contains(r#"earliest="2024-03-14 08:00:00.000000" latest="2024-03-14 08:00:01.500042" timeformat="%Y-%m-%d %H:%M:%S.%6N""#),
+        "{text}"
+    );
 }

@@ -19,7 +19,9 @@ pub enum FormatStyle {
     Default,
     /// Sentinel / Log Analytics: defaults, with `'` in list items written `\'`.
     Sentinel,
-    /// Splunk and Elastic: `"YYYY-MM-DD HH:MM:SS+00:00"` (Python `isoformat(' ')`, quoted);
+    /// Splunk and Elastic: `"YYYY-MM-DD HH:MM:SS.ffffff"` in UTC, quoted — always six fraction
+    /// digits and no offset, so the `timeformat` `%Y-%m-%d %H:%M:%S.%6N` of our Splunk queries
+    /// parses every value (Python's `isoformat(' ')` drops a zero fraction and appends `+00:00`);
     /// lists as `"a","b"`.
     Splunk,
     /// Sumo Logic: `YYYY-MM-DDTHH:MM:SS` (no fraction, no zone).
@@ -36,7 +38,7 @@ impl FormatStyle {
     pub fn datetime(&self, value: &TimeValue) -> String {
         let python_str = || ParamValue::Time(*value).python_str();
         match self {
-            FormatStyle::Splunk => format!("\"{}\"", python_str()),
+            FormatStyle::Splunk => format!("\"{}\"", value.space_separated()),
             FormatStyle::PythonStr => python_str(),
             FormatStyle::JsonPlaceholders => value.to_utc().timestamp_millis().to_string(),
             FormatStyle::Sumologic => match value {
