@@ -164,7 +164,7 @@ fn params(node: Option<&Value>) -> Result<Vec<Param>, String> {
         let name = key.as_str().ok_or("parameter names must be text")?.to_string();
         let def = def.as_mapping().ok_or(format!("parameter '{name}' must be a mapping"))?;
         let kind = def.get("type").and_then(Value::as_str).ok_or(format!("parameter '{name}' has no type"))?.to_string();
-        if !["str", "datetime", "int", "float", "list"].contains(&kind.as_str()) {
+        if !["str", "datetime", "int", "float", "list", "raw"].contains(&kind.as_str()) {
             return Err(format!("parameter '{name}': '{kind}' is not a parameter type"));
         }
         let description = def.get("description").and_then(Value::as_str).unwrap_or_default().trim().to_string();
@@ -484,7 +484,7 @@ fn setters(query: &Query) -> String {
         let Some(name) = setter_name(&param.name) else { continue };
         let name = unique(name, &mut taken);
         let (arg, value) = match param.kind.as_str() {
-            "str" => ("impl Into<String>", "ParamValue::Str(value.into())"),
+            "str" | "raw" => ("impl Into<String>", "ParamValue::Str(value.into())"),
             "int" => ("impl Into<i64>", "ParamValue::Int(value.into())"),
             "float" => ("impl Into<f64>", "ParamValue::Float(value.into())"),
             "list" => ("impl Into<ListParam>", "value.into().into()"),
@@ -499,6 +499,7 @@ fn setters(query: &Query) -> String {
         let forms = match param.kind.as_str() {
             "datetime" => "\n\nTakes what `.start(…)` takes: a datetime, a date string, days from now (`-2`) or a relative spec (`\"-1w@d\"`).",
             "list" => "\n\nTakes a list (`vec![\"a\", \"b\"]`, `[1, 2]`) or a comma-separated string.",
+            "raw" => "\n\nQuery text, written into the query as it is (not escaped): never fill it from data.",
             _ => "",
         };
         let _ = writeln!(

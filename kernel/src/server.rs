@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::sync::{Mutex, oneshot};
-use zeromq::{RepSocket, RouterSocket, Socket, SocketRecv, SocketSend, ZmqMessage};
+use zeromq::{RouterSocket, Socket, SocketRecv, SocketSend, ZmqMessage};
 
 /// Everything the request handlers share.
 pub struct Kernel {
@@ -64,15 +64,9 @@ pub async fn serve(booted: Booted, info: ConnectionInfo, on_shutdown: Box<dyn Fn
         on_shutdown,
     });
 
-    let mut hb = RepSocket::new();
+    let mut hb = RouterSocket::new();
     hb.bind(&info.endpoint(info.hb_port)).await?;
-    tokio::spawn(async move {
-        while let Ok(ping) = hb.recv().await {
-            if hb.send(ping).await.is_err() {
-                break;
-            }
-        }
-    });
+    tokio::spawn(async move { serve_heartbeat(hb).await });
 
     let mut control = RouterSocket::new();
     control.bind(&info.endpoint(info.control_port)).await?;
@@ -84,6 +78,26 @@ pub async fn serve(booted: Booted, info: ConnectionInfo, on_shutdown: Box<dyn Fn
     tokio::spawn(async move { serve_router(control, control_kernel, "control").await });
     serve_router(shell, kernel, "shell").await;
     Ok(())
+}
+
+/// Echoes heartbeat pings for as long as the kernel runs. The socket is a ROUTER, not a REP:
+/// each message comes with its sender's identity and goes back to that sender as it came, so a
+/// peer that sends a malformed message (a single frame without an envelope wedges a REP socket)
+/// or drops its connection (jupyter_client recreates its heartbeat socket after a missed beat)
+/// cannot stop the heartbeat of the others.
+async fn serve_heartbeat(mut hb: RouterSocket) {
+    loop {
+        match hb.recv().await {
+            Ok(ping) => {
+                if let Err(e) = hb.send(ping).await {
+                    eprintln!("rust-mstic: heartbeat send failed: {e}");
+                }
+            }
+            // The socket itself has closed: nothing more will arrive.
+            Err(zeromq::ZmqError::NoMessage) => break,
+            Err(e) => eprintln!("rust-mstic: heartbeat receive failed: {e}"),
+        }
+    }
 }
 
 async fn serve_router(mut socket: RouterSocket, kernel: Arc<Kernel>, channel: &'static str) {

@@ -66,7 +66,13 @@ async fn run(mut socket: RouterSocket, session: Session, mut asks: UnboundedRece
     loop {
         tokio::select! {
             frames = socket.recv() => {
-                let Ok(frames) = frames else { continue };
+                let frames = match frames {
+                    Ok(frames) => frames,
+                    Err(e) => {
+                        eprintln!("rust-mstic: stdin receive failed: {e}");
+                        continue;
+                    }
+                };
                 match session.decode(frames.into_vec()) {
                     Ok(reply) if reply.msg_type() == "input_reply" => {
                         let value = reply.content["value"].as_str().unwrap_or_default().to_string();

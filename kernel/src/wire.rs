@@ -321,3 +321,6 @@ mod tests {
         assert!(matches!(Session::new("k").decode(frames), Err(WireError::Malformed(_))));
     }
 }
+
+#[cfg(test)]
+mod fuzz;

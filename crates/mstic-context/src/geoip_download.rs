@@ -2,10 +2,10 @@
 //! with the account id and license key (`OtherProviders.GeoIPLite.Args.AccountID`/`AuthKey`),
 //! a `.tar.gz` whose `.mmdb` member is written into `DBFolder`; refreshed after 30 days.
 
-use crate::ti::http::{describe_error, http_client, redact_secrets};
+use crate::ti::http::{describe_error, http_client, read_body, redact_secrets};
 use mstic_core::interruptible::{InterruptibleReader, after_failure};
+use mstic_core::limits::{ByteCap, ReadLimits, read_capped};
 use mstic_core::{Error, Result, interrupt};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -35,6 +35,13 @@ impl MaxMindDownload {
     /// Downloads `edition` (`GeoLite2-City`, `GeoLite2-ASN`) into `folder` as `<edition>.mmdb`. An
     /// interrupt of the cell stops the download with `Error::Interrupted` and writes nothing.
     pub fn fetch(&self, edition: &str, folder: &Path) -> Result<PathBuf> {
+        self.fetch_with_limits(edition, folder, ReadLimits::from_env())
+    }
+
+    /// [`fetch`](Self::fetch) under explicit size caps: the archive is bounded by the download
+    /// cap, the `.mmdb` member by the decompressed cap; past either, the error names the URL or
+    /// member and the cap.
+    pub fn fetch_with_limits(&self, edition: &str, folder: &Path, limits: ReadLimits) -> Result<PathBuf> {
         let url = format!("{}/{edition}/download?suffix=tar.gz", self.base_url.trim_end_matches('/'));
         let remote = |message: String| Error::Remote {
             service: format!("MaxMind download of {edition}"),
@@ -53,11 +60,11 @@ impl MaxMindDownload {
             if !status.is_success() {
                 return Err(format!("HTTP {} from {url}", status.as_u16()));
             }
-            response.bytes().await.map(|b| b.to_vec()).map_err(|e| describe_error(&e))
+            read_body(response, limits.download(), &url).await
         };
         let archive = interrupt::block_on(&stopped, async { download.await.map_err(remote) })?;
         let wanted = format!("{edition}.mmdb");
-        let mmdb = extract_member(&archive, &wanted).map_err(|e| after_failure(&stopped, remote(format!("archive: {e}"))))?;
+        let mmdb = extract_member(&archive, &wanted, limits.decompressed(), &url).map_err(|e| after_failure(&stopped, remote(format!("archive: {e}"))))?;
         std::fs::create_dir_all(folder).map_err(|e| Error::file(folder, e))?;
         let target = folder.join(&wanted);
         let partial = folder.join(format!(".{wanted}.partial"));
@@ -67,17 +74,15 @@ impl MaxMindDownload {
     }
 }
 
-/// The bytes of the member of a `.tar.gz` whose file name is `name` (stops when the user
-/// interrupts the cell).
-fn extract_member(archive: &[u8], name: &str) -> std::result::Result<Vec<u8>, String> {
+/// The bytes of the member of a `.tar.gz` (downloaded from `url`) whose file name is `name`, up
+/// to `cap` (stops when the user interrupts the cell).
+fn extract_member(archive: &[u8], name: &str, cap: ByteCap, url: &str) -> std::result::Result<Vec<u8>, String> {
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(InterruptibleReader::new(archive)));
     for entry in tar.entries().map_err(|e| e.to_string())? {
         let mut entry = entry.map_err(|e| e.to_string())?;
         let matches = entry.path().map_err(|e| e.to_string())?.file_name().is_some_and(|f| f == name);
         if matches {
-            let mut bytes = Vec::new();
-            entry.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
-            return Ok(bytes);
+            return read_capped(&mut entry, cap, &format!("{url}!{name}")).map_err(|e| e.to_string());
         }
     }
     Err(format!("no {name} in the downloaded archive"))

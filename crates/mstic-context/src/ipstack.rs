@@ -2,8 +2,9 @@
 //! `IPStackLookup`), returning the same [`GeoRecord`]s and Frame columns as GeoLite2.
 
 use crate::geoip::{GeoRecord, geo_records_frame};
-use crate::ti::http::{describe_error, http_client, redact_secrets, url_encode};
+use crate::ti::http::{describe_error, http_client, read_body, redact_secrets, url_encode};
 use mstic_core::config::MsticConfig;
+use mstic_core::limits::ReadLimits;
 use mstic_core::{Error, Frame, Result, interrupt};
 use serde_json::Value;
 
@@ -14,6 +15,7 @@ pub const IPSTACK_URL: &str = "http://api.ipstack.com";
 pub struct IpStackLookup {
     api_key: String,
     base_url: String,
+    limits: ReadLimits,
 }
 
 impl std::fmt::Debug for IpStackLookup {
@@ -25,7 +27,13 @@ impl std::fmt::Debug for IpStackLookup {
 impl IpStackLookup {
     /// A client with an access key, at IPStack's public endpoint.
     pub fn new(api_key: &str) -> Self {
-        IpStackLookup { api_key: api_key.to_string(), base_url: IPSTACK_URL.to_string() }
+        IpStackLookup { api_key: api_key.to_string(), base_url: IPSTACK_URL.to_string(), limits: ReadLimits::from_env() }
+    }
+
+    /// Sets the size caps (by default [`ReadLimits::from_env`]; the response cap applies).
+    pub fn with_read_limits(mut self, limits: ReadLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Points the client at another server.
@@ -68,16 +76,17 @@ impl IpStackLookup {
             return Ok(Vec::new());
         }
         let list: Vec<String> = ips.iter().map(|ip| url_encode(ip.trim())).collect();
-        let url = format!("{}/{}?access_key={}&output=json", self.base_url, list.join(","), url_encode(&self.api_key));
+        let endpoint = format!("{}/{}", self.base_url, list.join(","));
+        let url = format!("{endpoint}?access_key={}&output=json", url_encode(&self.api_key));
         let remote = |message: String| Error::Remote { service: "IPStack".into(), message: redact_secrets(&message, &[&self.api_key]) };
         let request = async {
             let response = http_client().get(&url).send().await.map_err(|e| describe_error(&e))?;
             let status = response.status();
-            let text = response.text().await.map_err(|e| describe_error(&e))?;
+            let body = read_body(response, self.limits.response(), &endpoint).await?;
             if !status.is_success() {
                 return Err(format!("HTTP {}", status.as_u16()));
             }
-            Ok(text)
+            Ok(String::from_utf8_lossy(&body).into_owned())
         };
         let body = interrupt::block_on("the IPStack lookup", async { request.await.map_err(remote) })?;
         let json: Value = serde_json::from_str(&body).map_err(|e| remote(format!("response is not valid JSON: {e}")))?;

@@ -3,8 +3,9 @@
 //! links to the parent networks and backing off on HTTP 429. All servers are configurable.
 
 use crate::ip::{IpType, ip_type};
-use crate::ti::http::{describe_error, http_client};
+use crate::ti::http::{describe_error, http_client, read_body};
 use arrow::array::{ArrayRef, StringArray};
+use mstic_core::limits::ReadLimits;
 use mstic_core::{Error, Frame, Result, interrupt};
 use regex::Regex;
 use serde_json::{Value, json};
@@ -61,6 +62,7 @@ pub struct RdapClient {
     retry_count: u32,
     backoff: Duration,
     max_up_links: usize,
+    limits: ReadLimits,
 }
 
 impl Default for RdapClient {
@@ -86,6 +88,7 @@ impl RdapClient {
             retry_count: 5,
             backoff: Duration::from_secs(3),
             max_up_links: 5,
+            limits: ReadLimits::from_env(),
         }
     }
 
@@ -116,6 +119,12 @@ impl RdapClient {
         self
     }
 
+    /// The size caps of whois and RDAP answers (by default [`ReadLimits::from_env`]; the response cap applies).
+    pub fn with_read_limits(mut self, limits: ReadLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// The ASN and registry of `ip` from the whois server.
     pub fn asn_lookup(&self, ip: &str) -> Result<AsnInfo> {
         interrupt::block_on(&format!("the ASN lookup of {ip}"), self.asn_lookup_async(ip))
@@ -124,17 +133,20 @@ impl RdapClient {
     async fn asn_lookup_async(&self, ip: &str) -> Result<AsnInfo> {
         let server = self.asn_server.as_deref().ok_or_else(|| Error::Config("no ASN whois server configured".into()))?;
         let remote = |message: String| Error::Remote { service: format!("whois {server}"), message };
+        let cap = self.limits.response();
         let exchange = async {
             let mut stream = tokio::net::TcpStream::connect(server).await?;
             stream.write_all(format!(" -v {ip}\r\n").as_bytes()).await?;
-            let mut answer = String::new();
-            stream.read_to_string(&mut answer).await?;
-            Ok::<String, std::io::Error>(answer)
+            let mut answer = Vec::new();
+            stream.take(cap.bytes.saturating_add(1)).read_to_end(&mut answer).await?;
+            Ok::<Vec<u8>, std::io::Error>(answer)
         };
         let answer = tokio::time::timeout(Duration::from_secs(15), exchange)
             .await
             .map_err(|_| remote("timed out".into()))?
             .map_err(|e| remote(e.to_string()))?;
+        cap.check(answer.len() as u64, &format!("the whois answer of {server}")).map_err(|e| remote(e.to_string()))?;
+        let answer = String::from_utf8_lossy(&answer);
         parse_cymru(&answer).ok_or_else(|| remote(format!("no ASN data for {ip}: {}", answer.lines().next().unwrap_or(""))))
     }
 
@@ -217,7 +229,7 @@ impl RdapClient {
             if status != 200 {
                 return Err(remote(format!("HTTP {status}")));
             }
-            let body = response.bytes().await.map_err(|e| remote(describe_error(&e)))?;
+            let body = read_body(response, self.limits.response(), url).await.map_err(remote)?;
             return serde_json::from_slice(&body).map_err(|e| remote(format!("response is not valid JSON: {e}")));
         }
     }

@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use support::cell;
+use support::{cell, tar_gz};
 
 fn geo() -> GeoIpLookup {
     GeoIpLookup::open(&fixture("maxmind/GeoLite2-City-Test.mmdb").unwrap(), Some(&fixture("maxmind/GeoLite2-ASN-Test.mmdb").unwrap())).unwrap()
@@ -197,17 +197,6 @@ fn dns_forward_and_reverse_with_the_system_resolver() {
     assert!(cell(&reverse, 0, "response").starts_with("localhost"), "{}", cell(&reverse, 0, "response"));
     assert!(dns_reverse("nope").is_err());
     assert!(dns_resolve(" ").is_err());
-}
-
-/// A `.tar.gz` holding `name` with `content`, as MaxMind serves it.
-fn tar_gz(name: &str, content: &[u8]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
-    let mut header = tar::Header::new_gnu();
-    header.set_size(content.len() as u64);
-    header.set_mode(0o644);
-    header.set_cksum();
-    builder.append_data(&mut header, name, content).unwrap();
-    builder.into_inner().unwrap().finish().unwrap()
 }
 
 #[test]

@@ -8,6 +8,7 @@ pub mod error;
 pub mod frame;
 pub mod interrupt;
 pub mod interruptible;
+pub mod limits;
 pub mod paths;
 pub mod plain_display;
 pub mod progress;

@@ -36,12 +36,22 @@ impl TimeValue {
     pub fn isoformat(&self) -> String {
         match self {
             TimeValue::Aware(t) => {
-                let offset = t.offset().local_minus_utc();
+                let offset = if self.wall_clock() == t.naive_utc() { 0 } else { t.offset().local_minus_utc() };
                 let sign = if offset < 0 { '-' } else { '+' };
                 let minutes = offset.abs() / 60;
-                format!("{}{sign}{:02}:{:02}", python_iso(&t.naive_local()), minutes / 60, minutes % 60)
+                format!("{}{sign}{:02}:{:02}", python_iso(&self.wall_clock()), minutes / 60, minutes % 60)
             }
             TimeValue::Naive(t) => format!("{}Z", python_iso(t)),
+        }
+    }
+
+    /// The date and time a clock in the value's zone shows. An aware time whose local clock falls
+    /// outside the dates chrono holds (the last hours of year 262142 east of UTC, the first
+    /// ones of year -262143 west of it) shows its UTC clock instead, so no value fails to render.
+    pub fn wall_clock(&self) -> NaiveDateTime {
+        match self {
+            TimeValue::Aware(t) => t.naive_utc().checked_add_offset(*t.offset()).unwrap_or_else(|| t.naive_utc()),
+            TimeValue::Naive(t) => *t,
         }
     }
 
@@ -150,8 +160,10 @@ pub fn resolve_time_at(input: impl Into<TimeInput>, now: DateTime<Utc>) -> Resul
             if !days.is_finite() {
                 return Err(Error::invalid("time", format!("{days} is not a number of days")));
             }
-            let offset = Duration::microseconds((days * 86_400_000_000.0).round() as i64);
-            Ok(TimeValue::Aware((now + offset).fixed_offset()))
+            let micros = (days * 86_400_000_000.0).round();
+            let shifted = (micros.abs() < i64::MAX as f64).then(|| now.checked_add_signed(Duration::microseconds(micros as i64))).flatten();
+            let shifted = shifted.ok_or_else(|| out_of_range("time", &format!("{days} days from {now}")))?;
+            Ok(TimeValue::Aware(shifted.fixed_offset()))
         }
         TimeInput::Text(text) => {
             let trimmed = text.trim();
@@ -164,6 +176,14 @@ pub fn resolve_time_at(input: impl Into<TimeInput>, now: DateTime<Utc>) -> Resul
             parse_offset_spec(trimmed, now)
         }
     }
+}
+
+/// The error for a time that falls outside the dates chrono can hold (`what` says how it was reached).
+fn out_of_range(parameter: &str, what: &str) -> Error {
+    Error::invalid(
+        parameter,
+        format!("{what} is outside the supported dates ({} to {})", DateTime::<Utc>::MIN_UTC.date_naive(), DateTime::<Utc>::MAX_UTC.date_naive()),
+    )
 }
 
 /// A start/end time range (MSTICPy's `TimeSpan`). Equality compares start and end.
@@ -224,13 +244,16 @@ impl TimeSpan {
         };
         let start = spec.start.map(|s| resolve(s, "start")).transpose()?;
         let mut end = spec.end.map(|e| resolve(e, "end")).transpose()?;
+        let shifted = |from: DateTime<Utc>, by: Duration, what: &str| {
+            from.checked_add_signed(by).ok_or_else(|| out_of_range("period", &format!("{what} {from} by {}", format_duration(by.abs()))))
+        };
         if let (Some(start), Some(period)) = (start, period) {
-            end = Some(start + period);
+            end = Some(shifted(start, period, "moving start")?);
         }
         let end = end.unwrap_or(now);
         let start = match (start, period) {
             (Some(start), _) => start,
-            (None, Some(period)) => end - period,
+            (None, Some(period)) => shifted(end, -period, "moving end")?,
             (None, None) => unreachable!("checked above"),
         };
         Ok(TimeSpan { start, end })

@@ -5,7 +5,7 @@
 use chrono::{TimeZone, Utc};
 use mstic_core::paths::fixture;
 use mstic_data::template::{
-    FormatStyle, ParamValue, QueryTemplate, RenderOptions, load_query_file, parse_query_file, render_query,
+    FormatStyle, ParamValue, QueryLanguage, QueryTemplate, RenderOptions, load_query_file, parse_query_file, render_query,
 };
 use std::path::Path;
 
@@ -281,9 +281,9 @@ fn environment_styles_for_lists_and_datetimes() {
         ("start".to_string(), "2024-01-01".into()),
         ("end".to_string(), "2024-01-02".into()),
     ];
-    let sentinel = render_query(&q, &values, &RenderOptions { style: FormatStyle::Sentinel, now: None }).unwrap();
+    let sentinel = render_query(&q, &values, &RenderOptions { style: FormatStyle::Sentinel, language: QueryLanguage::Kql, now: None }).unwrap();
     assert!(sentinel.contains(r"VMIP_s in ('o\'brien')"), "{sentinel}");
-    let splunk = render_query(&q, &values, &RenderOptions { style: FormatStyle::Splunk, now: None }).unwrap();
+    let splunk = render_query(&q, &values, &RenderOptions { style: FormatStyle::Splunk, language: QueryLanguage::Spl, now: None }).unwrap();
     assert!(splunk.contains(r#"VMIP_s in ("o'brien")"#) && splunk.contains(r#"datetime("2024-01-01 00:00:00.000000")"#), "{splunk}");
 }
 
@@ -292,7 +292,7 @@ fn relative_times_render_with_injected_now() {
     let q = query("queries/mssentinel/kql_sent_winevent_logon.yaml", "list_host_logons");
     let now = Utc.with_ymd_and_hms(2024, 3, 15, 10, 30, 45).unwrap();
     let values = vec![("host_name".to_string(), "h1".into()), ("start".to_string(), "-1w@d".into()), ("end".to_string(), 0.into())];
-    let text = render_query(&q, &values, &RenderOptions { style: FormatStyle::Sentinel, now: Some(now) }).unwrap();
+    let text = render_query(&q, &values, &RenderOptions { style: FormatStyle::Sentinel, language: QueryLanguage::Kql, now: Some(now) }).unwrap();
     assert!(text.contains("TimeGenerated >= datetime(2024-03-08T00:00:00Z)"), "{text}");
     assert!(text.contains("TimeGenerated <= datetime(2024-03-15T10:30:45+00:00)"), "{text}");
 }
@@ -318,7 +318,7 @@ fn splunk_times_match_the_timeformat_our_splunk_queries_declare() {
     let start = Utc.with_ymd_and_hms(2024, 3, 14, 8, 0, 0).unwrap();
     let end = start + chrono::Duration::microseconds(1_500_042);
     let values = vec![("start".to_string(), ParamValue::from(start)), ("end".to_string(), ParamValue::from(end))];
-    let text = render_query(&q, &values, &RenderOptions { style: FormatStyle::Splunk, now: None }).unwrap();
+    let text = render_query(&q, &values, &RenderOptions { style: FormatStyle::Splunk, language: QueryLanguage::Spl, now: None }).unwrap();
     assert!(
         text.contains(r#"earliest="2024-03-14 08:00:00.000000" latest="2024-03-14 08:00:01.500042" timeformat="%Y-%m-%d %H:%M:%S.%6N""#),
         "{text}"

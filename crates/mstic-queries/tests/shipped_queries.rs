@@ -103,6 +103,7 @@ fn sample(kind: ParamType) -> ParamValue {
         ParamType::List => ParamValue::List(vec![ParamValue::Str("alpha beta".into()), ParamValue::Int(42)]),
         ParamType::Int => ParamValue::Int(7),
         ParamType::Float => ParamValue::Float(2.5),
+        ParamType::Raw => ParamValue::Str("| take 5".into()),
     }
 }
 
@@ -112,10 +113,16 @@ fn every_shipped_query_renders_with_defaults_and_sample_values() {
     let mut rendered = 0;
     for (file, parsed) in library() {
         for env in readers(file.folder(), &parsed) {
-            let options = RenderOptions { style: env.style, now: Some(now()) };
+            let options = RenderOptions { style: env.style, language: env.language, now: Some(now()) };
             for query in &parsed.queries {
-                let values: Vec<(String, ParamValue)> =
-                    query.required_params().map(|p| (p.name.clone(), sample(p.param_type))).collect();
+                let values: Vec<(String, ParamValue)> = query
+                    .required_params()
+                    .map(|p| match p.name.as_str() {
+                        // A table name goes outside any literal, where only names may go.
+                        "table" => (p.name.clone(), ParamValue::Str("Custom_CL".into())),
+                        _ => (p.name.clone(), sample(p.param_type)),
+                    })
+                    .collect();
                 let text = match render_query(query, &values, &options) {
                     Ok(text) => text,
                     Err(e) => {

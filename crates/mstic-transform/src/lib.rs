@@ -14,4 +14,4 @@ mod zipdata;
 pub use ioc::{ExtractOptions, IocExtractor, IocResults, defang, refang};
 pub use proctree::{ProcSchema, ProcessTree, TreeSummary, build_process_tree};
 pub use unpack::{DecodedItem, UnpackOptions, Unpacked, unpack, unpack_frame, unpack_with};
-pub use zipdata::{read_zip_member, read_zipped_json_lines};
+pub use zipdata::{read_zip_member, read_zip_member_with_limits, read_zipped_json_lines};

@@ -1,12 +1,19 @@
 //! Reading data sets shipped as zip archives (e.g. OTRF Security Datasets): one member's bytes, or
 //! a JSON-lines member straight into a [`Frame`].
 
+use mstic_core::limits::{CappedReadError, ReadLimits, read_capped};
 use mstic_core::{Error, Frame, Result};
-use std::io::Read;
 use std::path::Path;
 
-/// The bytes of a zip member: the named one, or the first file when `member` is `None`.
+/// The bytes of a zip member: the named one, or the first file when `member` is `None`. A member
+/// decompressing past the cap of [`ReadLimits::from_env`] fails with an error naming it and the cap.
 pub fn read_zip_member(path: impl AsRef<Path>, member: Option<&str>) -> Result<(String, Vec<u8>)> {
+    read_zip_member_with_limits(path, member, ReadLimits::from_env())
+}
+
+/// [`read_zip_member`] with explicit size caps (the decompressed cap bounds the member; the size
+/// the zip declares is never trusted for allocation).
+pub fn read_zip_member_with_limits(path: impl AsRef<Path>, member: Option<&str>, limits: ReadLimits) -> Result<(String, Vec<u8>)> {
     let path = path.as_ref();
     let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
     let mut archive = zip::ZipArchive::new(file).map_err(|e| Error::file(path, format!("not a zip archive: {e}")))?;
@@ -19,10 +26,13 @@ pub fn read_zip_member(path: impl AsRef<Path>, member: Option<&str>) -> Result<(
             .find(|&i| archive.by_index(i).is_ok_and(|f| f.is_file()))
             .ok_or_else(|| Error::file(path, "the archive holds no file"))?,
     };
-    let mut entry = archive.by_index(index).map_err(|e| Error::file(path, e))?;
+    let entry = archive.by_index(index).map_err(|e| Error::file(path, e))?;
     let name = entry.name().map(|n| n.into_owned()).unwrap_or_else(|_| format!("member {index}"));
-    let mut bytes = Vec::with_capacity(entry.size() as usize);
-    entry.read_to_end(&mut bytes).map_err(|e| Error::file(path, format!("{name}: {e}")))?;
+    let source = format!("{}!{name}", path.display());
+    let bytes = read_capped(entry, limits.decompressed(), &source).map_err(|e| match e {
+        CappedReadError::TooLarge(e) => e.into(),
+        CappedReadError::Failed(e) => Error::file(path, format!("{name}: {e}")),
+    })?;
     Ok((name, bytes))
 }
 

@@ -4,6 +4,7 @@
 //! keeps API keys out of references, details and errors.
 
 use super::{BoxFuture, LookupStatus, RateLimit, Severity, TiProvider, TiQuery, TiResult};
+use mstic_core::limits::{ByteCap, CappedReadError, ReadLimits, read_response};
 use serde_json::Value;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -87,6 +88,7 @@ pub struct HttpTiProvider {
     api_id: String,
     rate_limit: RateLimit,
     timeout: Duration,
+    limits: ReadLimits,
 }
 
 impl std::fmt::Debug for HttpTiProvider {
@@ -112,7 +114,15 @@ impl HttpTiProvider {
             api_id: String::new(),
             rate_limit: spec.rate_limit,
             timeout: Duration::from_secs(30),
+            limits: ReadLimits::from_env(),
         }
+    }
+
+    /// Sets the size caps (by default [`ReadLimits::from_env`]): a larger answer becomes a
+    /// QUERY_FAILED row naming the URL and the cap.
+    pub fn with_read_limits(mut self, limits: ReadLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Points the provider at another server (a proxy, or a local test server).
@@ -181,9 +191,10 @@ impl HttpTiProvider {
             Err(e) => return row.failed(LookupStatus::QueryFailed.code(), self.redact(&describe_error(&e))),
         };
         let status = response.status();
-        let body = match response.bytes().await {
+        let source = row.reference.clone();
+        let body = match read_body(response, self.limits.response(), &source).await {
             Ok(body) => self.redact(&String::from_utf8_lossy(&body)),
-            Err(e) => return row.failed(LookupStatus::QueryFailed.code(), self.redact(&describe_error(&e))),
+            Err(message) => return row.failed(LookupStatus::QueryFailed.code(), self.redact(&message)),
         };
         let json: Option<Value> =
             if body.trim().is_empty() { Some(Value::Null) } else { serde_json::from_str(&body).ok() };
@@ -262,6 +273,15 @@ pub(crate) fn describe_error(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// The body of `response` up to `cap`, or why it could not be read: the cap reached (naming
+/// `source`, a URL without secrets, and the cap) or the transport's error.
+pub(crate) async fn read_body(response: reqwest::Response, cap: ByteCap, source: &str) -> Result<Vec<u8>, String> {
+    read_response(response, cap, source).await.map_err(|e| match e {
+        CappedReadError::TooLarge(e) => e.to_string(),
+        CappedReadError::Failed(e) => describe_error(&e),
+    })
 }
 
 /// `text` with each non-empty secret (plain and URL-encoded) replaced by `********`.

@@ -1,8 +1,10 @@
-//! [`TiLookup`]: runs IoCs through the loaded providers — pre-lookup checks, cache, then every
+//! [`TiLookup`]: runs IoCs through the loaded providers — pre-lookup checks, a cache bounded to
+//! [`DEFAULT_CACHE_CAPACITY`] entries (least recently used evicted first), then every
 //! (IoC, provider) request concurrently, bounded per provider by its [`RateLimit`]. An interrupt
 //! of the cell aborts the requests still running and fails the call with `Error::Interrupted`;
 //! answers that arrived before are cached whole.
 
+use super::cache::{DEFAULT_CACHE_CAPACITY, LruCache};
 use super::preprocess::{infer_ioc_type, preprocess_observable};
 use mstic_core::progress::Progress;
 use super::{LookupStatus, RateLimit, TiProvider, TiQuery, TiResult, results_frame};
@@ -77,7 +79,7 @@ type PendingLookup = (TiQuery, usize, Vec<(usize, String)>);
 pub struct TiLookup {
     providers: Vec<Registered>,
     skipped: Vec<(String, String)>,
-    cache: Arc<Mutex<HashMap<CacheKey, TiResult>>>,
+    cache: Arc<Mutex<LruCache<CacheKey, TiResult>>>,
     cache_enabled: bool,
     max_concurrency: Option<usize>,
     progress_threshold: usize,
@@ -101,7 +103,7 @@ impl TiLookup {
         TiLookup {
             providers: Vec::new(),
             skipped: Vec::new(),
-            cache: Arc::new(Mutex::new(HashMap::new())),
+            cache: Arc::new(Mutex::new(LruCache::new(DEFAULT_CACHE_CAPACITY))),
             cache_enabled: true,
             max_concurrency: None,
             progress_threshold: 10,
@@ -208,12 +210,23 @@ impl TiLookup {
 
     /// Empties the result cache.
     pub fn clear_cache(&self) {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.locked_cache().clear();
     }
 
     /// Number of cached results.
     pub fn cache_len(&self) -> usize {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.locked_cache().len()
+    }
+
+    /// The most results the cache keeps (default [`DEFAULT_CACHE_CAPACITY`]).
+    pub fn cache_capacity(&self) -> usize {
+        self.locked_cache().capacity()
+    }
+
+    /// Sets the most results the cache keeps; when full, the least recently used result (neither
+    /// stored nor served for the longest) is evicted. Lowering it evicts at once; 0 keeps nothing.
+    pub fn set_cache_capacity(&self, results: usize) {
+        self.locked_cache().set_capacity(results);
     }
 
     /// Lookups needed before a progress bar is shown (default 10).
@@ -333,7 +346,7 @@ impl TiLookup {
                     continue;
                 };
                 if self.cache_enabled && is_cacheable(&result) {
-                    self.cache.lock().unwrap_or_else(|e| e.into_inner()).insert(key, result.clone());
+                    self.locked_cache().insert(key, result.clone());
                 }
                 for (target, ioc) in targets {
                     slots[target] = Some(TiResult { ioc, ..result.clone() });
@@ -395,7 +408,11 @@ impl TiLookup {
         if !self.cache_enabled {
             return None;
         }
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
+        self.locked_cache().get(key)
+    }
+
+    fn locked_cache(&self) -> std::sync::MutexGuard<'_, LruCache<CacheKey, TiResult>> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -1,7 +1,8 @@
 //! Threat-intelligence lookups (MSTICPy's `TILookup`): providers loaded from `msticpyconfig.yaml`
-//! `TIProviders`, pre-lookup checks, concurrent rate-limited lookups with a cache, and results in
-//! MSTICPy's columns.
+//! `TIProviders`, pre-lookup checks, concurrent rate-limited lookups with a bounded cache (least
+//! recently used entries evicted), and results in MSTICPy's columns.
 
+mod cache;
 mod config;
 mod frame;
 mod gate;
@@ -10,6 +11,7 @@ mod lookup;
 pub mod preprocess;
 pub mod providers;
 
+pub use cache::DEFAULT_CACHE_CAPACITY;
 pub use config::{ProviderOptions, create_provider, provider_kinds};
 pub use frame::{RESULT_COLUMNS, results_frame};
 pub use http::{

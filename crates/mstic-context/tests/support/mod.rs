@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests: reading result rows.
+//! Helpers shared by the integration tests: reading result rows, and building MaxMind archives.
 
 #![allow(dead_code)]
 
@@ -32,4 +32,15 @@ pub fn all_text(frame: &Frame) -> String {
         }
     }
     out
+}
+
+/// A `.tar.gz` holding `name` with `content`, as MaxMind serves it.
+pub fn tar_gz(name: &str, content: &[u8]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    let mut header = tar::Header::new_gnu();
+    header.set_size(content.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    builder.append_data(&mut header, name, content).unwrap();
+    builder.into_inner().unwrap().finish().unwrap()
 }

@@ -4,6 +4,7 @@
 
 use super::claims::{TokenIdentity, identity};
 use crate::config::Secret;
+use crate::limits::{ByteCap, CappedReadError, ReadLimits, read_response};
 use crate::{Error, Result};
 use azure_core::http::Url;
 use azure_core::time::{Duration, OffsetDateTime};
@@ -143,8 +144,14 @@ impl UserCredential {
     }
 }
 
-/// Posts a form to an OAuth endpoint; the status and JSON body of the answer.
+/// Posts a form to an OAuth endpoint; the status and JSON body of the answer (at most the
+/// response cap of [`ReadLimits::from_env`]).
 pub(crate) async fn post_form(http: &reqwest::Client, url: &Url, form: &[(&str, &str)]) -> std::result::Result<(u16, Value), OAuthError> {
+    post_form_capped(http, url, form, ReadLimits::from_env().response()).await
+}
+
+/// [`post_form`] with an answer of at most `cap` bytes.
+async fn post_form_capped(http: &reqwest::Client, url: &Url, form: &[(&str, &str)], cap: ByteCap) -> std::result::Result<(u16, Value), OAuthError> {
     let body = crate::web::form_body(form);
     let response = http
         .post(url.as_str())
@@ -155,10 +162,14 @@ pub(crate) async fn post_form(http: &reqwest::Client, url: &Url, form: &[(&str, 
         .await
         .map_err(|e| OAuthError { code: String::new(), description: format!("cannot reach {}: {}", without_query(url), reqwest_error_text(&e)) })?;
     let status = response.status().as_u16();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| OAuthError { code: String::new(), description: format!("reading the answer of {} failed: {e}", without_query(url)) })?;
+    let shown = without_query(url);
+    let bytes = read_response(response, cap, &shown).await.map_err(|e| {
+        let description = match e {
+            CappedReadError::TooLarge(e) => e.to_string(),
+            CappedReadError::Failed(e) => format!("reading the answer of {shown} failed: {e}"),
+        };
+        OAuthError { code: String::new(), description }
+    })?;
     let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     Ok((status, json))
 }
@@ -265,6 +276,20 @@ mod tests {
         assert_eq!((pending.code.as_str(), pending.description.as_str()), ("authorization_pending", "AADSTS70016: pending."));
         assert_eq!(parse_grant(502, &Value::Null).unwrap_err().to_string(), "HTTP 502");
         assert!(parse_grant(200, &serde_json::json!({"token_type": "Bearer"})).is_err());
+    }
+
+    #[test]
+    fn token_answer_over_the_response_cap_names_endpoint_and_cap() {
+        let server = mstic_demo::LocalServer::start(|_| mstic_demo::HttpResponse::json(200, format!("{{\"access_token\": \"{}\"}}", "a".repeat(4096)))).unwrap();
+        let url = Url::parse(&format!("{}/tenant/oauth2/v2.0/token?secret=1", server.url())).unwrap();
+        let cap = ByteCap { kind: crate::limits::CapKind::Response, bytes: 1024 };
+        let error = crate::runtime::block_on(post_form_capped(&reqwest::Client::new(), &url, &[("a", "b")], cap)).unwrap_err();
+        assert_eq!(
+            error.description,
+            format!("{}/tenant/oauth2/v2.0/token is larger than the response cap of 1024 bytes (1 KiB); set MSTIC_MAX_RESPONSE_BYTES to raise it", server.url())
+        );
+        let (status, json) = crate::runtime::block_on(post_form_capped(&reqwest::Client::new(), &url, &[("a", "b")], ReadLimits::default().response())).unwrap();
+        assert_eq!((status, json["access_token"].as_str().map(str::len)), (200, Some(4096)));
     }
 
     #[test]

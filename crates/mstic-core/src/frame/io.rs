@@ -25,24 +25,17 @@ impl Frame {
         Self::read_csv_from(file, path)
     }
 
+    /// Reads a tab-separated file with a header row (commas inside fields stay in the field),
+    /// with the same type inference as [`Frame::read_csv`].
+    pub fn read_tsv(path: impl AsRef<Path>) -> Result<Frame> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| Error::file(path, e))?;
+        read_delimited(file, path, b'\t')
+    }
+
     /// Reads CSV from any seekable reader; `source` names it in errors.
     pub fn read_csv_from<R: Read + Seek>(reader: R, source: &Path) -> Result<Frame> {
-        let mut reader = InterruptibleReader::new(reader);
-        let format = arrow::csv::reader::Format::default().with_header(true);
-        let (schema, _) = format
-            .infer_schema(&mut reader, None)
-            .map_err(|e| parse_error(source, e.to_string()))?;
-        reader.rewind().map_err(|e| Error::file(source, e))?;
-        // Date-times are read as text and converted afterwards, which tolerates padding and zones
-        // that the CSV reader's own timestamp parser rejects.
-        let schema: SchemaRef = Arc::new(text_for_datetimes(schema));
-        let csv = arrow::csv::ReaderBuilder::new(schema.clone())
-            .with_format(format)
-            .with_batch_size(BATCH_SIZE)
-            .build(reader)
-            .map_err(|e| parse_error(source, e.to_string()))?;
-        let batches = csv.collect::<Result<Vec<_>, _>>().map_err(|e| parse_error(source, e.to_string()))?;
-        Ok(timestamps::normalize(Frame::from_batches(schema, batches)))
+        read_delimited(reader, source, b',')
     }
 
     /// Reads a JSON-lines file (one object per line). Errors name the file and line.
@@ -120,15 +113,17 @@ impl Frame {
         Ok(timestamps::normalize(Frame::from_batches(schema, batches)))
     }
 
-    /// Reads a file by its extension: `.csv`, `.json`/`.jsonl`/`.ndjson` (JSON lines), `.parquet`.
+    /// Reads a file by its extension: `.csv`/`.txt` (comma-separated), `.tsv`/`.tab` (tab-separated),
+    /// `.json`/`.jsonl`/`.ndjson` (JSON lines), `.parquet`.
     pub fn read_file(path: impl AsRef<Path>) -> Result<Frame> {
         let path = path.as_ref();
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
         match ext.as_str() {
-            "csv" | "tsv" | "txt" => Self::read_csv(path),
+            "csv" | "txt" => Self::read_csv(path),
+            "tsv" | "tab" => Self::read_tsv(path),
             "json" | "jsonl" | "ndjson" => Self::read_json(path),
             "parquet" | "pq" => Self::read_parquet(path),
-            other => Err(Error::file(path, format!("unsupported file type '.{other}' (use .csv, .json, .jsonl or .parquet)"))),
+            other => Err(Error::file(path, format!("unsupported file type '.{other}' (use .csv, .tsv, .json, .jsonl or .parquet)"))),
         }
     }
 
@@ -165,6 +160,27 @@ impl Frame {
         writer.close().map_err(|e| Error::file(path, e))?;
         Ok(())
     }
+}
+
+/// Reads delimited text with a header row from a seekable reader: the types are inferred from the
+/// whole input, then it is read again; `source` names it in errors.
+fn read_delimited<R: Read + Seek>(reader: R, source: &Path, delimiter: u8) -> Result<Frame> {
+    let mut reader = InterruptibleReader::new(reader);
+    let format = arrow::csv::reader::Format::default().with_header(true).with_delimiter(delimiter);
+    let (schema, _) = format
+        .infer_schema(&mut reader, None)
+        .map_err(|e| parse_error(source, e.to_string()))?;
+    reader.rewind().map_err(|e| Error::file(source, e))?;
+    // Date-times are read as text and converted afterwards, which tolerates padding and zones
+    // that the CSV reader's own timestamp parser rejects.
+    let schema: SchemaRef = Arc::new(text_for_datetimes(schema));
+    let csv = arrow::csv::ReaderBuilder::new(schema.clone())
+        .with_format(format)
+        .with_batch_size(BATCH_SIZE)
+        .build(reader)
+        .map_err(|e| parse_error(source, e.to_string()))?;
+    let batches = csv.collect::<Result<Vec<_>, _>>().map_err(|e| parse_error(source, e.to_string()))?;
+    Ok(timestamps::normalize(Frame::from_batches(schema, batches)))
 }
 
 fn text_for_datetimes(schema: arrow::datatypes::Schema) -> arrow::datatypes::Schema {

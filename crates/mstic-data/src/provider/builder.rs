@@ -89,7 +89,7 @@ impl<'a> QueryCall<'a> {
                 values.push((name.to_string(), time_param(default.clone())));
             }
         }
-        render_query(template, &values, &RenderOptions { style: self.provider.environment.style, now })
+        render_query(template, &values, &RenderOptions { style: self.provider.environment.style, language: self.provider.environment.language, now })
     }
 
     /// Prints the rendered query (MSTICPy's `print_query`) and returns it.

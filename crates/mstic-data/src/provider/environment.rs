@@ -3,7 +3,7 @@
 //! datetime and list values. The built-in queries are the shipped library compiled into the crate
 //! ([`crate::template::builtin`]) unless `MSTIC_QUERIES` names a folder to use instead.
 
-use crate::template::FormatStyle;
+use crate::template::{FormatStyle, QueryLanguage};
 use mstic_core::{Error, Result};
 use std::path::PathBuf;
 
@@ -20,16 +20,19 @@ pub struct DataEnvironment {
     pub accepts: &'static [&'static str],
     /// How parameter values are written into its queries.
     pub style: FormatStyle,
+    /// The language of its query text (how values are escaped in it).
+    pub language: QueryLanguage,
 }
 
 macro_rules! environment {
-    ($name:literal, [$($alias:literal),*], [$($folder:literal),*], [$($accept:literal),*], $style:ident) => {
+    ($name:literal, [$($alias:literal),*], [$($folder:literal),*], [$($accept:literal),*], $style:ident, $language:ident) => {
         DataEnvironment {
             name: $name,
             aliases: &[$($alias),*],
             query_folders: &[$($folder),*],
             accepts: &[$($accept),*],
             style: FormatStyle::$style,
+            language: QueryLanguage::$language,
         }
     };
 }
@@ -37,23 +40,23 @@ macro_rules! environment {
 /// Every known environment.
 pub const ENVIRONMENTS: &[DataEnvironment] = &[
     environment!("MSSentinel", ["AzureSentinel", "LogAnalytics", "MSSentinel_New", "MSSentinel_Legacy", "MSSentinel_KQLM"],
-        ["mssentinel", "m365d"], ["MSSentinel", "LogAnalytics", "AzureSentinel"], Sentinel),
-    environment!("MSSentinelSearch", [], ["mssentinel"], ["MSSentinel", "LogAnalytics", "AzureSentinel"], Sentinel),
-    environment!("Kusto", ["AzureDataExplorer", "Kusto_New", "Kusto_Legacy", "Kusto_KQLM"], ["kusto"], ["Kusto", "AzureDataExplorer"], Default),
-    environment!("MDE", ["MDATP", "M365D"], ["mde", "m365d"], ["MDE", "MDATP", "M365D"], Default),
-    environment!("M365DGraph", [], ["m365dgraph", "mde", "m365d"], ["M365DGraph"], Default),
-    environment!("MSGraph", ["SecurityGraph"], ["msgraph"], ["MSGraph", "SecurityGraph"], Default),
-    environment!("LocalData", [], ["localdata"], ["LocalData"], Default),
-    environment!("OSQueryLogs", ["OSQuery"], [], ["OSQueryLogs", "OSQuery"], Default),
-    environment!("VelociraptorLogs", ["Velociraptor"], [], ["VelociraptorLogs", "Velociraptor"], Default),
-    environment!("Mordor", ["OTRF"], [], ["Mordor", "OTRF"], Default),
-    environment!("Splunk", [], ["splunk"], ["Splunk"], Splunk),
-    environment!("Sumologic", [], ["sumologic"], ["Sumologic"], Sumologic),
-    environment!("ResourceGraph", [], ["resourcegraph"], ["ResourceGraph"], Default),
-    environment!("Cybereason", [], ["cybereason"], ["Cybereason"], JsonPlaceholders),
-    environment!("Elastic", [], ["elastic"], ["Elastic"], Splunk),
-    environment!("Prismacloud", [], ["prismacloud"], ["Prismacloud"], Default),
-    environment!("OpenObserve", [], ["openobserve"], ["OpenObserve"], PythonStr),
+        ["mssentinel", "m365d"], ["MSSentinel", "LogAnalytics", "AzureSentinel"], Sentinel, Kql),
+    environment!("MSSentinelSearch", [], ["mssentinel"], ["MSSentinel", "LogAnalytics", "AzureSentinel"], Sentinel, Kql),
+    environment!("Kusto", ["AzureDataExplorer", "Kusto_New", "Kusto_Legacy", "Kusto_KQLM"], ["kusto"], ["Kusto", "AzureDataExplorer"], Default, Kql),
+    environment!("MDE", ["MDATP", "M365D"], ["mde", "m365d"], ["MDE", "MDATP", "M365D"], Default, Kql),
+    environment!("M365DGraph", [], ["m365dgraph", "mde", "m365d"], ["M365DGraph"], Default, Kql),
+    environment!("MSGraph", ["SecurityGraph"], ["msgraph"], ["MSGraph", "SecurityGraph"], Default, OData),
+    environment!("LocalData", [], ["localdata"], ["LocalData"], Default, Sql),
+    environment!("OSQueryLogs", ["OSQuery"], [], ["OSQueryLogs", "OSQuery"], Default, Sql),
+    environment!("VelociraptorLogs", ["Velociraptor"], [], ["VelociraptorLogs", "Velociraptor"], Default, Sql),
+    environment!("Mordor", ["OTRF"], [], ["Mordor", "OTRF"], Default, Sql),
+    environment!("Splunk", [], ["splunk"], ["Splunk"], Splunk, Spl),
+    environment!("Sumologic", [], ["sumologic"], ["Sumologic"], Sumologic, Spl),
+    environment!("ResourceGraph", [], ["resourcegraph"], ["ResourceGraph"], Default, Kql),
+    environment!("Cybereason", [], ["cybereason"], ["Cybereason"], JsonPlaceholders, Json),
+    environment!("Elastic", [], ["elastic"], ["Elastic"], Splunk, Spl),
+    environment!("Prismacloud", [], ["prismacloud"], ["Prismacloud"], Default, Opaque),
+    environment!("OpenObserve", [], ["openobserve"], ["OpenObserve"], PythonStr, Sql),
 ];
 
 impl DataEnvironment {

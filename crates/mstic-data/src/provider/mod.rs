@@ -100,6 +100,8 @@ impl QueryProvider {
             query_folders: &[],
             accepts: &[],
             style: Default::default(),
+            // Nothing is known of a custom driver's language: values may not carry quotes.
+            language: crate::template::QueryLanguage::Opaque,
         });
         let mut provider = Self::assemble(env, Some(driver), DriverSettings::default(), Vec::new());
         provider.load_builtin(&["queries".to_string()]);

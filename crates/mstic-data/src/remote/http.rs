@@ -5,6 +5,7 @@
 
 use super::auth::{AzureAuth, Secret};
 use super::convert::one_api_error_text;
+use mstic_core::limits::{CappedReadError, ReadLimits, read_response};
 use mstic_core::{Error, Result, interrupt};
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,6 +48,7 @@ pub struct ServiceClient {
     authorization: Authorization,
     retry: RetryPolicy,
     timeout: Duration,
+    limits: ReadLimits,
 }
 
 /// One request: method, URL, body and what it is for (`context` appears in errors).
@@ -73,7 +75,14 @@ impl ServiceClient {
             .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| Error::Config(format!("cannot create the HTTP client: {e}")))?;
-        Ok(ServiceClient { service: service.to_string(), http, authorization, retry, timeout })
+        Ok(ServiceClient { service: service.to_string(), http, authorization, retry, timeout, limits: ReadLimits::from_env() })
+    }
+
+    /// The same client with other size caps (by default [`ReadLimits::from_env`]); responses
+    /// larger than `limits.max_response_bytes` fail with an error naming the URL and the cap.
+    pub fn with_read_limits(mut self, limits: ReadLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The same client accepting self-signed or otherwise invalid TLS certificates (Splunk's
@@ -160,12 +169,15 @@ impl ServiceClient {
             };
             let status = response.status().as_u16();
             let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
-            let body = match response.bytes().await {
-                Ok(body) => body.to_vec(),
-                Err(e) if e.is_timeout() => {
+            let body = match read_response(response, self.limits.response(), url_without_query(&request.url)).await {
+                Ok(body) => body,
+                Err(CappedReadError::TooLarge(e)) => return Err(self.error(request, e.to_string())),
+                Err(CappedReadError::Failed(e)) if e.is_timeout() => {
                     return Err(self.error(request, format!("the response did not complete within {} s; raise the timeout option", timeout.as_secs_f64())));
                 }
-                Err(e) => return Err(self.error(request, format!("reading the response failed: {}", describe_reqwest_error(&e)))),
+                Err(CappedReadError::Failed(e)) => {
+                    return Err(self.error(request, format!("reading the response failed: {}", describe_reqwest_error(&e))));
+                }
             };
             match status {
                 200..=299 => return Ok(body),
@@ -273,6 +285,11 @@ pub fn describe_reqwest_error(e: &reqwest::Error) -> String {
         source = inner.source();
     }
     text
+}
+
+/// `url` without its query string (which may carry search text or keys), for messages.
+fn url_without_query(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
 }
 
 /// `Retry-After`: delay seconds or an HTTP date.

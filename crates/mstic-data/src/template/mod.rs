@@ -4,6 +4,7 @@
 //! collapsing). [`builtin`] holds the shipped query library compiled into the crate.
 
 pub mod builtin;
+pub mod escape;
 mod load;
 mod pyformat;
 mod render;
@@ -12,6 +13,7 @@ mod value;
 
 pub use load::{load_query_file, parse_query_file};
 pub use pyformat::{python_format, substitute_placeholders, template_fields};
+pub use escape::QueryLanguage;
 pub use render::{FormatStyle, RenderOptions, render_query};
 pub use store::{QueryOverride, QueryStore};
 pub use builtin::BuiltinFile;
@@ -33,11 +35,14 @@ pub enum ParamType {
     Float,
     /// `list`: a list, or a comma-separated string, formatted for the environment.
     List,
+    /// `raw`: query text written as it is, not escaped - only for a template that takes a piece
+    /// of query (a `where` clause, `add_query_items`); never fill one from data.
+    Raw,
 }
 
 impl ParamType {
     /// The YAML names, in schema order.
-    pub const NAMES: [&'static str; 5] = ["str", "datetime", "int", "float", "list"];
+    pub const NAMES: [&'static str; 6] = ["str", "datetime", "int", "float", "list", "raw"];
 
     /// Parses a YAML type name.
     pub fn parse(name: &str) -> Option<ParamType> {
@@ -47,6 +52,7 @@ impl ParamType {
             "int" => ParamType::Int,
             "float" => ParamType::Float,
             "list" => ParamType::List,
+            "raw" => ParamType::Raw,
             _ => return None,
         })
     }
@@ -59,6 +65,7 @@ impl ParamType {
             ParamType::Int => "int",
             ParamType::Float => "float",
             ParamType::List => "list",
+            ParamType::Raw => "raw",
         }
     }
 }
@@ -68,6 +75,10 @@ impl std::fmt::Display for ParamType {
         f.write_str(self.name())
     }
 }
+
+/// The parameter MSTICPy's query files use for extra query text, taken as `raw` whatever its
+/// declared type.
+pub const RAW_BY_NAME: &str = "add_query_items";
 
 /// One parameter definition.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +101,12 @@ impl ParamDef {
     /// Whether the caller must supply a value.
     pub fn is_required(&self) -> bool {
         self.default.is_none()
+    }
+
+    /// Whether the value is query text written unescaped: `type: raw`, and MSTICPy's
+    /// `add_query_items` (which MSTICPy's own query files declare as `str`).
+    pub fn is_raw(&self) -> bool {
+        self.param_type == ParamType::Raw || self.name == RAW_BY_NAME
     }
 }
 

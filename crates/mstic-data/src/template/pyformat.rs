@@ -22,8 +22,7 @@ pub fn python_format(
 pub fn template_fields(template: &str) -> Vec<String> {
     let mut fields = Vec::new();
     let strict = walk(template, "template", &mut |field| {
-        let name = field.split([':', '!']).next().unwrap_or_default().trim();
-        fields.push(name.to_string());
+        fields.push(field_name(field).to_string());
         Ok(String::new())
     });
     let identifiers = fields.iter().all(|f| IDENTIFIER.is_match(f));
@@ -51,9 +50,25 @@ static PLACEHOLDER_ANY: std::sync::LazyLock<regex::Regex> =
 /// Walks `template` as `str.format` does, copying text, unescaping `{{`/`}}`, and replacing each
 /// replacement field by `on_field(field_text)`.
 fn walk(template: &str, what: &str, on_field: &mut dyn FnMut(&str) -> Result<String>) -> Result<String> {
+    let (texts, fields) = split_fields(template, what)?;
     let mut out = String::with_capacity(template.len() + 64);
+    for (i, text) in texts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(&on_field(&fields[i - 1])?);
+        }
+        out.push_str(text);
+    }
+    Ok(out)
+}
+
+/// Splits a `str.format` template into its literal texts (`{{`/`}}` unescaped) and the replacement
+/// fields between them (`texts.len() == fields.len() + 1`).
+pub(crate) fn split_fields(template: &str, what: &str) -> Result<(Vec<String>, Vec<String>)> {
+    let mut texts = vec![String::new()];
+    let mut fields = Vec::new();
     let mut chars = template.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
+        let out = texts.last_mut().expect("one text per field and one more");
         match c {
             '{' if matches!(chars.peek(), Some((_, '{'))) => {
                 chars.next();
@@ -83,12 +98,42 @@ fn walk(template: &str, what: &str, on_field: &mut dyn FnMut(&str) -> Result<Str
                 if !closed {
                     return Err(Error::invalid(what, format!("unclosed '{{' at offset {i} (write '{{{{' for a literal brace)")));
                 }
-                out.push_str(&on_field(&field)?);
+                fields.push(field);
+                texts.push(String::new());
             }
             other => out.push(other),
         }
     }
-    Ok(out)
+    Ok((texts, fields))
+}
+
+/// Splits a JSON template at its `{identifier}` placeholders whose name `known` accepts (every
+/// other brace is text), as [`substitute_placeholders`] replaces them.
+pub(crate) fn split_placeholders(template: &str, known: &dyn Fn(&str) -> bool) -> (Vec<String>, Vec<String>) {
+    let mut texts = Vec::new();
+    let mut names = Vec::new();
+    let mut last = 0;
+    for caps in PLACEHOLDER_ANY.captures_iter(template) {
+        let (whole, name) = (caps.get(0).expect("match"), &caps[1]);
+        if known(name) {
+            texts.push(template[last..whole.start()].to_string());
+            names.push(name.to_string());
+            last = whole.end();
+        }
+    }
+    texts.push(template[last..].to_string());
+    (texts, names)
+}
+
+/// The parameter name of a replacement field (`name` of `{name!r:>10}`).
+pub(crate) fn field_name(field: &str) -> &str {
+    field.split([':', '!']).next().unwrap_or_default().trim()
+}
+
+/// One replacement field formatted with `value` (its conversion and format spec applied); with
+/// no value, the error Python's `str.format` would raise for the field.
+pub(crate) fn format_value(field: &str, value: Option<ParamValue>, what: &str) -> Result<String> {
+    format_field(field, &[], &|_| value.clone(), &mut 0, what)
 }
 
 fn format_field(

@@ -1,8 +1,10 @@
 //! Rendering a template with MSTICPy's rules (`QuerySource.create_query`): defaults overlaid by
 //! supplied values (aliases resolved), datetimes resolved and formatted, lists parsed and
 //! formatted, `format:` templates applied, Python `str.format`, then blank lines collapsed.
+//! Unlike MSTICPy, every text value is escaped for the literal it lands in (see [`super::escape`]).
 
-use super::pyformat::{python_format, substitute_placeholders};
+use super::escape::{LiteralStyle, Placement, QueryLanguage, escape_for, is_bare_token, placements};
+use super::pyformat::{field_name, format_value, python_format, split_fields, split_placeholders};
 use super::{ParamType, ParamValue, QueryTemplate};
 use chrono::{DateTime, Utc};
 use mstic_core::timespan::{TimeValue, resolve_time_at};
@@ -41,33 +43,64 @@ impl FormatStyle {
             FormatStyle::Splunk => format!("\"{}\"", value.space_separated()),
             FormatStyle::PythonStr => python_str(),
             FormatStyle::JsonPlaceholders => value.to_utc().timestamp_millis().to_string(),
-            FormatStyle::Sumologic => match value {
-                TimeValue::Aware(t) => t.naive_local().format("%Y-%m-%dT%H:%M:%S").to_string(),
-                TimeValue::Naive(t) => t.format("%Y-%m-%dT%H:%M:%S").to_string(),
-            },
+            FormatStyle::Sumologic => value.wall_clock().format("%Y-%m-%dT%H:%M:%S").to_string(),
             FormatStyle::Default | FormatStyle::Sentinel => value.isoformat(),
         }
     }
 
-    /// A list as this style writes it.
-    pub fn list(&self, items: &[ParamValue]) -> String {
-        let quoted = |escape: bool| {
-            items
-                .iter()
-                .map(|i| match i {
-                    ParamValue::Str(s) if escape => format!("'{}'", s.replace('\'', "\\'")),
-                    ParamValue::Str(s) => format!("'{s}'"),
-                    other => other.python_str(),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+    /// The quote this style writes around list items that land outside a literal.
+    fn list_quote(&self) -> char {
         match self {
-            FormatStyle::Splunk => items.iter().map(|i| format!("\"{}\"", i.python_str())).collect::<Vec<_>>().join(","),
-            FormatStyle::Sentinel => quoted(true),
-            FormatStyle::JsonPlaceholders => items.iter().map(ParamValue::python_str).collect::<Vec<_>>().join("\", \""),
-            _ => quoted(false),
+            FormatStyle::Splunk | FormatStyle::JsonPlaceholders => '"',
+            _ => '\'',
         }
+    }
+
+    /// What separates list items.
+    fn list_separator(&self) -> &'static str {
+        match self {
+            FormatStyle::Splunk => ",",
+            _ => ", ",
+        }
+    }
+
+    /// A list as this style writes it at `placement` of a `language` query: text items quoted
+    /// and escaped (Splunk quotes every item); inside a literal, items are escaped for it and
+    /// joined by closing and reopening its quote (`a", "b` in `"{ids}"`).
+    pub fn list(&self, items: &[ParamValue], language: QueryLanguage, placement: Placement, param: &str, what: &str) -> Result<String> {
+        let escape = |text: &str, placement| escape_for(language, placement, text, param, what);
+        let written: Vec<String> = match placement {
+            Placement::Quoted { quote, .. } => {
+                let escaped = items.iter().map(|i| escape(&i.python_str(), placement)).collect::<Result<Vec<_>>>()?;
+                return Ok(escaped.join(&format!("{quote}{}{quote}", self.list_separator())));
+            }
+            _ => {
+                let quote = self.list_quote();
+                let literal = Placement::Quoted { quote, style: literal_style(language, quote) };
+                items
+                    .iter()
+                    .map(|item| match item {
+                        ParamValue::Str(text) => Ok(format!("{quote}{}{quote}", escape(text, literal)?)),
+                        other if *self == FormatStyle::Splunk => Ok(format!("{quote}{}{quote}", escape(&other.python_str(), literal)?)),
+                        other => Ok(other.python_str()),
+                    })
+                    .collect::<Result<_>>()?
+            }
+        };
+        let text = written.join(self.list_separator());
+        match placement {
+            Placement::LineComment | Placement::BlockComment => escape(&text, placement),
+            _ => Ok(text),
+        }
+    }
+}
+
+/// How `language` escapes a literal opened by `quote` in code.
+fn literal_style(language: QueryLanguage, quote: char) -> LiteralStyle {
+    match language {
+        QueryLanguage::Sql | QueryLanguage::OData => LiteralStyle::Doubled,
+        _ if quote == '`' => LiteralStyle::Fenced,
+        _ => LiteralStyle::Backslash,
     }
 }
 
@@ -76,6 +109,8 @@ impl FormatStyle {
 pub struct RenderOptions {
     /// Value formatting for the data environment.
     pub style: FormatStyle,
+    /// The templates' query language, which decides how values are escaped.
+    pub language: QueryLanguage,
     /// "Now" for relative times (default: the current time).
     pub now: Option<DateTime<Utc>>,
 }
@@ -90,6 +125,8 @@ pub fn render_query(template: &QueryTemplate, values: &[(String, ParamValue)], o
     for def in &template.params {
         params.insert(&def.name, def.default.clone().unwrap_or(ParamValue::Null));
     }
+    // Values the caller supplied; defaults are the template author's query text.
+    let mut supplied: Vec<&str> = Vec::new();
     for (name, value) in values {
         let def = template.param(name).ok_or_else(|| {
             let mut valid: Vec<&str> = template.params.iter().map(|p| p.name.as_str()).collect();
@@ -97,6 +134,7 @@ pub fn render_query(template: &QueryTemplate, values: &[(String, ParamValue)], o
             Error::unknown("parameter", name, valid)
         })?;
         params.insert(&def.name, value.clone());
+        supplied.push(&def.name);
     }
     let missing: Vec<String> = template
         .params
@@ -108,8 +146,9 @@ pub fn render_query(template: &QueryTemplate, values: &[(String, ParamValue)], o
         return Err(Error::invalid(what, format!("required parameters were not set: {}", missing.join(", "))));
     }
     let now = options.now.unwrap_or_else(Utc::now);
+    let mut substitutions: BTreeMap<&str, Substitution> = BTreeMap::new();
     for def in &template.params {
-        let Some(value) = params.get_mut(def.name.as_str()) else { continue };
+        let Some(value) = params.get(def.name.as_str()) else { continue };
         let context = |e: Error| Error::invalid(format!("{what}, parameter '{}'", def.name), e.to_string());
         let converted = match def.param_type {
             ParamType::DateTime => {
@@ -124,21 +163,86 @@ pub fn render_query(template: &QueryTemplate, values: &[(String, ParamValue)], o
             ParamType::List => ParamValue::List(parse_list(value)),
             _ => value.clone(),
         };
-        *value = match (&def.format, &converted) {
+        let substitution = match (&def.format, &converted) {
             (Some(fmt), _) => {
-                ParamValue::Str(python_format(fmt, std::slice::from_ref(&converted), &|_| None, &format!("format of parameter '{}'", def.name))?)
+                let formatted = python_format(fmt, std::slice::from_ref(&converted), &|_| None, &format!("format of parameter '{}'", def.name))?;
+                // The format's own quotes are the author's; a value made only of names and
+                // numbers cannot leave them, anything else is escaped where it lands.
+                match all_text_bare(&converted) {
+                    true => Substitution::Ready(ParamValue::Str(formatted)),
+                    false => Substitution::Text(formatted),
+                }
             }
-            (None, ParamValue::Time(t)) => ParamValue::Str(options.style.datetime(t)),
-            (None, ParamValue::List(items)) if def.param_type == ParamType::List => ParamValue::Str(options.style.list(items)),
-            _ => converted,
+            (None, ParamValue::Time(t)) => Substitution::Ready(ParamValue::Str(options.style.datetime(t))),
+            (None, _) if def.is_raw() || !supplied.contains(&def.name.as_str()) && def.param_type != ParamType::List => {
+                Substitution::Ready(converted)
+            }
+            (None, ParamValue::List(items)) if def.param_type == ParamType::List => Substitution::List(items.clone()),
+            (None, ParamValue::Str(_) | ParamValue::List(_)) => Substitution::Text(converted.python_str()),
+            (None, _) => Substitution::Ready(converted),
         };
+        substitutions.insert(&def.name, substitution);
     }
-    let text = if options.style == FormatStyle::JsonPlaceholders {
-        substitute_placeholders(&template.query, &|name| params.get(name).map(ParamValue::python_str))
+    let json = options.style == FormatStyle::JsonPlaceholders;
+    let (texts, fields) = if json {
+        split_placeholders(&template.query, &|name| substitutions.contains_key(name))
     } else {
-        python_format(&template.query, &[], &|name| params.get(name).cloned(), &what)?
+        split_fields(&template.query, &what)?
     };
-    Ok(BLANK_LINES.replace_all(&text, "\n").into_owned())
+    let places = placements(&texts.iter().map(String::as_str).collect::<Vec<_>>(), options.language);
+    // Escaped values are held out of the blank-line collapse (it would change a value's own
+    // blank lines); each is written as a marker, put back after it.
+    let mut text = texts[0].clone();
+    let mut held: Vec<String> = Vec::new();
+    for ((field, placement), after) in fields.iter().zip(places).zip(&texts[1..]) {
+        let name = field_name(field);
+        let (value, escaped) = match substitutions.get(name) {
+            None => (None, false),
+            Some(Substitution::Ready(value)) => (Some(value.clone()), false),
+            Some(Substitution::Text(raw)) => (Some(ParamValue::Str(escape_for(options.language, placement, raw, name, &what)?)), true),
+            Some(Substitution::List(items)) => {
+                (Some(ParamValue::Str(options.style.list(items, options.language, placement, name, &what)?)), true)
+            }
+        };
+        let written = match (json, value) {
+            (true, Some(value)) => value.python_str(),
+            (_, value) => format_value(field, value, &what)?,
+        };
+        if escaped {
+            text.push_str(&format!("{HELD_OPEN}{}{HELD_CLOSE}", held.len()));
+            held.push(written);
+        } else {
+            text.push_str(&written);
+        }
+        text.push_str(after);
+    }
+    let collapsed = BLANK_LINES.replace_all(&text, "\n");
+    Ok(HELD.replace_all(&collapsed, |caps: &regex::Captures| held[caps[1].parse::<usize>().expect("a marker's index")].clone()).into_owned())
+}
+
+/// Markers of held values: Unicode noncharacters, which query text does not contain.
+const HELD_OPEN: char = '\u{FDD0}';
+const HELD_CLOSE: char = '\u{FDD1}';
+static HELD: LazyLock<Regex> = LazyLock::new(|| Regex::new("\u{FDD0}([0-9]+)\u{FDD1}").expect("valid regex"));
+
+/// A parameter's value ready for the query text.
+enum Substitution {
+    /// Written as it is: numbers, booleans, formatted times, `raw` parameters and defaults (the
+    /// template author's own text, e.g. MSTICPy's `query_project: "| project …"`).
+    Ready(ParamValue),
+    /// Text from the caller (or the data): escaped for the place it lands in.
+    Text(String),
+    /// List items, quoted and escaped for the place the list lands in.
+    List(Vec<ParamValue>),
+}
+
+/// Whether every text in `value` is a plain name or number (see [`is_bare_token`]).
+fn all_text_bare(value: &ParamValue) -> bool {
+    match value {
+        ParamValue::Str(text) => is_bare_token(text),
+        ParamValue::List(items) => items.iter().all(all_text_bare),
+        _ => true,
+    }
 }
 
 /// MSTICPy's list parsing: a list as is, a comma-separated string split and trimmed, else one item.

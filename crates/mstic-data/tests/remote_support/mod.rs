@@ -89,6 +89,7 @@ pub fn run_every_template(qp: &QueryProvider, folder: &str, rows: usize) -> usiz
                 ParamType::List => call.param(param, vec!["10.0.1.12", "203.0.113.7"]),
                 ParamType::DateTime => call.param(param, "2024-05-01T00:00:00Z"),
                 ParamType::Str => call.param(param, "WORKSTATION5"),
+                ParamType::Raw => call.param(param, "| take 10"),
             };
         }
         let frame = call.run().unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -11,7 +11,15 @@ use std::borrow::Cow;
 /// Types whose results are refanged when the extractor does not match defanged forms.
 const REFANGED_TYPES: [&str; 5] = ["ipv4", "ipv6", "url", "dns", "email"];
 
-/// Whether `domain` (possibly defanged) ends in a suffix of the public suffix list.
+/// Top-level domains the public suffix list knows but MSTICPy's results do not accept: `web` is
+/// listed as an ICANN gTLD, while the suffix list MSTICPy's `tldextract` carries lacks it, and
+/// accepting it turns .NET namespaces such as `System.Web` (common in Windows event text) into
+/// dns IoCs.
+const UNACCEPTED_TLDS: [&str; 1] = ["web"];
+
+/// Whether `domain` (possibly defanged) ends in a suffix the public suffix list knows (its
+/// default rule, which makes any last label a suffix, does not count) and its top-level domain
+/// is not one of [`UNACCEPTED_TLDS`].
 pub(super) fn has_public_suffix(domain: &str) -> bool {
     // Most domains are plain lower case: only defanged or upper-case ones are rewritten.
     let domain: Cow<str> = if domain.bytes().any(|b| b == b'[' || b.is_ascii_uppercase()) {
@@ -20,7 +28,8 @@ pub(super) fn has_public_suffix(domain: &str) -> bool {
         Cow::Borrowed(domain)
     };
     let domain = domain.trim_end_matches('.');
-    psl::suffix(domain.as_bytes()).is_some_and(|s| s.is_known())
+    let tld = domain.rsplit('.').next().unwrap_or(domain);
+    !UNACCEPTED_TLDS.contains(&tld) && psl::suffix(domain.as_bytes()).is_some_and(|s| s.is_known())
 }
 
 /// Every label at most 63 characters (`[.]` separates labels like `.`).
@@ -32,13 +41,14 @@ fn is_ipv6_neighbour(c: char) -> bool {
     c == ':' || c == '.' || c == '_' || c.is_alphanumeric()
 }
 
-/// Every match of `re` in `text`, honouring the type's post-match check.
-fn for_each_match<'t>(pattern: &IocPattern, re: &Regex, text: &'t str, mut emit: impl FnMut(&'t str)) {
+/// Every match of `re` in `text`, honouring the type's post-match check: the observable and the
+/// byte offset where the whole match ends.
+fn for_each_match<'t>(pattern: &IocPattern, re: &Regex, text: &'t str, mut emit: impl FnMut(&'t str, usize)) {
     match (&pattern.group, pattern.check) {
         (Some(group), _) => {
             for caps in re.captures_iter(text) {
-                if let Some(m) = caps.name(group) {
-                    emit(m.as_str());
+                if let (Some(m), Some(whole)) = (caps.name(group), caps.get(0)) {
+                    emit(m.as_str(), whole.end());
                 }
             }
         }
@@ -49,15 +59,25 @@ fn for_each_match<'t>(pattern: &IocPattern, re: &Regex, text: &'t str, mut emit:
                 let before_ok = !text[..m.start()].chars().next_back().is_some_and(is_ipv6_neighbour);
                 let after_ok = !text[m.end()..].chars().next().is_some_and(is_ipv6_neighbour);
                 if before_ok && after_ok {
-                    emit(m.as_str());
+                    emit(m.as_str(), m.end());
                     pos = m.end().max(m.start() + 1);
                 } else {
                     pos = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
                 }
             }
         }
-        (None, _) => re.find_iter(text).for_each(|m| emit(m.as_str())),
+        (None, _) => re.find_iter(text).for_each(|m| emit(m.as_str(), m.end())),
     }
+}
+
+/// The part of a percent-decoded URL that MSTICPy re-scans: it passes the position where the
+/// previous URL of the text ended (0 for the first URL), counted in characters of the text, as the
+/// start position into the decoded URL. So the first URL of a text is re-scanned whole (its host
+/// becomes a dns IoC even without a dot or a known suffix, e.g. `mxs01`), while a later URL shorter
+/// than that position is not re-scanned at all.
+fn rescanned_part<'d>(decoded: &'d str, text: &str, previous_url_end: usize) -> Option<&'d str> {
+    let start_chars = text[..previous_url_end].chars().count();
+    decoded.char_indices().nth(start_chars).map(|(start, _)| &decoded[start..])
 }
 
 /// Python's `urllib.parse.unquote`: `%XX` escapes decoded as UTF-8 (invalid bytes replaced).
@@ -153,7 +173,7 @@ impl IocExtractor {
             }
             let re = if defanged { &pattern.defanged } else { &pattern.plain };
             let mut urls = Vec::new();
-            for_each_match(pattern, re, text, |observable| {
+            for_each_match(pattern, re, text, |observable, end| {
                 if pattern.check == Check::Domain
                     && (!labels_fit(observable) || (!options.ignore_tlds && !has_public_suffix(observable)))
                 {
@@ -161,16 +181,21 @@ impl IocExtractor {
                 }
                 found.claim(observable.into(), type_index, pattern.priority);
                 if pattern.name == "url" {
-                    urls.push(observable);
+                    urls.push((observable, end));
                 }
             });
-            for url in urls {
+            let mut previous_url_end = 0;
+            for (url, end) in urls {
                 let decoded = percent_decode(url);
-                for caps in re.captures_iter(&decoded) {
+                let rescanned = rescanned_part(&decoded, text, previous_url_end);
+                previous_url_end = end;
+                let Some(rescanned) = rescanned else { continue };
+                for caps in re.captures_iter(rescanned) {
                     let whole = caps.get(0).map_or("", |m| m.as_str());
                     found.claim(whole.to_string().into(), type_index, pattern.priority);
+                    // A host with no letter or digit (`%2e` decoded, a lone `[`) is no domain.
                     if let (Some(host), Some(dns)) = (caps.name("host"), dns_index)
-                        && !host.as_str().is_empty()
+                        && host.as_str().chars().any(char::is_alphanumeric)
                     {
                         found.claim(host.as_str().to_string().into(), dns, self.patterns[dns].priority);
                     }

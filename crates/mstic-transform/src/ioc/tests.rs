@@ -236,3 +236,54 @@ fn unknown_type_names_suggest_close_ones() {
     let err = IocExtractor::new().extract_frame(&cases_frame(), &["inptu"], &ExtractOptions::new()).unwrap_err();
     assert!(err.to_string().contains("input"), "{err}");
 }
+
+/// A Sysmon image-load line from the OTRF proxylogon dataset: `System.Web` is a .NET namespace.
+const DOTNET_NAMESPACE: &str =
+    r"ImageLoaded: C:\Windows\Microsoft.NET\assembly\GAC_64\System.Web\v4.0_4.0.0.0__b03f5f7f11d50a3a\System.Web.dll";
+/// An IIS error line from the same dataset: two URLs, the second inside parentheses.
+const TWO_URLS: &str = "Request for URL 'https://mxs01:444/ecp/about.aspx?a=]:444/ecp/tpy.js(https://localhost/ecp/tpy.js)' failed";
+
+fn set(values: &[&str]) -> std::collections::BTreeSet<String> {
+    values.iter().map(|v| v.to_string()).collect()
+}
+
+#[test]
+fn dotnet_namespace_is_not_a_domain() {
+    let results = IocExtractor::new().extract(DOTNET_NAMESPACE);
+    assert_eq!(results["dns"], set(&["Microsoft.NET"]), "`.net` is a real top-level domain, `.web` is not accepted");
+    assert!(!IocExtractor::new().validate("System.Web", "dns", false).unwrap());
+    assert!(IocExtractor::new().validate("System.Web", "dns", true).unwrap(), "ignore_tlds still accepts it");
+    // Known suffixes, upper case included, still pass; the list's default rule does not.
+    assert!(IocExtractor::new().validate("WWW.MICROSOFT.COM", "dns", false).unwrap());
+    assert!(!IocExtractor::new().validate("host.corp", "dns", false).unwrap());
+}
+
+#[test]
+fn url_hosts_become_dns_as_msticpy_rescans_them() {
+    // MSTICPy re-scans each decoded URL from where the previous URL of the text ended: the first
+    // URL's host (`mxs01`) is a dns IoC, the second's (`localhost`) is not; both URLs are url IoCs.
+    let results = IocExtractor::new().extract(TWO_URLS);
+    assert_eq!(results["url"], set(&["https://mxs01:444/ecp/about.aspx?a=", "https://localhost/ecp/tpy.js)'"]));
+    assert_eq!(results["dns"], set(&["mxs01"]));
+    // A URL alone in its text is re-scanned whole, so its host is a dns IoC, as in MSTICPy.
+    let alone = IocExtractor::new().extract("(http://localhost:8080/x)");
+    assert_eq!(alone["url"], set(&["http://localhost:8080/x)"]));
+    assert_eq!(alone["dns"], set(&["localhost"]));
+}
+
+#[test]
+fn proxylogon_messages_give_msticpys_dns_values() {
+    let path = mstic_core::paths::fixture("otrf/proxylogon_ssrf_rce_poc.zip").expect("fixture folder (set MSTIC_FIXTURES)");
+    let events = crate::read_zipped_json_lines(path, None).unwrap();
+    let result = IocExtractor::new().extract_frame(&events, &["Message"], &ExtractOptions::new()).unwrap();
+    let types = result.column_strings("IoCType").unwrap();
+    let observables = result.column_strings("Observable").unwrap();
+    let dns: std::collections::HashSet<String> =
+        types.iter().zip(&observables).filter(|(t, _)| t.as_deref() == Some("dns")).filter_map(|(_, o)| o.clone()).collect();
+    for absent in ["System.Web", "localhost"] {
+        assert!(!dns.contains(absent), "{absent} is not a dns IoC in MSTICPy's results");
+    }
+    for present in ["mxs01", "mxs01.azsentinel.local", "www.openssl.org"] {
+        assert!(dns.contains(present), "{present} (a URL host) is a dns IoC in MSTICPy's results");
+    }
+}

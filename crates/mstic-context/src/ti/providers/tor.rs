@@ -1,8 +1,9 @@
 //! The Tor exit-node list (`https://check.torproject.org/exit-addresses`), downloaded once and
 //! kept for a day. An exit node is a warning, with its node id and last status as details.
 
-use crate::ti::http::{describe_error, http_client};
+use crate::ti::http::{describe_error, http_client, read_body};
 use crate::ti::{BoxFuture, LookupStatus, RateLimit, Severity, TiProvider, TiQuery, TiResult};
+use mstic_core::limits::ReadLimits;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ pub struct TorExitNodes {
     list_url: String,
     primary: bool,
     max_age: Duration,
+    limits: ReadLimits,
     list: tokio::sync::Mutex<Option<(Instant, ExitList)>>,
 }
 
@@ -36,8 +38,15 @@ impl TorExitNodes {
             list_url: list_url.unwrap_or(TOR_EXIT_LIST_URL).to_string(),
             primary: true,
             max_age: Duration::from_secs(24 * 3600),
+            limits: ReadLimits::from_env(),
             list: tokio::sync::Mutex::new(None),
         }
+    }
+
+    /// Sets the size caps (by default [`ReadLimits::from_env`]; the response cap applies to the list).
+    pub fn with_read_limits(mut self, limits: ReadLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Sets whether the provider is used by default.
@@ -59,8 +68,8 @@ impl TorExitNodes {
         if !status.is_success() {
             return Err(format!("HTTP {}: exit list not available", status.as_u16()));
         }
-        let text = response.text().await.map_err(|e| describe_error(&e))?;
-        let list = Arc::new(parse_exit_list(&text));
+        let body = read_body(response, self.limits.response(), &self.list_url).await?;
+        let list = Arc::new(parse_exit_list(&String::from_utf8_lossy(&body)));
         *guard = Some((Instant::now(), list.clone()));
         Ok(list)
     }

@@ -4,8 +4,9 @@
 
 use super::catalog::DATASETS_PREFIX;
 use mstic_core::interruptible::{InterruptibleReader, after_failure};
+use mstic_core::limits::{CappedReadError, ReadLimits, read_capped, read_response};
 use mstic_core::{Error, Frame, Result, interrupt};
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -14,14 +15,24 @@ const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Reads every JSON-lines (`.json`) and CSV member of a dataset zip into one frame. A file that is
 /// not a readable zip, a malformed member (named with its line), or a zip without JSON/CSV data
-/// gives an error naming the file.
+/// gives an error naming the file. A member decompressing past the cap of
+/// [`ReadLimits::from_env`] fails with an error naming the member and the cap.
 pub fn load_zip(path: &Path) -> Result<Frame> {
+    load_zip_with_limits(path, ReadLimits::from_env())
+}
+
+/// [`load_zip`] with explicit size caps (the decompressed cap bounds each member).
+pub fn load_zip_with_limits(path: &Path, limits: ReadLimits) -> Result<Frame> {
     let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
-    load_zip_bytes(&bytes, path)
+    read_zip_members(&bytes, path, limits)
 }
 
 /// [`load_zip`] for zip data already in memory; `source` names it in errors.
 pub fn load_zip_bytes(bytes: &[u8], source: &Path) -> Result<Frame> {
+    read_zip_members(bytes, source, ReadLimits::from_env())
+}
+
+fn read_zip_members(bytes: &[u8], source: &Path, limits: ReadLimits) -> Result<Frame> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| Error::file(source, format!("not a readable zip archive (corrupt or not a zip): {e}")))?;
     let mut frames = Vec::new();
@@ -46,10 +57,10 @@ pub fn load_zip_bytes(bytes: &[u8], source: &Path) -> Result<Frame> {
             skipped.push(name);
             continue;
         }
-        let mut data = Vec::with_capacity(member.size().min(1 << 31) as usize);
-        InterruptibleReader::new(member)
-            .read_to_end(&mut data)
-            .map_err(|e| after_failure(&stopped, Error::file(&member_source, format!("cannot decompress (corrupt zip?): {e}"))))?;
+        let data = read_capped(InterruptibleReader::new(member), limits.decompressed(), &member_source.display().to_string()).map_err(|e| match e {
+            CappedReadError::TooLarge(e) => e.into(),
+            CappedReadError::Failed(e) => after_failure(&stopped, Error::file(&member_source, format!("cannot decompress (corrupt zip?): {e}"))),
+        })?;
         let frame = if is_json {
             Frame::read_json_lines_bytes(&data, &member_source)?
         } else {
@@ -77,8 +88,14 @@ pub fn cache_file_name(link: &str) -> String {
 }
 
 /// Downloads `url` to `target` (written to a temporary name first, so a failed download leaves
-/// nothing behind). Errors name the URL and the target.
+/// nothing behind). Errors name the URL and the target. A file larger than the download cap of
+/// [`ReadLimits::from_env`] fails with an error naming the URL and the cap.
 pub fn download(url: &str, target: &Path) -> Result<()> {
+    download_with_limits(url, target, ReadLimits::from_env())
+}
+
+/// [`download`] with explicit size caps (the download cap bounds the file).
+pub fn download_with_limits(url: &str, target: &Path, limits: ReadLimits) -> Result<()> {
     if let Some(parent) = target.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::file(parent, format!("cannot create the cache folder: {e}")))?;
     }
@@ -94,7 +111,10 @@ pub fn download(url: &str, target: &Path) -> Result<()> {
         if !status.is_success() {
             return Err(fail(format!("HTTP {status}")));
         }
-        response.bytes().await.map_err(|e| fail(error_chain(&e)))
+        read_response(response, limits.download(), url).await.map_err(|e| match e {
+            CappedReadError::TooLarge(e) => Error::Remote { service: "OTRF download".into(), message: e.to_string() },
+            CappedReadError::Failed(e) => fail(error_chain(&e)),
+        })
     })?;
     let partial = target.with_extension("part");
     std::fs::write(&partial, &bytes).map_err(|e| Error::file(&partial, e))?;

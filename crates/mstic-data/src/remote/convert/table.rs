@@ -301,7 +301,10 @@ impl TableBuilder {
             bad.count += 1;
             if bad.first.is_none() {
                 let mut shown = cell.to_text();
-                shown.truncate(60);
+                // The first 60 characters (not bytes: a value may be any text).
+                if let Some((cut, _)) = shown.char_indices().nth(60) {
+                    shown.truncate(cut);
+                }
                 bad.first = Some((self.rows + 1, shown));
             }
         }
