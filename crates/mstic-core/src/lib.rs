@@ -19,4 +19,4 @@ pub mod web;
 
 pub use display::{DisplayHandle, MimeBundle};
 pub use error::{Error, Result};
-pub use frame::{Frame, SqlSession};
+pub use frame::{Frame, FrameValue, Row, SqlSession};

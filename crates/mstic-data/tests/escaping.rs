@@ -5,6 +5,7 @@
 //! template text after it is untouched.
 
 #[path = "../../../tests/fuzz_config.rs"]
+#[allow(dead_code)] // this harness checks values itself and needs only the settings
 mod fuzz_config;
 
 use mstic_data::provider::QueryProvider;

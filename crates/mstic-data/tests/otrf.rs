@@ -212,3 +212,22 @@ fn connect_without_metadata_explains_where_it_looked() {
     let err = driver.connect().expect_err("no metadata").to_string();
     assert!(err.contains("mordor_cache.json") && err.contains(&empty.display().to_string()), "{err}");
 }
+
+#[test]
+fn filtering_the_proxylogon_dataset_keeps_file_order_on_every_run() {
+    let events = load_zip(&fixture("otrf/proxylogon_ssrf_rce_poc.zip").unwrap()).expect("dataset");
+    assert!(events.batches().len() > 1, "the dataset should load as several batches, got {}", events.batches().len());
+    // File order, read row by row: the "@timestamp" of each event 10 (process access).
+    let expected: Vec<Option<String>> = events
+        .rows()
+        .filter(|row| row.get::<i64>("EventID").unwrap() == Some(10))
+        .map(|row| row.get::<String>("@timestamp").unwrap())
+        .collect();
+    assert_eq!(expected.len(), 3626);
+    for run in 0..20 {
+        let filtered = events.sql("select * from t where EventID = 10").expect("filter");
+        assert_eq!(filtered.values::<String>("@timestamp").unwrap(), expected, "run {run}");
+        let head = filtered.head(5).values::<String>("@timestamp").unwrap();
+        assert_eq!(head, expected[..5], "run {run}");
+    }
+}

@@ -5,8 +5,10 @@ mod io;
 mod render;
 mod sql;
 mod timestamps;
+mod typed;
 
 pub use sql::SqlSession;
+pub use typed::{FrameValue, Row};
 
 use crate::{Error, Result};
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray};

@@ -4,7 +4,13 @@ use super::Frame;
 use crate::{Error, Result, interrupt};
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::datasource::MemTable;
+use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::coop::CooperativeExec;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use std::sync::Arc;
 
@@ -31,10 +37,19 @@ impl Default for SqlSession {
 impl SqlSession {
     /// An empty session. Identifiers keep their case (`select Computer from t` works without
     /// quotes), as security data's column names are CamelCase.
+    ///
+    /// Queries run in one partition, so results are the same on every run: filters and
+    /// projections keep the table's row order, groups come out in the order their first rows
+    /// appear, and only `order by` reorders rows.
     pub fn new() -> Self {
-        let mut config = SessionConfig::new();
+        let mut config = SessionConfig::new().with_target_partitions(1);
         config.options_mut().sql_parser.enable_ident_normalization = false;
-        SqlSession { context: SessionContext::new_with_config(config) }
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_default_features()
+            .with_physical_optimizer_rule(Arc::new(YieldEveryBatch))
+            .build();
+        SqlSession { context: SessionContext::new_with_state(state) }
     }
 
     /// Registers `frame` as table `name` (replacing a table of that name).
@@ -73,6 +88,32 @@ impl SqlSession {
     /// The underlying DataFusion context, for work beyond plain SQL.
     pub fn context(&self) -> &SessionContext {
         &self.context
+    }
+}
+
+/// Makes every operator of a plan give way after each batch it produces, once its task's budget
+/// is spent. In one partition nothing else would: a join whose output multiplies its input, read
+/// by an aggregate, runs to the end inside one poll, and an interrupt could not stop it.
+#[derive(Debug)]
+struct YieldEveryBatch;
+
+impl PhysicalOptimizerRule for YieldEveryBatch {
+    fn optimize(&self, plan: Arc<dyn ExecutionPlan>, _config: &ConfigOptions) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+        plan.transform_up(|node| {
+            if node.children().is_empty() || node.name() == "CooperativeExec" {
+                return Ok(Transformed::no(node));
+            }
+            Ok(Transformed::yes(Arc::new(CooperativeExec::new(node)) as Arc<dyn ExecutionPlan>))
+        })
+        .map(|t| t.data)
+    }
+
+    fn name(&self) -> &str {
+        "YieldEveryBatch"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
     }
 }
 
