@@ -260,7 +260,11 @@ impl TiLookup {
     /// Looks up `(ioc, type)` pairs with `options`; dropped rows (unsupported types, failed
     /// checks) are summarised in the Frame's warnings.
     pub fn lookup_items(&self, items: &[(String, Option<String>)], options: &LookupOptions) -> Result<Frame> {
-        let rows = interrupt::block_on(LOOKUPS, self.lookup_results(items, options))?;
+        // Not `interrupt::block_on`: its race would drop the lookups at once, letting a lookup
+        // waiting for its turn start its request while the others are aborted. `lookup_results`
+        // handles the interrupt itself.
+        interrupt::check(LOOKUPS)?;
+        let rows = mstic_core::runtime::block_on(self.lookup_results(items, options))?;
         let mut warnings = Vec::new();
         let kept: Vec<TiResult> = rows
             .into_iter()
@@ -286,6 +290,7 @@ impl TiLookup {
     /// The result rows for `(ioc, type)` pairs, all rows kept (async form). Stops with
     /// `Error::Interrupted` (the requests in flight aborted) when the user interrupts the cell.
     pub async fn lookup_results(&self, items: &[(String, Option<String>)], options: &LookupOptions) -> Result<Vec<TiResult>> {
+        interrupt::check(LOOKUPS)?;
         let selected = self.select(options)?;
         let mut slots: Vec<Option<TiResult>> = Vec::new();
         let mut pending: HashMap<CacheKey, PendingLookup> = HashMap::new();
