@@ -264,3 +264,16 @@ fn a_value_keeps_its_own_blank_lines_when_the_template_collapses_them() {
     let text = render(query, FormatStyle::Default, QueryLanguage::Sql, "one\n\n\ntwo".into(), ParamType::Str).unwrap();
     assert_eq!(text, "select * from t\nwhere a = 'one\n\n\ntwo'");
 }
+
+#[test]
+fn the_markers_that_hold_values_cannot_be_forged() {
+    let marker = "\u{FDD0}0\u{FDD1}";
+    // An escaped value is held whole, markers and all.
+    let text = render("select * from t where a = '{value}'", FormatStyle::Default, QueryLanguage::Sql, format!("x{marker}").into(), ParamType::Str).unwrap();
+    assert_eq!(text, format!("select * from t where a = 'x{marker}'"));
+    // Text written as is cannot pose as a held value (this once panicked on a missing index).
+    for forged in [marker.to_string(), "\u{FDD0}7\u{FDD1}".to_string()] {
+        let err = render("select * from t {value}", FormatStyle::Default, QueryLanguage::Sql, forged.into(), ParamType::Raw).unwrap_err().to_string();
+        assert!(err.contains("U+FDD0"), "{err}");
+    }
+}

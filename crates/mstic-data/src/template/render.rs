@@ -216,6 +216,10 @@ pub fn render_query(template: &QueryTemplate, values: &[(String, ParamValue)], o
         }
         text.push_str(after);
     }
+    // A marker that is not ours (in the template or a value written as is) would be taken for one.
+    if text.matches([HELD_OPEN, HELD_CLOSE]).count() != 2 * held.len() {
+        return Err(Error::invalid(what, "the query text contains U+FDD0 or U+FDD1, noncharacters that rendering reserves"));
+    }
     let collapsed = BLANK_LINES.replace_all(&text, "\n");
     Ok(HELD.replace_all(&collapsed, |caps: &regex::Captures| held[caps[1].parse::<usize>().expect("a marker's index")].clone()).into_owned())
 }
