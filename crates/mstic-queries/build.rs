@@ -361,6 +361,16 @@ fn generate(families: &BTreeMap<String, BTreeMap<String, Query>>, errors: &[Stri
          /// `use mstic::prelude::*;`. A family's queries run in the environments whose library holds them;\n\
          /// the call resolves `Family.name` in the provider, so users' own files that override a\n\
          /// built-in query are honoured.\n\
+         ///\n\
+         /// # Example\n\
+         /// ```\n\
+         /// use mstic_data::provider::QueryProvider;\n\
+         /// use mstic_queries::{{QueryFamilies, TypedQuery}};\n\
+         /// let qp = QueryProvider::new(\"LocalData\")?;\n\
+         /// let logons = qp.windows_security().list_host_logons().host_name(\"WS1\").start(\"2024-05-01\").end(\"2024-05-02\");\n\
+         /// assert!(logons.render()?.contains(\"lower('WS1')\"));\n\
+         /// # Ok::<(), mstic_core::Error>(())\n\
+         /// ```\n\
          pub trait QueryFamilies {{\n{trait_items}}}\n\n\
          impl QueryFamilies for QueryProvider {{\n{impl_items}}}\n\n\
          /// One module per data family: the family's query list type and one call type per query.\n\

@@ -19,6 +19,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
+mod completion;
+use completion::FieldAccess;
+
+/// How long one completion request may spend hovering fields to learn their visibility; fields
+/// left unchecked are listed after the methods and checked on a later request.
+const FIELD_CHECK_BUDGET: Duration = Duration::from_millis(600);
+
 /// What a finished cell reports in its `execute_reply`.
 pub struct ExecOutcome {
     /// The failure, if the cell failed.
@@ -259,6 +266,8 @@ struct Engine {
     needs_support: bool,
     /// The `mstic` crates are loaded (so the support code can install the interrupt listener).
     preloaded: bool,
+    /// Field visibilities learnt from hovers, by the completion's field names and the field's name.
+    field_access: std::collections::HashMap<String, FieldAccess>,
 }
 
 impl Engine {
@@ -273,6 +282,7 @@ impl Engine {
             startup_error: None,
             needs_support: false,
             preloaded: false,
+            field_access: std::collections::HashMap::new(),
         };
         let booting = std::time::Instant::now();
         match catch_unwind(CommandContext::new) {
@@ -510,29 +520,47 @@ impl Engine {
         eprintln!("rust-mstic: rust-analyzer warmed in {:.1} s", started.elapsed().as_secs_f64());
     }
 
+    /// Completions at byte `pos`, ranked by [`completion::rank`]: the type's own items first,
+    /// standard trait methods last, private fields of our crates' types left out.
     fn complete(&mut self, code: &str, pos: usize) -> Value {
         let empty = json!({"status": "ok", "matches": [], "cursor_start": pos, "cursor_end": pos, "metadata": {}});
         let Some(ctx) = self.ctx.as_mut() else { return empty };
-        match catch_unwind(AssertUnwindSafe(|| ctx.completions(code, pos))) {
-            Ok(Ok(c)) => {
-                let mut matches: Vec<String> = Vec::new();
-                for completion in c.completions {
-                    if !matches.contains(&completion.code) {
-                        matches.push(completion.code);
-                    }
-                }
-                json!({"status": "ok", "matches": matches, "cursor_start": c.start_offset,
-                       "cursor_end": c.end_offset, "metadata": {}})
+        let Ok(Ok(c)) = catch_unwind(AssertUnwindSafe(|| ctx.completions(code, pos))) else { return empty };
+        let (start, end) = (c.start_offset, c.end_offset);
+        let dot = completion::after_dot(code, start);
+        // The fields offered identify the receiver's type well enough to key the cache.
+        let offered: Vec<completion::Completion> =
+            c.completions.into_iter().map(|c| completion::Completion { code: c.code, kind: c.kind }).collect();
+        let fields: Vec<&str> = offered.iter().filter(|c| completion::is_field(c)).map(|c| c.code.as_str()).collect();
+        let type_key = fields.join(",");
+        let known = &mut self.field_access;
+        let started = Instant::now();
+        let mut access = |name: &str| {
+            let key = format!("{type_key}#{name}");
+            if let Some(found) = known.get(&key) {
+                return *found;
             }
-            _ => empty,
-        }
+            if started.elapsed() >= FIELD_CHECK_BUDGET {
+                return FieldAccess::Unknown;
+            }
+            let probe = format!("{}{name}", code.get(..start).unwrap_or(""));
+            let found = match catch_unwind(AssertUnwindSafe(|| ctx.hover_at(&probe, probe.len()))) {
+                Ok(Ok((plain, _))) => completion::field_access_from_hover(name, &plain),
+                _ => FieldAccess::Unknown,
+            };
+            known.insert(key, found);
+            found
+        };
+        let matches = completion::rank(offered, dot, &mut access);
+        json!({"status": "ok", "matches": matches, "cursor_start": start, "cursor_end": end, "metadata": {}})
     }
 
     fn inspect(&mut self, code: &str, pos: usize) -> Value {
         let not_found = json!({"status": "ok", "found": false, "data": {}, "metadata": {}});
         let Some(ctx) = self.ctx.as_mut() else { return not_found };
         match catch_unwind(AssertUnwindSafe(|| ctx.hover_at(code, pos))) {
-            Ok(Ok((plain, html))) if !plain.trim().is_empty() => json!({
+            // evcxr answers "No documentation found" when rust-analyzer has no hover there.
+            Ok(Ok((plain, html))) if !plain.trim().is_empty() && plain.trim() != "No documentation found" => json!({
                 "status": "ok", "found": true,
                 "data": {"text/plain": plain, "text/html": html}, "metadata": {}
             }),

@@ -122,7 +122,7 @@ pub(crate) fn list_column(lists: &[Vec<String>]) -> ArrayRef {
     std::sync::Arc::new(builder.finish())
 }
 
-/// A list column (such as `Operation_list` from `sessionize_data`) as text lists; null rows are
+/// A list column (such as `Operation_list` from `sessionize`) as text lists; null rows are
 /// empty and null items are `None`.
 pub(crate) fn string_lists(frame: &Frame, name: &str) -> Result<Vec<Vec<Option<String>>>> {
     let array = frame.column(&resolve(frame, name)?)?;
@@ -133,7 +133,7 @@ pub(crate) fn string_lists(frame: &Frame, name: &str) -> Result<Vec<Vec<Option<S
             Error::invalid(
                 format!("session column '{name}'"),
                 format!(
-                    "must be a list column (see sessionize_data), not {}",
+                    "must be a list column (see sessionize), not {}",
                     array.data_type()
                 ),
             )

@@ -12,6 +12,19 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Periodicity of one group of events.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::polling::detect_polling_times;
+/// // An event every 17 seconds.
+/// let times: Vec<i64> = (0..30).map(|i| 1_700_000_000 + 17 * i).collect();
+/// let (start, end) = (times[0], times[29]);
+/// let result = detect_polling_times(&times, start, end, 1)?.expect("a measurable period");
+/// assert_eq!(result.dominant_interval.round(), 17.0);
+/// assert!(result.p_value < 1e-9);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PollingResult {
     /// Fisher's g-test p-value: small means a strong periodic component (polling, beaconing).
@@ -84,15 +97,17 @@ pub fn periodogram(values: &[f64]) -> (Vec<f64>, Vec<f64>) {
 /// Largest counting process (seconds) analysed for one group: about 4 months.
 const MAX_SECONDS: i64 = 10_000_000;
 
-/// MSTICPy `_detect_polling_arr`: counts events per `interval`-second step over
-/// `[start, end)` (an event exactly at `end` is not counted, as in MSTICPy), centres the counts,
-/// and tests the periodogram. `None` when the range is empty or the counts never vary.
+/// MSTICPy `_detect_polling_arr`: counts the events (`timestamps`, in seconds) per
+/// `interval_seconds` step over `[start_seconds, end_seconds)` (an event exactly at the end is
+/// not counted, as in MSTICPy), centres the counts, and tests the periodogram. `None` when the
+/// range is empty or the counts never vary.
 pub fn detect_polling_times(
     timestamps: &[i64],
-    start: i64,
-    end: i64,
-    interval: i64,
+    start_seconds: i64,
+    end_seconds: i64,
+    interval_seconds: i64,
 ) -> Result<Option<PollingResult>> {
+    let (start, end, interval) = (start_seconds, end_seconds, interval_seconds);
     if interval <= 0 {
         return Err(Error::invalid(
             "interval",
@@ -156,16 +171,41 @@ fn seconds(frame: &Frame, time_column: &str) -> Result<Vec<Option<i64>>> {
 }
 
 /// MSTICPy `PeriodogramPollingDetector(data).detect_polling(time_column, groupby)`: `data` with
-/// `p_value`, `dominant_frequency` and `dominant_interval` added to every row, computed over the
-/// whole frame or per group of `groupby` columns (for example source and destination address).
-/// Rows whose group has no measurable range or a null key get nulls.
-pub fn detect_polling(data: &Frame, time_column: &str, groupby: &[&str]) -> Result<Frame> {
+/// `p_value`, `dominant_frequency` and `dominant_interval` (seconds) added to every row, computed
+/// over the whole frame (no `group_columns`) or per group of `group_columns` (for example source
+/// and destination address). Times are date-times or whole seconds. Rows whose group has no
+/// measurable range or a null key get nulls.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::detect_polling;
+/// # use mstic_core::Frame;
+/// use arrow::array::{ArrayRef, Int64Array, StringArray};
+/// use std::sync::Arc;
+/// // A host calling out every 17 seconds, and one irregular host.
+/// let mut seconds: Vec<i64> = (0..30).map(|i| 1_700_000_000 + 17 * i).collect();
+/// let mut hosts = vec!["beacon"; 30];
+/// seconds.extend((0..120).map(|i: i64| 1_700_000_000 + (i * i * 37 + i * 11) % 7200));
+/// hosts.extend(vec!["user"; 120]);
+/// let flows = Frame::from_columns(vec![
+///     ("Time".to_string(), Arc::new(Int64Array::from(seconds)) as ArrayRef),
+///     ("Host".to_string(), Arc::new(StringArray::from(hosts)) as ArrayRef),
+/// ])?;
+/// let result = detect_polling(&flows, "Time", &["Host"])?;
+/// let intervals: Vec<f64> = result.to_vec("dominant_interval")?;
+/// assert_eq!(intervals[0].round(), 17.0);
+/// let p_values: Vec<f64> = result.to_vec("p_value")?;
+/// assert!(p_values[0] < p_values[30], "the beacon is the more periodic host");
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
+pub fn detect_polling(data: &Frame, time_column: &str, group_columns: &[&str]) -> Result<Frame> {
     let times = seconds(data, time_column)?;
-    let keys: Vec<Option<String>> = if groupby.is_empty() {
+    let keys: Vec<Option<String>> = if group_columns.is_empty() {
         vec![Some(String::new()); data.len()]
     } else {
         let mut parts: Vec<Vec<Option<String>>> = Vec::new();
-        for column in groupby {
+        for column in group_columns {
             parts.push(data.column_strings(&columns::resolve(data, column)?)?);
         }
         (0..data.len())

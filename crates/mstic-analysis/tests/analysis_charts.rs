@@ -1,7 +1,8 @@
 //! Outlier and session-score results plot with the visualisation crate (`FramePlot`).
 
 use mstic_analysis::{
-    OutlierOptions, SessionScorer, add_process_features, find_outliers, sessionize_events,
+    OutlierOptions, SessionOptions, SessionScorer, add_process_features, identify_outliers,
+    sessionize,
 };
 use mstic_core::Frame;
 use mstic_core::paths::fixture;
@@ -11,10 +12,11 @@ use mstic_vis::{FramePlot, ValueKind};
 fn outlier_scores_plot_over_time_by_label() {
     let processes = Frame::read_csv(fixture("msticpy/testdata/processes_on_host.csv").unwrap()).unwrap();
     let features = add_process_features(&processes, Some("\\"), false).unwrap();
-    let result = find_outliers(
+    let result = identify_outliers(
+        &features,
         &features,
         &["commandlineLen", "commandlineTokensFull", "pathScore"],
-        &OutlierOptions::new(),
+        &OutlierOptions::default(),
     )
     .unwrap();
     let chart = result
@@ -35,15 +37,11 @@ fn outlier_scores_plot_over_time_by_label() {
 #[test]
 fn session_scores_plot_over_time() {
     let events = Frame::read_csv(fixture("msticpy/notebook-data/demo_exchange_data.csv").unwrap()).unwrap();
-    let sessions = sessionize_events(
-        &events,
-        &["UserId", "ClientIP"],
-        "TimeGenerated",
-        20,
-        2,
-        &["Operation", "Parameters"],
-    )
-    .unwrap();
+    let options = SessionOptions::default()
+        .user_columns(&["UserId", "ClientIP"])
+        .time_column("TimeGenerated")
+        .event_columns(&["Operation", "Parameters"]);
+    let sessions = sessionize(&events, &options).unwrap();
     let scored = SessionScorer::new("Operation_list")
         .param_sets("Parameters_list")
         .window_length(3)

@@ -35,7 +35,8 @@ fn process_features_are_added() {
 
 #[test]
 fn clustering_matches_msticpy() {
-    let options = ClusterOptions::new(&["pathScore", "commandlineTokensFull", "isSystemSession"])
+    let options = ClusterOptions::default()
+        .cluster_columns(&["pathScore", "commandlineTokensFull", "isSystemSession"])
         .time_column("TimeGenerated")
         .max_cluster_distance(0.0001)
         .min_cluster_samples(2);
@@ -60,7 +61,8 @@ fn clustering_matches_msticpy() {
 
 #[test]
 fn hash_clustering_matches_msticpy() {
-    let options = ClusterOptions::new(&["pathHash", "commandlineTokensHash", "isSystemSession"])
+    let options = ClusterOptions::default()
+        .cluster_columns(&["pathHash", "commandlineTokensHash", "isSystemSession"])
         .time_column("TimeGenerated")
         .max_cluster_distance(0.001);
     let result = dbcluster_events(&processes(), &options).unwrap();
@@ -76,7 +78,7 @@ fn hash_clustering_matches_msticpy() {
 fn unknown_feature_column_is_named() {
     let error = dbcluster_events(
         &processes(),
-        &ClusterOptions::new(&["pathScor"]).time_column("TimeGenerated"),
+        &ClusterOptions::default().cluster_columns(&["pathScor"]).time_column("TimeGenerated"),
     )
     .unwrap_err()
     .to_string();

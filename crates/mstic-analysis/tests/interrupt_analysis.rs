@@ -39,7 +39,7 @@ fn events_on_a_line(rows: usize) -> Frame {
 #[test]
 fn dbscan_clustering_stops() {
     let _serial = lock_interrupt_flag();
-    let options = ClusterOptions::new(&["a", "b"]).time_column("TimeGenerated").max_cluster_distance(1.5).normalize(false);
+    let options = ClusterOptions::default().cluster_columns(&["a", "b"]).time_column("TimeGenerated").max_cluster_distance(1.5).normalize(false);
     // 300,000 points: 4.5·10¹⁰ pair comparisons.
     let many = events_on_a_line(300_000);
     let (result, stopped_in) = interrupted_after(Duration::from_millis(200), || dbcluster_events(&many, &options));
@@ -54,11 +54,11 @@ fn dbscan_clustering_stops() {
 fn isolation_forest_fitting_stops() {
     let _serial = lock_interrupt_flag();
     let rows: Vec<Vec<f64>> = (0..20_000).map(|i| vec![(i % 97) as f64, (i % 89) as f64, (i % 13) as f64]).collect();
-    let endless = OutlierOptions::new().n_estimators(5_000_000).max_samples(256);
+    let endless = OutlierOptions::default().n_estimators(5_000_000).max_samples(256);
     let (result, stopped_in) = interrupted_after(Duration::from_millis(200), || IsolationForest::fit(&rows, &endless));
     assert_interrupted(result, stopped_in, "fitting the isolation forest");
 
-    let forest = IsolationForest::fit(&rows, &OutlierOptions::new().n_estimators(50)).expect("fitting works after clear()");
+    let forest = IsolationForest::fit(&rows, &OutlierOptions::default().n_estimators(50)).expect("fitting works after clear()");
     assert_eq!(forest.predict(&rows[..10]).unwrap().len(), 10);
 }
 

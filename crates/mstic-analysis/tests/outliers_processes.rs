@@ -3,7 +3,7 @@
 
 use arrow::array::{ArrayRef, Float64Array, Int64Array};
 use mstic_analysis::add_process_features;
-use mstic_analysis::outliers::{IsolationForest, OutlierOptions, feature_rows, find_outliers};
+use mstic_analysis::outliers::{IsolationForest, OutlierOptions, feature_rows, identify_outliers};
 use mstic_core::Frame;
 use mstic_core::paths::fixture;
 use std::sync::Arc;
@@ -55,7 +55,7 @@ fn scores(frame: &Frame) -> Vec<f64> {
 fn planted_outlier_is_found() {
     let data = features_with_planted_row();
     assert_eq!(data.len(), 364);
-    let result = find_outliers(&data, &FEATURES, &OutlierOptions::new()).unwrap();
+    let result = identify_outliers(&data, &data, &FEATURES, &OutlierOptions::default()).unwrap();
     let (labels, scores) = (labels(&result), scores(&result));
     assert_eq!(labels[363], -1);
     let top = scores
@@ -77,8 +77,8 @@ fn planted_outlier_is_found() {
 fn contamination_is_honoured() {
     let data = features_with_planted_row();
     for contamination in [0.01, 0.05, 0.2] {
-        let options = OutlierOptions::new().contamination(contamination);
-        let result = find_outliers(&data, &FEATURES, &options).unwrap();
+        let options = OutlierOptions::default().contamination(contamination);
+        let result = identify_outliers(&data, &data, &FEATURES, &options).unwrap();
         let flagged = labels(&result).iter().filter(|l| **l == -1).count();
         assert!(
             flagged >= 1 && flagged as f64 <= (contamination * 364.0).ceil(),
@@ -97,7 +97,7 @@ fn contamination_is_honoured() {
     assert_eq!(rows.len(), DISTINCT_ROWS);
     for contamination in [0.01, 0.05, 0.2] {
         let forest =
-            IsolationForest::fit(&rows, &OutlierOptions::new().contamination(contamination))
+            IsolationForest::fit(&rows, &OutlierOptions::default().contamination(contamination))
                 .unwrap();
         let flagged = forest
             .predict(&rows)
@@ -108,14 +108,14 @@ fn contamination_is_honoured() {
         let expected = (contamination * (rows.len() - 1) as f64).floor() as usize + 1;
         assert_eq!(flagged, expected, "contamination {contamination}");
     }
-    assert!(find_outliers(&data, &FEATURES, &OutlierOptions::new().contamination(0.7)).is_err());
+    assert!(identify_outliers(&data, &data, &FEATURES, &OutlierOptions::default().contamination(0.7)).is_err());
 }
 
 #[test]
 fn results_are_deterministic_for_a_seed() {
     let data = features_with_planted_row();
     let rows = feature_rows(&data, &FEATURES).unwrap();
-    let options = OutlierOptions::new().seed(7);
+    let options = OutlierOptions::default().seed(7);
     let first = IsolationForest::fit(&rows, &options).unwrap();
     let second = IsolationForest::fit(&rows, &options).unwrap();
     assert_eq!(
@@ -135,10 +135,10 @@ fn results_are_deterministic_for_a_seed() {
 #[test]
 fn bad_features_are_named() {
     let data = features_with_planted_row();
-    let error = find_outliers(&data, &["pathScor"], &OutlierOptions::new()).unwrap_err();
+    let error = identify_outliers(&data, &data, &["pathScor"], &OutlierOptions::default()).unwrap_err();
     assert!(error.to_string().contains("pathScore"), "{error}");
     let processes = Frame::read_csv(fixture("msticpy/testdata/processes_on_host.csv").unwrap()).unwrap();
-    let error = find_outliers(&processes, &["NewProcessName"], &OutlierOptions::new()).unwrap_err();
+    let error = identify_outliers(&processes, &processes, &["NewProcessName"], &OutlierOptions::default()).unwrap_err();
     assert!(error.to_string().contains("row 0"), "{error}");
 }
 

@@ -1,24 +1,26 @@
 //! Sessionizing and scoring MSTICPy's `demo_exchange_data.csv` (Exchange admin commands).
 #![allow(clippy::excessive_precision)] // reference values are printed by MSTICPy with 17 digits
 
-use mstic_analysis::{
-    SessionKind, SessionScorer, score_sessions_frame, sessionize_data, sessionize_events,
-};
+use mstic_analysis::{SessionKind, SessionOptions, SessionScorer, sessionize};
 use mstic_core::Frame;
 use mstic_core::paths::fixture;
+use std::time::Duration;
+
+/// MSTICPy's notebook settings: sessions per user and client IP, at most 20 minutes long, with
+/// gaps of at most 2 minutes; `events` are the event columns kept.
+fn exchange_options(events: &[&str]) -> SessionOptions {
+    SessionOptions::default()
+        .user_columns(&["UserId", "ClientIP"])
+        .time_column("TimeGenerated")
+        .max_session_time(Duration::from_secs(20 * 60))
+        .max_event_separation(Duration::from_secs(2 * 60))
+        .event_columns(events)
+}
 
 #[test]
 fn exchange_sessions_are_scored() {
     let events = Frame::read_csv(fixture("msticpy/notebook-data/demo_exchange_data.csv").unwrap()).unwrap();
-    let sessions = sessionize_data(
-        &events,
-        &["UserId", "ClientIP"],
-        "TimeGenerated",
-        20,
-        2,
-        "Operation",
-    )
-    .unwrap();
+    let sessions = sessionize(&events, &exchange_options(&["Operation"])).unwrap();
     assert_eq!(events.len(), 1334);
     let counts = sessions.column("number_events").unwrap();
     let counts = counts
@@ -38,7 +40,7 @@ fn exchange_sessions_are_scored() {
             .flatten()
             .all(|d| (0..=20 * 60_000_000_000).contains(&d))
     );
-    let scored = score_sessions_frame(&sessions, "Operation_list", 3).unwrap();
+    let scored = SessionScorer::new("Operation_list").window_length(3).score(&sessions).unwrap();
     let likelihood = scored.column("rarest_window3_likelihood").unwrap();
     let likelihood = likelihood
         .as_any()
@@ -134,15 +136,7 @@ const PARAM_VALUES: [MsticpyScores; 2] = [
 
 fn exchange_sessions() -> Frame {
     let events = Frame::read_csv(fixture("msticpy/notebook-data/demo_exchange_data.csv").unwrap()).unwrap();
-    sessionize_events(
-        &events,
-        &["UserId", "ClientIP"],
-        "TimeGenerated",
-        20,
-        2,
-        &["Operation", "Parameters"],
-    )
-    .unwrap()
+    sessionize(&events, &exchange_options(&["Operation", "Parameters"])).unwrap()
 }
 
 fn close(actual: f64, expected: f64) -> bool {
@@ -283,4 +277,30 @@ fn bad_session_columns_are_named() {
         .score(&sessions)
         .unwrap_err();
     assert!(error.to_string().contains("window_length"), "{error}");
+}
+
+/// The deprecated positional functions and `score_sessions_frame` give exactly what
+/// `sessionize` and `SessionScorer` give.
+#[test]
+#[allow(deprecated)]
+fn deprecated_functions_match_the_options_api() {
+    use mstic_analysis::{score_sessions_frame, sessionize_data, sessionize_events};
+    let events = Frame::read_csv(fixture("msticpy/notebook-data/demo_exchange_data.csv").unwrap()).unwrap();
+    let one = sessionize_data(&events, &["UserId", "ClientIP"], "TimeGenerated", 20, 2, "Operation").unwrap();
+    let expected = sessionize(&events, &exchange_options(&["Operation"])).unwrap();
+    assert_eq!(one.to_batch().unwrap(), expected.to_batch().unwrap());
+    assert_eq!(one.len(), EXPECTED_SESSIONS);
+    let both = sessionize_events(
+        &events,
+        &["UserId", "ClientIP"],
+        "TimeGenerated",
+        20,
+        2,
+        &["Operation", "Parameters"],
+    )
+    .unwrap();
+    assert_eq!(both.to_batch().unwrap(), exchange_sessions().to_batch().unwrap());
+    let scored = score_sessions_frame(&one, "Operation_list", 3).unwrap();
+    let expected = SessionScorer::new("Operation_list").window_length(3).score(&one).unwrap();
+    assert_eq!(scored.to_batch().unwrap(), expected.to_batch().unwrap());
 }

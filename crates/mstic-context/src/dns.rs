@@ -12,6 +12,24 @@ use std::sync::Arc;
 /// The addresses `name` resolves to: one row per address with columns `qname`, `rdtype` (`A` or
 /// `AAAA`) and `response`. A name that does not resolve gives one row whose `response` is null
 /// and whose `rdtype` is `NXDOMAIN`.
+///
+/// # Example
+///
+/// Resolving asks the system resolver, so this part is only compiled:
+///
+/// ```no_run
+/// use mstic_context::dns_resolve;
+/// let answers = dns_resolve("www.microsoft.com")?;
+/// assert!(answers.column_strings("rdtype")?.iter().flatten().all(|t| t == "A" || t == "AAAA"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
+///
+/// An empty name is refused before any query:
+///
+/// ```
+/// use mstic_context::dns_resolve;
+/// assert!(dns_resolve(" . ").unwrap_err().to_string().contains("empty name"));
+/// ```
 pub fn dns_resolve(name: &str) -> Result<Frame> {
     let qname = name.trim().trim_end_matches('.');
     if qname.is_empty() {
@@ -43,6 +61,24 @@ pub fn dns_resolve(name: &str) -> Result<Frame> {
 
 /// The host name of `ip` (PTR lookup): one row with `IpAddress`, `qname` (the `in-addr.arpa`
 /// or `ip6.arpa` name), `rdtype` (`PTR`) and `response` (null when there is no name).
+///
+/// # Example
+///
+/// The lookup asks the system resolver, so this part is only compiled:
+///
+/// ```no_run
+/// use mstic_context::dns_reverse;
+/// let answer = dns_reverse("8.8.8.8")?;
+/// assert_eq!(answer.column_strings("qname")?, [Some("8.8.8.8.in-addr.arpa".to_string())]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
+///
+/// Text that is not an address is refused before any query:
+///
+/// ```
+/// use mstic_context::dns_reverse;
+/// assert!(dns_reverse("not-an-ip").unwrap_err().to_string().contains("'not-an-ip' is not an IP address"));
+/// ```
 pub fn dns_reverse(ip: &str) -> Result<Frame> {
     let addr: IpAddr = ip.trim().parse().map_err(|_| Error::invalid("ip", format!("'{}' is not an IP address", ip.trim())))?;
     let host = resolve_interruptibly(&format!("the reverse lookup of {addr}"), move || reverse_name(addr))?;

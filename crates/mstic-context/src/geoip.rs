@@ -17,6 +17,18 @@ pub const CITY_DB_NAME: &str = "GeoLite2-City.mmdb";
 pub const ASN_DB_NAME: &str = "GeoLite2-ASN.mmdb";
 
 /// Where an IP address is (MSTICPy's `GeoLocation` entity properties plus the ASN).
+///
+/// # Example
+///
+/// ```
+/// use mstic_context::GeoRecord;
+/// use mstic_context::geoip::geo_records_frame;
+/// let record = GeoRecord { ip: "81.2.69.142".into(), country_code: Some("GB".into()), ..Default::default() };
+/// let frame = geo_records_frame(&[record])?;
+/// assert_eq!(frame.column_strings("CountryCode")?, [Some("GB".to_string())]);
+/// assert_eq!(frame.column_strings("City")?, [None]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GeoRecord {
     /// The address looked up.
@@ -39,7 +51,27 @@ pub struct GeoRecord {
     pub asn_org: Option<String>,
 }
 
-/// Geolocation from GeoLite2 `.mmdb` files. Cheap to clone (shared readers).
+/// Geolocation of IP addresses from GeoLite2 `.mmdb` files. Cheap to clone (shared readers).
+///
+/// # Example
+///
+/// A lookup needs a GeoLite2 database, so this part is only compiled:
+///
+/// ```no_run
+/// use mstic_context::GeoIpLookup;
+/// let geo = GeoIpLookup::open_folder(std::path::Path::new("/data/maxmind"))?;
+/// let record = geo.lookup("81.2.69.142")?;
+/// assert_eq!(record.country_code.as_deref(), Some("GB"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
+///
+/// Opening a database that is not there fails with an error naming the file:
+///
+/// ```
+/// use mstic_context::GeoIpLookup;
+/// let missing = GeoIpLookup::open(std::path::Path::new("no-such-folder/GeoLite2-City.mmdb"), None);
+/// assert!(missing.unwrap_err().to_string().contains("no-such-folder/GeoLite2-City.mmdb"));
+/// ```
 #[derive(Clone)]
 pub struct GeoIpLookup {
     city: Arc<Reader<Vec<u8>>>,

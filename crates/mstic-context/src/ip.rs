@@ -5,6 +5,16 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The category of an IP address (MSTICPy's `get_ip_type` answers).
+///
+/// # Example
+///
+/// ```
+/// use mstic_context::{IpType, ip_type};
+/// assert_eq!(ip_type("10.0.0.1"), IpType::Private);
+/// assert_eq!(ip_type("fe80::1"), IpType::LinkLocal);
+/// assert_eq!(IpType::LinkLocal.as_str(), "Link Local");
+/// assert_eq!(ip_type("not an address"), IpType::Unspecified);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IpType {
     /// Globally routable.

@@ -11,7 +11,29 @@ use serde_json::Value;
 /// IPStack's public endpoint.
 pub const IPSTACK_URL: &str = "http://api.ipstack.com";
 
-/// The IPStack client.
+/// The IPStack client: geolocation of IP addresses from the IPStack web service.
+///
+/// # Example
+///
+/// Lookups ask IPStack, so this part is only compiled:
+///
+/// ```no_run
+/// use mstic_context::IpStackLookup;
+/// let record = IpStackLookup::new("my-access-key").lookup("81.2.69.142")?;
+/// assert_eq!(record.country_code.as_deref(), Some("GB"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
+///
+/// Offline: the key never shows, and an empty list sends no request:
+///
+/// ```
+/// use mstic_context::IpStackLookup;
+/// let client = IpStackLookup::new("my-access-key");
+/// assert!(!format!("{client:?}").contains("my-access-key"));
+/// assert!(client.lookup_many(&[])?.is_empty());
+/// assert!(IpStackLookup::from_config(&mstic_core::config::MsticConfig::default()).is_err());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub struct IpStackLookup {
     api_key: String,
     base_url: String,

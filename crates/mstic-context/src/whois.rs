@@ -53,7 +53,28 @@ pub struct WhoisRecord {
     pub nets: Vec<Value>,
 }
 
-/// RDAP whois client with configurable servers.
+/// RDAP whois client with configurable servers: who owns an IP address (ASN, registry, networks).
+///
+/// # Example
+///
+/// Public addresses are looked up on the internet, so this part is only compiled:
+///
+/// ```no_run
+/// use mstic_context::RdapClient;
+/// let record = RdapClient::new().lookup("8.8.8.8")?;
+/// assert!(!record.nets.is_empty());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
+///
+/// Non-public addresses are answered without asking anyone:
+///
+/// ```
+/// use mstic_context::RdapClient;
+/// let client = RdapClient::new().with_asn_server(None);
+/// assert_eq!(client.lookup("10.0.0.1")?.note.as_deref(), Some("No ASN Information for IP type: Private"));
+/// assert!(client.lookup("not-an-ip").is_err());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct RdapClient {
     asn_server: Option<String>,
@@ -260,6 +281,26 @@ impl RdapClient {
 }
 
 /// Whois of one address with the public services, as a one-row Frame (see [`RdapClient::whois_frame`]).
+///
+/// # Example
+///
+/// Public addresses are looked up on the internet, so this part is only compiled:
+///
+/// ```no_run
+/// use mstic_context::whois;
+/// let frame = whois("8.8.8.8")?;
+/// assert_eq!(frame.column_strings("asn")?, [Some("15169".to_string())]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
+///
+/// A private address is answered offline:
+///
+/// ```
+/// use mstic_context::whois;
+/// let frame = whois("192.168.1.1")?;
+/// assert_eq!(frame.column_strings("asn_description")?, [Some("No ASN Information for IP type: Private".to_string())]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn whois(ip: &str) -> Result<Frame> {
     RdapClient::new().whois_frame(&[ip.to_string()])
 }

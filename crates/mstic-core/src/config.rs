@@ -25,7 +25,20 @@ pub const CONFIG_FILE_NAME: &str = "msticpyconfig.yaml";
 /// The environment variable naming an explicit config file.
 pub const CONFIG_ENV_VAR: &str = "MSTICPYCONFIG";
 
-/// A loaded `msticpyconfig.yaml` (or an empty one when none was found).
+/// A loaded `msticpyconfig.yaml` (or an empty one when none was found): the settings of data
+/// providers, threat-intel providers and workspaces.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::config::MsticConfig;
+/// let yaml = "TIProviders: {OTX: {Args: {AuthKey: abc}}}\nDataProviders: {LocalData: {data_paths: [/data]}}";
+/// let config = MsticConfig::from_yaml_str(yaml, "inline.yaml")?;
+/// assert_eq!(config.sections(), ["TIProviders", "DataProviders"]);
+/// assert_eq!(config.local_data_paths(), [std::path::PathBuf::from("/data")]);
+/// assert!(MsticConfig::from_yaml_str("- a list", "bad.yaml").is_err());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Default)]
 pub struct MsticConfig {
     path: Option<PathBuf>,

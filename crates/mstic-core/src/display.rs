@@ -15,7 +15,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The prefix of a kernel message line on stdout.
 pub const MESSAGE_MARKER: &str = "MSTIC_MESSAGE ";
 
-/// A Jupyter MIME bundle: MIME type → content (a string, or JSON for `*json` types).
+/// A Jupyter MIME bundle — what a notebook output is made of: MIME type → content (a string, or
+/// JSON for `*json` types).
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::MimeBundle;
+/// let bundle = MimeBundle::new()
+///     .with_text("text/plain", "3 hosts")
+///     .with_json("application/json", serde_json::json!({"hosts": 3}));
+/// assert_eq!(bundle.plain_text(), Some("3 hosts"));
+/// assert_eq!(bundle.data["application/json"]["hosts"], 3);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MimeBundle {
     /// Content by MIME type.
@@ -93,7 +105,18 @@ impl MimeBundle {
     }
 }
 
-/// A displayed output that can be replaced in place (`update_display_data`).
+/// A displayed output that can be replaced in place (`update_display_data`), e.g. for progress.
+///
+/// # Example
+///
+/// Displaying writes to the notebook, so this example is only compiled:
+///
+/// ```no_run
+/// use mstic_core::MimeBundle;
+/// let handle = MimeBundle::new().with_text("text/plain", "0 of 2 hosts").display_with_handle();
+/// handle.update(&MimeBundle::new().with_text("text/plain", "2 of 2 hosts"));
+/// assert!(handle.id().starts_with("mstic-"));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct DisplayHandle {
     id: String,
@@ -119,6 +142,19 @@ impl DisplayHandle {
 }
 
 /// Clears the cell's output (`clear_output`); with `wait`, only when the next output arrives.
+///
+/// # Example
+///
+/// Clearing acts on the notebook, so this example is only compiled:
+///
+/// ```no_run
+/// use mstic_core::MimeBundle;
+/// use mstic_core::display::clear_output;
+/// let status = MimeBundle::new().with_text("text/plain", "querying…");
+/// status.display();
+/// clear_output(true); // the next output replaces the status line
+/// assert_eq!(status.plain_text(), Some("querying…"));
+/// ```
 pub fn clear_output(wait: bool) {
     if in_kernel() {
         write_stdout(&format!("{MESSAGE_MARKER}{}\n", json!({"kind": "clear", "wait": wait})));
@@ -126,6 +162,17 @@ pub fn clear_output(wait: bool) {
 }
 
 /// Shows `text` in the notebook's pager (a `page` payload of the reply) — used for help texts.
+///
+/// # Example
+///
+/// Paging writes to the notebook (or stdout outside the kernel), so this example is only compiled:
+///
+/// ```no_run
+/// use mstic_core::display::page;
+/// let help = ["list_host_logons: logons to a host", "list_all_signins: Azure AD sign-ins"].join("\n");
+/// page(&help);
+/// assert_eq!(help.lines().count(), 2);
+/// ```
 pub fn page(text: &str) {
     if in_kernel() {
         write_stdout(&format!("{MESSAGE_MARKER}{}\n", json!({"kind": "page", "text": text})));

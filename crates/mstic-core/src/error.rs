@@ -2,11 +2,32 @@
 
 use std::path::PathBuf;
 
-/// Result alias used throughout Rust MSTIC.
+/// Result alias used throughout Rust MSTIC: the error type defaults to [`Error`].
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::{Error, Result};
+/// fn port(text: &str) -> Result<u16> {
+///     text.parse().map_err(|_| Error::invalid("port", format!("'{text}' is not a port number")))
+/// }
+/// assert_eq!(port("443")?, 443);
+/// assert_eq!(port("https").unwrap_err().to_string(), "invalid port: 'https' is not a port number");
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in a Rust MSTIC call, with enough context (file, line, query,
 /// parameter) for a notebook user to fix it.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Error;
+/// let e = Error::unknown("column", "Acount", ["Account", "Computer"]);
+/// assert_eq!(e.to_string(), "unknown column 'Acount'; did you mean: Account?");
+/// assert!(Error::interrupted("the query").is_interrupted());
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read or written.

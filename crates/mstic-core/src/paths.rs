@@ -6,6 +6,16 @@ use std::path::PathBuf;
 
 /// The fixture folder: `$MSTIC_FIXTURES` when set, else `../shared/fixtures` beside the repository
 /// (where CI puts it). `None` when neither exists.
+///
+/// # Example
+///
+/// The answer depends on the machine, so this example is only compiled:
+///
+/// ```no_run
+/// use mstic_core::paths::fixtures_dir;
+/// let dir = fixtures_dir().expect("set MSTIC_FIXTURES");
+/// assert!(dir.join("msticpy").is_dir());
+/// ```
 pub fn fixtures_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("MSTIC_FIXTURES") {
         return Some(PathBuf::from(dir));
@@ -24,6 +34,17 @@ pub fn fixtures_dir() -> Option<PathBuf> {
 
 /// A path inside the fixture folder (examples and tests), or an error saying how to provide the
 /// folder when there is none. The path itself is not checked.
+///
+/// # Example
+///
+/// The answer depends on the machine, so this example is only compiled:
+///
+/// ```no_run
+/// use mstic_core::paths::{fixture, fixtures_dir};
+/// let csv = fixture("msticpy/testdata/win_proc_test.csv")?;
+/// assert!(csv.starts_with(fixtures_dir().expect("a fixture folder")));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn fixture(relative: &str) -> Result<PathBuf> {
     fixtures_dir().map(|dir| dir.join(relative)).ok_or_else(|| {
         Error::Config(format!(

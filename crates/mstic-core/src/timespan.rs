@@ -14,6 +14,19 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
 /// A resolved point in time as MSTICPy holds it: either time-zone aware, or naive (MSTICPy's
 /// rounded offsets and zone-less date strings), which renders with a trailing `Z`.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::timespan::{TimeValue, resolve_time};
+/// let naive = resolve_time("2024-05-01 10:00:00")?;
+/// assert!(matches!(naive, TimeValue::Naive(_)));
+/// assert_eq!(naive.to_string(), "2024-05-01T10:00:00Z");
+/// let aware = resolve_time("2024-05-01T12:00:00+02:00")?;
+/// assert_eq!(aware.to_string(), "2024-05-01T12:00:00+02:00");
+/// assert_eq!(aware.to_utc(), naive.to_utc());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeValue {
     /// A time with a known UTC offset.
@@ -78,6 +91,17 @@ fn python_iso(t: &NaiveDateTime) -> String {
 
 /// Anything a time parameter accepts: a datetime, a date string, a number of days from now
 /// (negative = past) or a relative spec such as `"-1w@d"`.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::timespan::{TimeInput, resolve_time};
+/// assert_eq!(TimeInput::from(-2), TimeInput::Days(-2.0));
+/// assert_eq!(TimeInput::from("-1w@d"), TimeInput::Text("-1w@d".to_string()));
+/// let date = chrono::NaiveDate::from_ymd_opt(2024, 5, 1).expect("a date");
+/// assert_eq!(resolve_time(TimeInput::from(date))?.to_string(), "2024-05-01T00:00:00Z");
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum TimeInput {
     /// An already resolved time.
@@ -146,6 +170,18 @@ impl From<&String> for TimeInput {
 
 /// Resolves a time parameter value relative to the current UTC time (MSTICPy's
 /// `QuerySource._convert_datetime`).
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::timespan::resolve_time;
+/// let day_ago = resolve_time(-1)?; // a number is days from now
+/// let age = chrono::Utc::now() - day_ago.to_utc();
+/// assert!(age > chrono::Duration::hours(23) && age < chrono::Duration::hours(25));
+/// assert_eq!(resolve_time("2024-05-01T10:00:00Z")?.to_string(), "2024-05-01T10:00:00+00:00");
+/// assert!(resolve_time("next tuesday-ish").is_err());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn resolve_time(input: impl Into<TimeInput>) -> Result<TimeValue> {
     resolve_time_at(input, Utc::now())
 }
@@ -186,7 +222,18 @@ fn out_of_range(parameter: &str, what: &str) -> Error {
     )
 }
 
-/// A start/end time range (MSTICPy's `TimeSpan`). Equality compares start and end.
+/// A start/end time range for queries (MSTICPy's `TimeSpan`). Equality compares start and end.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::timespan::TimeSpan;
+/// let span = TimeSpan::starting("2024-05-01 00:00:00", "1d")?;
+/// assert_eq!(span.end().to_rfc3339(), "2024-05-02T00:00:00+00:00");
+/// assert_eq!(span.period(), chrono::Duration::days(1));
+/// assert_eq!(TimeSpan::new("2024-05-01", "2024-05-02")?, span);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeSpan {
     start: DateTime<Utc>,
@@ -194,6 +241,16 @@ pub struct TimeSpan {
 }
 
 /// The inputs of a [`TimeSpan`]: any two of start, end and period (end defaults to now).
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::timespan::{TimeSpan, TimeSpanSpec};
+/// let spec = TimeSpanSpec { end: Some("2024-05-02 00:00:00".into()), period: Some("6h".into()), ..Default::default() };
+/// assert_eq!(TimeSpan::from_spec(spec)?.start().to_rfc3339(), "2024-05-01T18:00:00+00:00");
+/// assert!(TimeSpan::from_spec(TimeSpanSpec::default()).is_err()); // needs a start or a period
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct TimeSpanSpec {
     /// Start of the range.

@@ -8,6 +8,16 @@ use std::time::Duration;
 
 /// Per-query options passed from the provider to the driver (secret-like settings are hidden in
 /// Debug output).
+///
+/// # Example
+/// ```
+/// use mstic_data::QueryOptions;
+/// let mut options = QueryOptions { timeout: Some(std::time::Duration::from_secs(30)), ..Default::default() };
+/// options.settings.insert("workspace".into(), "Default".into());
+/// options.settings.insert("client_secret".into(), "hunter2".into());
+/// let shown = format!("{options:?}");
+/// assert!(shown.contains("Default") && !shown.contains("hunter2"));
+/// ```
 #[derive(Clone, Default)]
 pub struct QueryOptions {
     /// Give up after this long (drivers without a notion of time-out ignore it).
@@ -43,6 +53,15 @@ pub struct QuerySource {
 }
 
 /// What a driver can do, so the provider can adapt (e.g. split long time ranges).
+///
+/// # Example
+/// ```
+/// use mstic_data::{Capabilities, Driver};
+/// use mstic_data::drivers::LocalDataDriver;
+/// let driver = LocalDataDriver::from_paths([std::env::temp_dir().join("mstic-doc-capabilities")]);
+/// assert_eq!(driver.capabilities(), Capabilities { remote: false, parallel_queries: false, local_sql: true });
+/// assert!(!Capabilities::default().remote);
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Capabilities {
     /// Queries are pushed to a remote service.
@@ -54,6 +73,20 @@ pub struct Capabilities {
 }
 
 /// A query that a driver itself provides (MSTICPy's `driver_queries`), rather than a template file.
+///
+/// # Example
+/// ```
+/// use mstic_data::{Driver, DriverQuery, DriverSettings};
+/// use mstic_data::drivers::VelociraptorDriver;
+/// let dir = std::env::temp_dir().join("mstic-doc-driver-query");
+/// std::fs::create_dir_all(&dir).map_err(|e| mstic_core::Error::file(&dir, e))?;
+/// std::fs::write(dir.join("Windows.System.Pslist.json"), "{\"Pid\": 4}\n").map_err(|e| mstic_core::Error::file(&dir, e))?;
+/// let queries = VelociraptorDriver::new(&DriverSettings::with_data_paths([&dir])).driver_queries();
+/// let expected = DriverQuery { family: "velociraptor".into(), name: "Windows_System_Pslist".into(),
+///     query: "Windows_System_Pslist".into(), description: "Velociraptor Windows_System_Pslist table.".into() };
+/// assert_eq!(queries, vec![expected]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct DriverQuery {
     /// Query family, e.g. `osquery` or `mordor`.
@@ -68,6 +101,22 @@ pub struct DriverQuery {
 
 /// A data source. Implementations are plain synchronous calls; remote drivers drive their async
 /// HTTP clients through `mstic_core::runtime::block_on`.
+///
+/// # Example
+/// ```
+/// use mstic_core::{Frame, Result};
+/// use mstic_data::{Driver, QueryOptions};
+/// struct Echo;
+/// impl Driver for Echo {
+///     fn environment(&self) -> &str { "Echo" }
+///     fn connect(&mut self) -> Result<()> { Ok(()) }
+///     fn is_connected(&self) -> bool { true }
+///     fn query(&self, query: &str, _: &QueryOptions) -> Result<Frame> { Frame::from_string_rows(&["text"], &[vec![Some(query)]]) }
+/// }
+/// let frame = Echo.query("hello", &QueryOptions::default())?;
+/// assert_eq!(frame.column_strings("text")?, vec![Some("hello".to_string())]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub trait Driver: Send + Sync {
     /// The data environment name, as in MSTICPy (`LocalData`, `OSQueryLogs`, `Mordor`, `MSSentinel`…).
     fn environment(&self) -> &str;

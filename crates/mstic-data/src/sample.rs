@@ -127,6 +127,18 @@ pub const DATASET_QUERIES: &str = "sample_queries.yaml";
 /// Writes a sample dataset into `dir` (created if needed): the files of [`DATASET_FILES`] over
 /// the last two days (see [`SampleData::recent`]) and [`DATASET_QUERIES`], LocalData query
 /// templates whose SQL filters by host, account, IP and time. Returns the written paths.
+///
+/// # Example
+/// ```
+/// use mstic_data::{Driver, QueryOptions, drivers::LocalDataDriver, sample};
+/// let dir = std::env::temp_dir().join("mstic-doc-sample-dataset");
+/// let written = sample::generate_dataset(&dir)?;
+/// assert_eq!(written.len(), sample::DATASET_FILES.len() + 1);
+/// let driver = LocalDataDriver::from_paths([&dir]);
+/// let count = driver.query("select count(*) as n from logons", &QueryOptions::default())?;
+/// assert_eq!(count.column_strings("n")?, vec![Some("2000".to_string())]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn generate_dataset(dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
     generate_dataset_with(dir, &SampleData::recent(42, 2))
 }

@@ -105,11 +105,11 @@ fn offline_without_a_copy_names_the_url_and_cache_path() {
     assert!(err.contains("offline"), "{err}");
 }
 
-/// Serves `body` for requests whose path ends with `suffix` (404 otherwise) on 127.0.0.1; returns
-/// the base URL and the request counter.
-fn serve_zip(suffix: &'static str, body: Vec<u8>) -> (String, Arc<AtomicUsize>) {
+/// Serves each route's body (path suffix → status and body; 404 otherwise) on 127.0.0.1; returns
+/// the server's `http://127.0.0.1:port` address and the request counter.
+fn serve_routes(routes: Vec<(String, &'static str, Vec<u8>)>) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let base = format!("http://{}/datasets/", listener.local_addr().expect("addr"));
+    let address = format!("http://{}", listener.local_addr().expect("addr"));
     let hits = Arc::new(AtomicUsize::new(0));
     let counter = hits.clone();
     std::thread::spawn(move || {
@@ -126,13 +126,82 @@ fn serve_zip(suffix: &'static str, body: Vec<u8>) -> (String, Arc<AtomicUsize>) 
             let request = String::from_utf8_lossy(&request);
             let path = request.split_whitespace().nth(1).unwrap_or("").to_string();
             counter.fetch_add(1, Ordering::SeqCst);
-            let (status, payload): (&str, &[u8]) = if path.ends_with(suffix) { ("200 OK", &body) } else { ("404 Not Found", b"not found") };
-            let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: application/zip\r\nConnection: close\r\n\r\n", payload.len());
+            let found = routes.iter().find(|(suffix, _, _)| path.ends_with(suffix.as_str()));
+            let (status, payload): (&str, &[u8]) = match found {
+                Some((_, status, body)) => (status, body),
+                None => ("404 Not Found", b"not found"),
+            };
+            let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", payload.len());
             let _ = stream.write_all(head.as_bytes());
             let _ = stream.write_all(payload);
         }
     });
-    (base, hits)
+    (address, hits)
+}
+
+/// Serves `body` for requests whose path ends with `suffix`; returns the datasets base URL.
+fn serve_zip(suffix: &'static str, body: Vec<u8>) -> (String, Arc<AtomicUsize>) {
+    let (address, hits) = serve_routes(vec![(suffix.to_string(), "200 OK", body)]);
+    (format!("{address}/datasets/"), hits)
+}
+
+/// A git-trees listing of `paths` (blobs) plus one folder entry, as GitHub's API answers.
+fn tree_listing(paths: &[&str]) -> Vec<u8> {
+    let mut tree = vec![serde_json::json!({"path": "datasets/atomic/_metadata", "mode": "040000", "type": "tree", "sha": "0"})];
+    tree.extend(paths.iter().map(|p| serde_json::json!({"path": p, "mode": "100644", "type": "blob", "sha": "1", "size": 10})));
+    serde_json::to_vec(&serde_json::json!({"sha": "master", "url": "", "tree": tree, "truncated": false})).unwrap()
+}
+
+#[test]
+fn a_provider_without_settings_downloads_the_catalogue_once_then_reads_its_cache() {
+    let metadata = ["SDWIN-200806115603.yaml", "SDWIN-201021232814.yaml", "SDWIN-210314014019.yaml"];
+    let mut routes: Vec<(String, &'static str, Vec<u8>)> = metadata
+        .iter()
+        .map(|name| (format!("/datasets/atomic/_metadata/{name}"), "200 OK", std::fs::read(fixture(&format!("otrf/{name}")).unwrap()).unwrap()))
+        .collect();
+    let paths: Vec<String> = metadata.iter().map(|name| format!("datasets/atomic/_metadata/{name}")).collect();
+    let mut listed: Vec<&str> = paths.iter().map(String::as_str).collect();
+    listed.push("datasets/atomic/windows/discovery/host/cmd_discover_iexplorer_version_registry.zip");
+    routes.push(("/git/trees/master?recursive=1".into(), "200 OK", tree_listing(&listed)));
+    let zip = std::fs::read(fixture("otrf/cmd_discover_iexplorer_version_registry.zip").unwrap()).unwrap();
+    routes.push(("/datasets/atomic/windows/discovery/host/cmd_discover_iexplorer_version_registry.zip".into(), "200 OK", zip));
+    let (address, hits) = serve_routes(routes);
+    let save = temp_dir("catalogue-download");
+    // The user's msticpyconfig.yaml points the driver at the server; the notebook writes one line.
+    let config = mstic_core::config::MsticConfig::from_yaml_str(&format!(
+        "DataProviders:\n  Mordor:\n    save_folder: {}\n    base_url: {address}/datasets/\n    tree_url: {address}/repos/OTRF/Security-Datasets/git/trees/master?recursive=1\n",
+        save.display()
+    ), "msticpyconfig.yaml")
+    .expect("config");
+    let mut qp = mstic_data::provider::QueryProvider::with_config("Mordor", &config, &[]).expect("provider");
+    qp.connect().expect("connect downloads the catalogue");
+    assert_eq!(hits.load(Ordering::SeqCst), 4, "the listing and three metadata files");
+    assert!(save.join("mordor_cache.json").is_file());
+    let names = qp.store().names();
+    assert!(names.iter().any(|n| n.ends_with(PROXYLOGON)), "{names:?}");
+    assert!(names.iter().any(|n| n.ends_with("lateral_movement.host.covenant_psremoting_command")), "{names:?}");
+    let events = qp.query(DISCOVERY).run().expect("dataset");
+    assert_eq!(events.len(), 68);
+    assert_eq!(hits.load(Ordering::SeqCst), 5);
+    // A second provider reads the saved catalogue: no more requests.
+    let mut again = mstic_data::provider::QueryProvider::with_config("Mordor", &config, &[]).expect("provider");
+    again.connect().expect("connect from the cache");
+    assert_eq!(again.store().names().len(), names.len());
+    assert_eq!(hits.load(Ordering::SeqCst), 5);
+}
+
+#[test]
+fn a_refused_catalogue_listing_names_the_url_and_leaves_no_cache() {
+    let body = br#"{"message": "API rate limit exceeded for 127.0.0.1."}"#.to_vec();
+    let (address, _) = serve_routes(vec![("/trees/master?recursive=1".into(), "403 Forbidden", body)]);
+    let save = temp_dir("catalogue-refused");
+    let tree_url = format!("{address}/repos/OTRF/Security-Datasets/git/trees/master?recursive=1");
+    let mut driver = OtrfDriver::new(&DriverSettings::default()
+        .set("save_folder", save.display().to_string())
+        .set("tree_url", tree_url.clone()));
+    let err = driver.connect().expect_err("403").to_string();
+    assert!(err.contains(&tree_url) && err.contains("403"), "{err}");
+    assert!(!save.join("mordor_cache.json").exists());
 }
 
 #[test]
@@ -208,9 +277,11 @@ fn corrupt_and_unusable_zips_say_so() {
 #[test]
 fn connect_without_metadata_explains_where_it_looked() {
     let empty = temp_dir("no-metadata");
-    let mut driver = OtrfDriver::new(&DriverSettings::with_data_paths([&empty]).set("save_folder", empty.display().to_string()));
+    let settings = DriverSettings::with_data_paths([&empty]).set("save_folder", empty.display().to_string()).set("offline", "true");
+    let mut driver = OtrfDriver::new(&settings);
     let err = driver.connect().expect_err("no metadata").to_string();
     assert!(err.contains("mordor_cache.json") && err.contains(&empty.display().to_string()), "{err}");
+    assert!(err.contains("downloads are off"), "{err}");
 }
 
 #[test]

@@ -252,3 +252,17 @@ fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn one_line_provider_with_settings_in_code_runs_the_shipped_queries() {
+    let dir = tempdir("one-line");
+    let data = SampleData::new(7);
+    sample::generate_dataset_with(&dir, &data).unwrap();
+    let settings = mstic_data::DriverSettings::with_data_paths([&dir]).set("some_option", "on");
+    let qp = QueryProvider::with_settings("localdata", settings).expect("provider");
+    assert_eq!(qp.environment(), "LocalData");
+    assert_eq!(qp.settings().data_paths, vec![dir.clone()]);
+    assert_eq!(qp.settings().option("some_option"), Some("on"));
+    let failures = qp.query("Sample.list_logon_failures").start(data.start).end(data.end).run().unwrap();
+    assert!(failures.len() >= 5, "{} failed logons", failures.len());
+}

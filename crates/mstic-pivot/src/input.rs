@@ -2,12 +2,12 @@
 //! plus the join back onto the input and extra query parameters.
 //!
 //! ```
-//! # use mstic_pivot::{PivotInput, Join};
+//! # use mstic_pivot::{PivotInput, PivotJoin};
 //! # use mstic_core::Frame;
 //! let df = Frame::from_string_rows(&["ip"], &[vec![Some("10.0.0.1")]]).unwrap();
 //! let single: PivotInput = "104.211.30.1".into();
 //! let many: PivotInput = vec!["104.211.30.1", "192.168.0.1"].into();
-//! let column = PivotInput::column(&df, "ip").join(Join::Left);
+//! let column = PivotInput::column(&df, "ip").join(PivotJoin::Left);
 //! ```
 
 use crate::entity::Entity;
@@ -16,8 +16,20 @@ use mstic_core::{Error, Frame, Result};
 use mstic_data::template::ParamValue;
 
 /// How pivot results are joined back onto the input rows (pandas' `merge(how=…)`).
+///
+/// # Example
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_pivot::{IpAddress, PivotInput, PivotJoin, Pivots};
+/// let df = Frame::from_string_rows(&["host", "ip"], &[vec![Some("ws1"), Some("10.0.0.1")]])?;
+/// let joined = IpAddress::util_in(&Pivots::new()).ip_type(PivotInput::column(&df, "ip").join(PivotJoin::Left))?;
+/// assert_eq!(joined.column_strings("host")?, vec![Some("ws1".to_string())]);
+/// assert_eq!(joined.column_strings("result")?, vec![Some("Private".to_string())]);
+/// assert_eq!(PivotJoin::parse("full")?, PivotJoin::Outer);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Join {
+pub enum PivotJoin {
     /// Input rows with a result only.
     Inner,
     /// Every input row, with results where found.
@@ -28,14 +40,18 @@ pub enum Join {
     Outer,
 }
 
-impl Join {
+/// The former name of [`PivotJoin`] (it shadowed other `Join`s in notebook cells).
+#[deprecated(note = "renamed PivotJoin")]
+pub type Join = PivotJoin;
+
+impl PivotJoin {
     /// Parses `inner`, `left`, `right` or `outer`.
-    pub fn parse(name: &str) -> Result<Join> {
+    pub fn parse(name: &str) -> Result<PivotJoin> {
         match name.to_ascii_lowercase().as_str() {
-            "inner" => Ok(Join::Inner),
-            "left" => Ok(Join::Left),
-            "right" => Ok(Join::Right),
-            "outer" | "full" => Ok(Join::Outer),
+            "inner" => Ok(PivotJoin::Inner),
+            "left" => Ok(PivotJoin::Left),
+            "right" => Ok(PivotJoin::Right),
+            "outer" | "full" => Ok(PivotJoin::Outer),
             _ => Err(Error::unknown("join type", name, ["inner", "left", "right", "outer"])),
         }
     }
@@ -43,18 +59,18 @@ impl Join {
     /// The SQL join keyword.
     pub fn sql(self) -> &'static str {
         match self {
-            Join::Inner => "INNER JOIN",
-            Join::Left => "LEFT JOIN",
-            Join::Right => "RIGHT JOIN",
-            Join::Outer => "FULL OUTER JOIN",
+            PivotJoin::Inner => "INNER JOIN",
+            PivotJoin::Left => "LEFT JOIN",
+            PivotJoin::Right => "RIGHT JOIN",
+            PivotJoin::Outer => "FULL OUTER JOIN",
         }
     }
 }
 
-impl From<&str> for Join {
-    /// Unknown names fall back to `inner`; use [`Join::parse`] to validate.
-    fn from(name: &str) -> Join {
-        Join::parse(name).unwrap_or(Join::Inner)
+impl From<&str> for PivotJoin {
+    /// Unknown names fall back to `inner`; use [`PivotJoin::parse`] to validate.
+    fn from(name: &str) -> PivotJoin {
+        PivotJoin::parse(name).unwrap_or(PivotJoin::Inner)
     }
 }
 
@@ -75,12 +91,22 @@ pub enum PivotSource {
 
 /// A pivot call's input and options. Build it from a value, a list, an entity or
 /// `(&frame, "column")`, then chain [`PivotInput::join`], [`PivotInput::param`]…
+///
+/// # Example
+/// ```
+/// use mstic_pivot::{IpAddress, PivotInput, PivotJoin, input::PivotSource};
+/// let many: PivotInput = vec!["10.0.0.1", "8.8.8.8"].into();
+/// assert!(matches!(&many.source, PivotSource::Values(v) if v.len() == 2));
+/// let entity = PivotInput::from(IpAddress::new("10.0.0.1")).join("left").param("limit", 10);
+/// assert!(matches!(entity.source, PivotSource::Entity(_)));
+/// assert_eq!((entity.join, entity.params.len()), (Some(PivotJoin::Left), 1));
+/// ```
 #[derive(Clone, Debug)]
 pub struct PivotInput {
     /// The values.
     pub source: PivotSource,
     /// Join the result back onto the input.
-    pub join: Option<Join>,
+    pub join: Option<PivotJoin>,
     /// Input column to join on (default: the input column).
     pub left_on: Option<String>,
     /// Result column to join on (default: the function's output key column).
@@ -105,8 +131,8 @@ impl PivotInput {
         PivotInput::of(PivotSource::Column(frame.clone(), column.to_string()))
     }
 
-    /// Joins the result back onto the input (`"inner"`, `"left"`, `"right"`, `"outer"` or [`Join`]).
-    pub fn join(mut self, how: impl Into<Join>) -> Self {
+    /// Joins the result back onto the input (`"inner"`, `"left"`, `"right"`, `"outer"` or [`PivotJoin`]).
+    pub fn join(mut self, how: impl Into<PivotJoin>) -> Self {
         self.join = Some(how.into());
         self
     }

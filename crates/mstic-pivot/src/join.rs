@@ -2,7 +2,7 @@
 //! suffixes `_src`/`_res`), in DataFusion SQL. Input order is kept; keys are compared as text,
 //! case-folded on request.
 
-use crate::input::Join;
+use crate::input::PivotJoin;
 use arrow::array::{ArrayRef, RecordBatch, UInt64Array};
 use arrow::datatypes::{DataType, Field, Schema};
 use mstic_core::{Error, Frame, Result, SqlSession};
@@ -40,7 +40,7 @@ impl KeepWarnings for Frame {
 /// `input` joined with `result` on `input.left_on = result.right_on` (compared as text;
 /// case-insensitively with `ignore_case`). Columns in both get `_src`/`_res` suffixes, except a
 /// key column of the same name on both sides, which appears once.
-pub fn join_frames(input: &Frame, result: &Frame, left_on: &str, right_on: &str, how: Join, ignore_case: bool) -> Result<Frame> {
+pub fn join_frames(input: &Frame, result: &Frame, left_on: &str, right_on: &str, how: PivotJoin, ignore_case: bool) -> Result<Frame> {
     input.column_index(left_on)?;
     result.column_index(right_on).map_err(|e| match e {
         Error::Unknown { name, suggestions, .. } => Error::Unknown { kind: "result column to join on", name, suggestions },
@@ -58,8 +58,8 @@ pub fn join_frames(input: &Frame, result: &Frame, left_on: &str, right_on: &str,
         let q = quote(col);
         if shared_key && col == left_on {
             select.push(match how {
-                Join::Right => format!("r.{q} AS {q}"),
-                Join::Outer => format!("COALESCE({}, {}) AS {q}", key("l", col), key("r", col)),
+                PivotJoin::Right => format!("r.{q} AS {q}"),
+                PivotJoin::Outer => format!("COALESCE({}, {}) AS {q}", key("l", col), key("r", col)),
                 _ => format!("l.{q} AS {q}"),
             });
         } else if right_cols.contains(col) {
@@ -94,7 +94,7 @@ pub fn join_frames(input: &Frame, result: &Frame, left_on: &str, right_on: &str,
 }
 
 /// `input` joined with `result` by input row number (`result.src_row_index`).
-pub fn join_by_row(input: &Frame, result: &Frame, how: Join) -> Result<Frame> {
+pub fn join_by_row(input: &Frame, result: &Frame, how: PivotJoin) -> Result<Frame> {
     let numbered = with_row_numbers(input, SOURCE_ROW)?;
     join_frames(&numbered, result, SOURCE_ROW, SOURCE_ROW, how, false).and_then(|f| drop_column(&f, SOURCE_ROW))
 }

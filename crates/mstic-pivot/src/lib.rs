@@ -28,11 +28,15 @@ pub mod registry;
 pub mod util;
 
 pub use containers::{Container, EntityPivots};
+#[allow(deprecated)]
+pub use entity::{Ip, Machine, User};
 pub use entity::{
-    Account, Alert, AzureResource, Dns, Entity, EntityKind, File, FileHash, GeoLocation, Host, HostLogonSession, Ip,
-    IpAddress, Machine, Process, Url, User, entities_from_json, entity_from_json,
+    Account, Alert, AzureResource, Dns, Entity, EntityKind, File, FileHash, GeoLocation, Host, HostLogonSession,
+    IpAddress, Process, Url, entities_from_json, entity_from_json,
 };
 pub use func::{PivotAction, PivotFunc};
-pub use input::{Join, PivotInput};
+#[allow(deprecated)]
+pub use input::Join;
+pub use input::{PivotInput, PivotJoin};
 pub use pipeline::{Pipeline, PipelineStep};
 pub use registry::{Pivots, pivot};

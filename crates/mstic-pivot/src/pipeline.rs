@@ -7,7 +7,7 @@
 //! frame as `var_name`, see [`Pivots::teed`]), and `pivot_tee_exec`/`pd_accessor` for the Frame
 //! methods `sql`, `head`, `tail`, `select` and `count_by`.
 
-use crate::input::{Join, PivotInput};
+use crate::input::{PivotJoin, PivotInput};
 use crate::registry::Pivots;
 use mstic_core::{Error, Frame, Result};
 use mstic_data::template::{ParamValue, python_float};
@@ -25,7 +25,15 @@ const STEP_TYPES: [(&str, &str); 5] = [
 /// Parameter names that name the input column of a pivot step (MSTICPy's list).
 const COLUMN_PARAMS: [&str; 5] = ["column", "input_column", "input_col", "src_column", "src_col"];
 
-/// One pipeline step.
+/// One pipeline step: a pivot, a display, a tee or a Frame method.
+///
+/// # Example
+/// ```
+/// use mstic_pivot::PipelineStep;
+/// let step = PipelineStep::pivot("ip types", "IpAddress", "util.ip_type", "SourceIP", Some("left"));
+/// assert_eq!(step.step_type, "pivot");
+/// assert_eq!(step.code_text(), ".mp_pivot.run(IpAddress.util.ip_type, column='SourceIP', join='left')");
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct PipelineStep {
     /// Step name.
@@ -110,7 +118,7 @@ impl PipelineStep {
         let function = self.function.clone().unwrap_or_default();
         match self.step_type.as_str() {
             "pivot" => format!(".{accessor}({}.{function}, {})", self.entity.clone().unwrap_or_default(), self.param_text()),
-            "pivot_tee_exec" => format!(".{accessor}('{function}', {})", self.param_text()),
+            "pivot_tee_exec" => format!(".{accessor}({}, {})", python_str(&function), self.param_text()),
             "pd_accessor" => format!(".{function}({})", self.param_text()),
             _ => format!(".{accessor}({})", self.param_text()),
         }
@@ -127,7 +135,7 @@ fn python_repr(value: &Value) -> String {
         Value::Null => "None".into(),
         Value::Bool(b) => if *b { "True" } else { "False" }.into(),
         Value::Number(n) => n.as_i64().map(|i| i.to_string()).unwrap_or_else(|| python_float(n.as_f64().unwrap_or(0.0))),
-        Value::String(s) => format!("'{s}'"),
+        Value::String(s) => python_str(s),
         Value::Sequence(items) => format!("[{}]", items.iter().map(python_repr).collect::<Vec<_>>().join(", ")),
         Value::Mapping(map) => {
             format!("{{{}}}", map.iter().map(|(k, v)| format!("{}: {}", python_repr(k), python_repr(v))).collect::<Vec<_>>().join(", "))
@@ -136,7 +144,43 @@ fn python_repr(value: &Value) -> String {
     }
 }
 
-/// A named sequence of steps.
+/// A string literal as Python's `repr` writes it: in `'…'`, or in `"…"` when the text has a `'` and
+/// no `"`; backslashes, the chosen quote and control characters escaped, so the printed code runs.
+fn python_str(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// A named sequence of steps run over a Frame (MSTICPy's pivot pipelines).
+///
+/// # Example
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_pivot::{Pipeline, PipelineStep, Pivots};
+/// let data = Frame::from_string_rows(&["SourceIP"], &[vec![Some("10.0.0.1")], vec![Some("8.8.8.8")]])?;
+/// let pipeline = Pipeline::new("ip_types", Some("The type of each address"))
+///     .step(PipelineStep::pivot("types", "IpAddress", "util.ip_type", "SourceIP", Some("left")));
+/// let result = pipeline.run(&Pivots::new(), &data)?;
+/// assert_eq!(result.column_strings("result")?, vec![Some("Private".to_string()), Some("Public".to_string())]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pipeline {
     /// Pipeline name.
@@ -202,8 +246,25 @@ impl Pipeline {
         serde_yaml_ng::to_string(&Value::Mapping(doc)).unwrap_or_default()
     }
 
-    /// The pipeline as MSTICPy's pandas code, with step comments when `comments` is true.
-    pub fn print_pipeline(&self, df_name: &str, comments: bool) -> String {
+    /// Prints the pipeline as MSTICPy's pandas code (with step comments when `comments` is
+    /// true) to the cell's output, as MSTICPy's `print_pipeline` does; [`Pipeline::pipeline_code`]
+    /// returns the text instead.
+    pub fn print_pipeline(&self, df_name: &str, comments: bool) {
+        println!("{}", self.pipeline_code(df_name, comments));
+    }
+
+    /// The pipeline as MSTICPy's pandas code, applied to the data frame named `df_name`, with step
+    /// comments when `comments` is true.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::Pipeline;
+    /// let yaml = "urls:\n  description: Pivot on URLs\n  steps:\n    - name: filter\n      step_type: pd_accessor\n      function: query\n      pos_params: [\"Url == 'a'\"]\n";
+    /// let pipeline = Pipeline::parse_pipeline(yaml)?;
+    /// assert_eq!(pipeline.pipeline_code("df", false), "(\n    df\n    .query(\"Url == 'a'\")\n)");
+    /// # Ok::<(), mstic_core::Error>(())
+    /// ```
+    pub fn pipeline_code(&self, df_name: &str, comments: bool) -> String {
         let mut lines = Vec::new();
         if comments {
             lines.push(format!("# {}", self.description.clone().unwrap_or_else(|| self.name.clone())));
@@ -255,7 +316,7 @@ fn run_step(pivots: &Pivots, step: &PipelineStep, frame: &Frame) -> Result<Frame
             for (key, value) in &step.params {
                 let key = key_text(key);
                 match key.as_str() {
-                    "join" => input = input.join(Join::parse(value.as_str().unwrap_or_default())?),
+                    "join" => input = input.join(PivotJoin::parse(value.as_str().unwrap_or_default())?),
                     "left_on" | "right_on" => {}
                     "join_ignore_case" => input = input.ignore_case(value.as_bool().unwrap_or(false)),
                     k if COLUMN_PARAMS.contains(&k) => {}

@@ -25,6 +25,17 @@ struct Registry {
 
 /// The pivot registry. Cloning shares it (a handle), so a clone kept in a notebook variable and
 /// the current registry used by entity types are the same.
+///
+/// # Example
+/// ```
+/// use mstic_pivot::{EntityKind, Pivots};
+/// let pivots = Pivots::new();
+/// pivots.add_value_function(EntityKind::Host, "custom", "shout", "HostName", |name| Ok(vec![("loud".to_string(), Some(name.to_uppercase()))]));
+/// let result = pivots.call("Host", "custom.shout", "ws1")?;
+/// assert_eq!(result.column_strings("loud")?, vec![Some("WS1".to_string())]);
+/// assert!(pivots.get("Host", "custom.whisper").is_err());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Pivots {
     registry: Arc<RwLock<Registry>>,
@@ -245,6 +256,16 @@ impl KindHint for Error {
 
 /// A pivot function of the current registry, by entity and `container.function` (or shortcut):
 /// `pivot("IpAddress", "util.ip_type")?.call("10.0.0.1")?`.
+///
+/// # Example
+/// ```
+/// use mstic_pivot::pivot;
+/// let dns_components = pivot("Dns", "util.dns_components")?;
+/// let parts = dns_components.call("mail.contoso.co.uk")?;
+/// assert_eq!(parts.column_strings("suffix")?, vec![Some("co.uk".to_string())]);
+/// assert!(pivot("Dns", "util.no_such_function").is_err());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn pivot(entity: &str, path: &str) -> Result<PivotFunc> {
     Pivots::current().get(entity, path)
 }

@@ -99,24 +99,24 @@ fn join_kinds_on_fixed_frames() {
     )
     .unwrap();
     let join = |how| join_frames(&input, &result, "ip", "ip", how, false).unwrap();
-    let inner = join(Join::Inner);
+    let inner = join(PivotJoin::Inner);
     assert_eq!(inner.columns(), vec!["ip", "host_src", "host_res", "country"]);
     assert_eq!(strings(&inner, "ip"), vec!["2.2.2.2", "3.3.3.3"]);
     assert_eq!(strings(&inner, "country"), vec!["GB", "US"]);
-    let left = join(Join::Left);
+    let left = join(PivotJoin::Left);
     assert_eq!(strings(&left, "ip"), vec!["1.1.1.1", "2.2.2.2", "3.3.3.3"]);
     assert_eq!(left.column_strings("country").unwrap(), vec![None, Some("GB".into()), Some("US".into())]);
-    let right = join(Join::Right);
+    let right = join(PivotJoin::Right);
     assert_eq!(strings(&right, "ip"), vec!["2.2.2.2", "3.3.3.3", "4.4.4.4"]);
     assert_eq!(right.column_strings("host_src").unwrap(), vec![Some("b".into()), Some("c".into()), None]);
-    let outer = join(Join::Outer);
+    let outer = join(PivotJoin::Outer);
     assert_eq!(strings(&outer, "ip"), vec!["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4"]);
     assert_eq!(strings(&outer, "host_res"), vec!["", "x", "y", "z"]);
     // Case-insensitive keys.
     let upper = Frame::from_string_rows(&["name"], &[vec![Some("WWW.CONTOSO.COM")]]).unwrap();
     let lower = Frame::from_string_rows(&["domain", "n"], &[vec![Some("www.contoso.com"), Some("1")]]).unwrap();
-    assert_eq!(join_frames(&upper, &lower, "name", "domain", Join::Inner, false).unwrap().len(), 0);
-    assert_eq!(join_frames(&upper, &lower, "name", "domain", Join::Inner, true).unwrap().len(), 1);
+    assert_eq!(join_frames(&upper, &lower, "name", "domain", PivotJoin::Inner, false).unwrap().len(), 0);
+    assert_eq!(join_frames(&upper, &lower, "name", "domain", PivotJoin::Inner, true).unwrap().len(), 1);
 }
 
 #[test]

@@ -47,7 +47,7 @@ fn ip_type_merges_back_onto_the_input() {
     let ip_type = pivots.get("IpAddress", "util.ip_type").unwrap();
     let input = input_frame();
     let plain = ip_type.call((&input, "ip")).unwrap();
-    for how in [Join::Left, Join::Inner, Join::Right, Join::Outer] {
+    for how in [PivotJoin::Left, PivotJoin::Inner, PivotJoin::Right, PivotJoin::Outer] {
         let merged = ip_type.call(PivotInput::column(&input, "ip").join(how)).unwrap();
         // Input columns plus result columns, minus the shared key and src_row_index.
         assert_eq!(merged.columns(), vec!["idx", "ip", "extra_col1", "extra_col2", "result"], "{how:?}");

@@ -73,7 +73,7 @@ fn entities_from_values_fill_main_and_derived_properties() {
     assert_eq!(host.host_name().as_deref(), Some("msticalertswin1"));
     assert_eq!(host.dns_domain().as_deref(), Some("contoso.com"));
     assert_eq!(host.fqdn().as_deref(), Some("msticalertswin1.contoso.com"));
-    let user = User::new("ian@contoso.com");
+    let user = Account::new("ian@contoso.com");
     assert_eq!((user.name().as_deref(), user.upn_suffix().as_deref()), (Some("ian"), Some("contoso.com")));
     assert_eq!(user.qualified_name().as_deref(), Some("ian@contoso.com"));
     let url = Url::new("https://www.contoso.com/path#frag?query=xxx");
@@ -127,4 +127,15 @@ fn entities_from_frame_rows_map_columns_to_properties() {
     let ips = IpAddress::from_column(&Frame::from_string_rows(&["ip"], &[vec![Some("10.0.0.1")], vec![None]]).unwrap(), "ip").unwrap();
     assert_eq!(ips.len(), 1);
     assert_eq!(ips[0].to_json()["Type"], "ip");
+}
+
+/// MSTICPy's alias names still compile for one release (deprecated) and are the same types.
+#[test]
+#[allow(deprecated)]
+fn deprecated_alias_names_are_the_same_entity_types() {
+    let user: mstic_pivot::User = Account::new("ian@contoso.com");
+    assert_eq!(user.name().as_deref(), Some("ian"));
+    assert_eq!(mstic_pivot::Ip::new("10.0.0.1").address().as_deref(), Some("10.0.0.1"));
+    assert_eq!(mstic_pivot::Machine::new("ws1.contoso.com").host_name().as_deref(), Some("ws1"));
+    assert_eq!(mstic_pivot::Join::parse("left").unwrap(), PivotJoin::Left);
 }

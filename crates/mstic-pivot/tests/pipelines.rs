@@ -65,13 +65,15 @@ pipelines:
           join: inner
 "#;
 
+/// MSTICPy's printed code for the test pipeline, except that a string holding `'` is written in
+/// `"…"` (MSTICPy prints `query='Computer.str.startswith('MSTICAlerts')'`, which does not parse).
 const EXPECTED_OUTPUT: &str = "# Pipeline 1 description
 (
     input_df
     # Standard pivot function
     .mp_pivot.run(IpAddress.util.whois, column='IpAddress', join='inner')
     # Pivot display
-    .mp_pivot.display(title='The title', query='Computer.str.startswith('MSTICAlerts')', cols=['Computer', 'Account'], head=10)
+    .mp_pivot.display(title='The title', query=\"Computer.str.startswith('MSTICAlerts')\", cols=['Computer', 'Account'], head=10)
     # Pivot tee
     .mp_pivot.tee(var_name='var_df', clobber=True)
     # Pivot tee_exec with mp_timeline.plot
@@ -88,9 +90,9 @@ fn yaml_pipelines_parse_and_print_as_msticpy() {
     assert_eq!(pipelines[0].description.as_deref(), Some("Pipeline 1 description"));
     assert_eq!(pipelines[0].steps.len(), 5);
     assert_eq!(pipelines[1].steps.len(), 1);
-    assert_eq!(pipelines[0].print_pipeline("input_df", true), EXPECTED_OUTPUT);
+    assert_eq!(pipelines[0].pipeline_code("input_df", true), EXPECTED_OUTPUT);
     let no_comments: Vec<&str> = EXPECTED_OUTPUT.lines().filter(|l| !l.trim().starts_with('#')).collect();
-    assert_eq!(pipelines[0].print_pipeline("input_df", false), no_comments.join("\n"));
+    assert_eq!(pipelines[0].pipeline_code("input_df", false), no_comments.join("\n"));
 }
 
 #[test]
@@ -130,6 +132,33 @@ fn chained_pivot_steps_run_on_a_frame() {
     assert_eq!(result.column_strings("registered_domain").unwrap(), vec![Some("contoso.com".into()), Some("microsoft.com".into())]);
     assert_eq!(result.column_strings("Url").unwrap()[1].as_deref(), Some("http://login.microsoft.com/b#f"));
     assert_eq!(pivots.teed("url_domains").unwrap().len(), 2);
-    let text = pipeline.print_pipeline("urls_df", false);
+    let text = pipeline.pipeline_code("urls_df", false);
     assert!(text.contains(".mp_pivot.run(Url.util.url_components, column='Url', join='left')"), "{text}");
+}
+
+#[test]
+fn printed_pipelines_quote_strings_as_python_does() {
+    let yaml = r#"hosts:
+  description: Filter then pivot
+  steps:
+    - name: filter
+      step_type: pd_accessor
+      function: query
+      pos_params: ["Computer == 'ws1'"]
+      params: {engine: "py\\thon", note: "both ' and \""}
+    - name: tee
+      step_type: pivot_tee_exec
+      function: "it's"
+      params: {}
+"#;
+    let pipeline = Pipeline::parse_pipeline(yaml).expect("pipeline");
+    let code = pipeline.pipeline_code("df", false);
+    let expected = [
+        "(",
+        "    df",
+        r#"    .query("Computer == 'ws1'", engine='py\\thon', note='both \' and "')"#,
+        r#"    .mp_pivot.tee_exec("it's", )"#,
+        ")",
+    ];
+    assert_eq!(code, expected.join("\n"));
 }

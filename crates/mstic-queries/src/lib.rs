@@ -27,6 +27,18 @@ use std::time::Duration;
 /// What every typed query call can do besides its own parameter setters: the time range, any
 /// parameter by name, driver options, and rendering or running the query. Each method is the
 /// string form's ([`QueryCall`]) of the same name.
+///
+/// # Example
+/// ```
+/// use mstic_data::provider::QueryProvider;
+/// use mstic_queries::{QueryFamilies, TypedQuery};
+/// let qp = QueryProvider::new("LocalData")?;
+/// let call = qp.windows_security().list_host_logons().param("host", "WS2").start("2024-05-01").end("2024-05-02");
+/// assert!(call.help()?.params.iter().any(|p| p.name == "host_name"));
+/// assert!(call.render()?.contains("lower('WS2')"));
+/// assert_eq!(call.into_call().name(), "WindowsSecurity.list_host_logons");
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub trait TypedQuery<'a>: Sized {
     /// The string-form call this typed call wraps.
     fn into_call(self) -> QueryCall<'a>;

@@ -38,6 +38,25 @@ pub fn read_zip_member_with_limits(path: impl AsRef<Path>, member: Option<&str>,
 
 /// A JSON-lines member of a zip archive (the first file when `member` is `None`) as a Frame.
 ///
+/// # Example
+///
+/// ```
+/// use std::io::Write;
+/// use mstic_transform::read_zipped_json_lines;
+/// let path = std::env::temp_dir().join(format!("mstic-doc-events-{}.zip", std::process::id()));
+/// let mut zip = zip::ZipWriter::new(std::fs::File::create(&path)?);
+/// zip.start_file("events.json", zip::write::SimpleFileOptions::default())?;
+/// zip.write_all(b"{\"EventID\": 4624}\n{\"EventID\": 4625}\n")?;
+/// zip.finish()?;
+/// let events = read_zipped_json_lines(&path, None);
+/// std::fs::remove_file(&path)?;
+/// assert_eq!(events?.values::<i64>("EventID")?, [Some(4624), Some(4625)]);
+/// assert!(read_zipped_json_lines(&path, None).is_err()); // gone now
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// With the OTRF data sets of the fixture folder (only compiled here):
+///
 /// ```no_run
 /// use mstic_transform::read_zipped_json_lines;
 /// let events = read_zipped_json_lines(mstic_core::paths::fixture("otrf/proxylogon_ssrf_rce_poc.zip").unwrap(), None).unwrap();

@@ -6,7 +6,7 @@
 use mstic_core::Frame;
 use mstic_core::paths::fixture;
 use mstic_transform::{ProcSchema, build_process_tree, read_zipped_json_lines};
-use mstic_vis::{FramePlot, Legend, PidFormat, Sort, TreePlot, ValueKind};
+use mstic_vis::{FramePlot, Legend, MatrixSort, PidFormat, TreePlot, ValueKind};
 
 fn main() {
     // Cell 1
@@ -68,7 +68,7 @@ fn main() {
     println!("{value}\n");
     // Cell 7
     let value = flows.matrix("AllExtIPs", "L7Protocol")
-        .sort_y(Sort::ByCount)
+        .sort_y(MatrixSort::ByCount)
         .log_size(true)
         .title("External IPs × protocol")
         .build()

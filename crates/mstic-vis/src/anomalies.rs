@@ -13,7 +13,24 @@ use serde_json::{Value, json};
 /// Columns of an STL decomposition that are never the observed value.
 const DERIVED: [&str; 8] = ["baseline", "score", "anomalies", "residual", "trend", "seasonal", "weights", "index"];
 
-/// Builder of a time-series anomalies plot: start with `frame.anomalies_plot()`.
+/// Builder of a time-series anomalies plot — observed values, baseline and anomalies: start with
+/// `frame.anomalies_plot()`.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_vis::FramePlot;
+/// let series = Frame::from_string_rows(&["TimeGenerated", "Total", "baseline", "anomalies"], &[
+///     vec![Some("2024-05-01 10:00:00"), Some("10"), Some("11"), Some("0")],
+///     vec![Some("2024-05-01 11:00:00"), Some("95"), Some("12"), Some("1")],
+///     vec![Some("2024-05-01 12:00:00"), Some("12"), Some("12"), Some("0")],
+/// ])?;
+/// let chart = series.anomalies_plot().build()?;
+/// assert_eq!(chart.mark_count(), 1); // the one anomaly
+/// assert!(chart.summary().contains("1 anomalies"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct AnomaliesPlot {
     frame: Frame,

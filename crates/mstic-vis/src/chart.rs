@@ -9,8 +9,26 @@ use std::path::Path;
 /// The Vega-Lite MIME type JupyterLab and VS Code render natively.
 pub const VEGA_LITE_MIME: &str = "application/vnd.vegalite.v5+json";
 
-/// A finished chart. Its display bundle has `application/vnd.vegalite.v5+json` (interactive),
-/// `image/svg+xml` (static, used by nbconvert's HTML) and `text/plain` — no HTML.
+/// A finished chart, ready to show in a notebook. Its display bundle has
+/// `application/vnd.vegalite.v5+json` (interactive), `image/svg+xml` (static, used by nbconvert's
+/// HTML) and `text/plain` — no HTML.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_vis::FramePlot;
+/// let events = Frame::from_string_rows(&["TimeGenerated", "Account"], &[
+///     vec![Some("2024-05-01 10:00:00"), Some("ann")],
+///     vec![Some("2024-05-01 11:30:00"), Some("bob")],
+/// ])?;
+/// let chart = events.timeline().title("Logons").build()?;
+/// let bundle = chart.mime_bundle();
+/// assert!(bundle.data.contains_key("application/vnd.vegalite.v5+json"));
+/// assert!(bundle.data.contains_key("image/svg+xml"));
+/// assert_eq!(chart.title(), "Logons");
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Chart {
     kind: &'static str,

@@ -11,7 +11,24 @@ use plotters::prelude::*;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-/// Builder of a duration timeline: start with `frame.timeline_duration("Group column")`.
+/// Builder of a duration timeline — one bar per group from its first to its last event: start
+/// with `frame.timeline_duration("Group column")`.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_vis::FramePlot;
+/// let events = Frame::from_string_rows(&["TimeGenerated", "Account"], &[
+///     vec![Some("2024-05-01 10:00:00"), Some("ann")],
+///     vec![Some("2024-05-01 12:00:00"), Some("ann")],
+///     vec![Some("2024-05-01 11:00:00"), Some("bob")],
+/// ])?;
+/// let chart = events.timeline_duration("Account").build()?;
+/// assert_eq!(chart.title(), "Activity duration by Account");
+/// assert_eq!(chart.mark_count(), 2); // one bar per account
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct TimelineDuration {
     frame: Frame,

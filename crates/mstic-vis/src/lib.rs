@@ -38,7 +38,9 @@ mod vega;
 pub use anomalies::AnomaliesPlot;
 pub use chart::Chart;
 pub use duration::TimelineDuration;
-pub use matrix::{MatrixPlot, Sort};
+pub use matrix::{MatrixPlot, MatrixSort};
+#[allow(deprecated)]
+pub use matrix::Sort;
 pub use options::{DEFAULT_MAX_POINTS, IntoTimestamp, Legend, PlotOptions};
 pub use proctree::{PidFormat, ProcessTreePlot, TreePlot};
 pub use timeline::Timeline;
@@ -48,6 +50,20 @@ use mstic_core::Frame;
 
 /// Charts on a [`Frame`]: `frame.timeline()`, `frame.matrix("x", "y")`… Each returns a builder
 /// whose `build()` gives a [`Chart`] and whose `display()` shows it at once.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_vis::FramePlot;
+/// let events = Frame::from_string_rows(&["TimeGenerated", "Account"], &[
+///     vec![Some("2024-05-01 10:00:00"), Some("ann")],
+///     vec![Some("2024-05-01 11:30:00"), Some("bob")],
+/// ])?;
+/// assert_eq!(events.timeline().build()?.kind(), "timeline");
+/// assert_eq!(events.timeline_duration("Account").build()?.kind(), "timeline_duration");
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub trait FramePlot {
     /// Events over time (MSTICPy `display_timeline`).
     fn timeline(&self) -> Timeline;

@@ -11,9 +11,23 @@ use plotters::prelude::*;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 
-/// Order of a matrix axis's labels.
+/// How the labels of a matrix plot's axis are ordered ([`MatrixPlot::sort_x`], [`MatrixPlot::sort_y`]).
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_vis::{FramePlot, MatrixSort};
+/// let rows = [("h1", "22"), ("h1", "80"), ("h2", "80")].map(|(h, p)| vec![Some(h), Some(p)]);
+/// let flows = Frame::from_string_rows(&["Host", "Port"], &rows)?;
+/// let by_count = flows.matrix("Host", "Port").sort_y(MatrixSort::ByCount).build()?;
+/// assert_eq!(by_count.vega_lite()["layer"][0]["encoding"]["y"]["sort"], serde_json::json!(["80", "22"]));
+/// let alphabetical = flows.matrix("Host", "Port").build()?;
+/// assert_eq!(alphabetical.vega_lite()["layer"][0]["encoding"]["y"]["sort"], serde_json::json!(["22", "80"]));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Sort {
+pub enum MatrixSort {
     /// Alphabetical (the default).
     #[default]
     Asc,
@@ -25,7 +39,34 @@ pub enum Sort {
     None,
 }
 
-/// Builder of a matrix plot: start with `frame.matrix("x column", "y column")`.
+/// The former name of [`MatrixSort`], kept for one release.
+///
+/// # Example
+///
+/// ```
+/// # #[allow(deprecated)] fn main() {
+/// use mstic_vis::{MatrixSort, Sort};
+/// assert_eq!(Sort::ByCount, MatrixSort::ByCount);
+/// # }
+/// ```
+#[deprecated(note = "renamed MatrixSort")]
+pub type Sort = MatrixSort;
+
+/// Builder of a matrix plot — circles at each (x, y) pair sized by count or value: start with
+/// `frame.matrix("x column", "y column")`.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_vis::FramePlot;
+/// let rows = [("10.0.0.1", "443"), ("10.0.0.1", "443"), ("10.0.0.2", "53")].map(|(s, p)| vec![Some(s), Some(p)]);
+/// let flows = Frame::from_string_rows(&["SrcIP", "Port"], &rows)?;
+/// let chart = flows.matrix("SrcIP", "Port").log_size(true).build()?;
+/// assert_eq!(chart.kind(), "matrix");
+/// assert_eq!(chart.mark_count(), 2); // two distinct (SrcIP, Port) pairs
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct MatrixPlot {
     frame: Frame,
@@ -36,8 +77,8 @@ pub struct MatrixPlot {
     log_size: bool,
     invert: bool,
     intersect: bool,
-    sort_x: Sort,
-    sort_y: Sort,
+    sort_x: MatrixSort,
+    sort_y: MatrixSort,
     color: String,
     options: PlotOptions,
 }
@@ -54,8 +95,8 @@ impl MatrixPlot {
             log_size: false,
             invert: false,
             intersect: false,
-            sort_x: Sort::Asc,
-            sort_y: Sort::Asc,
+            sort_x: MatrixSort::Asc,
+            sort_y: MatrixSort::Asc,
             color: "#d62728".into(),
             options: PlotOptions::default(),
         }
@@ -92,18 +133,18 @@ impl MatrixPlot {
     }
 
     /// Orders both axes.
-    pub fn sort(self, sort: Sort) -> Self {
+    pub fn sort(self, sort: MatrixSort) -> Self {
         self.sort_x(sort).sort_y(sort)
     }
 
     /// Orders the x axis.
-    pub fn sort_x(mut self, sort: Sort) -> Self {
+    pub fn sort_x(mut self, sort: MatrixSort) -> Self {
         self.sort_x = sort;
         self
     }
 
     /// Orders the y axis.
-    pub fn sort_y(mut self, sort: Sort) -> Self {
+    pub fn sort_y(mut self, sort: MatrixSort) -> Self {
         self.sort_y = sort;
         self
     }
@@ -231,7 +272,7 @@ impl MatrixPlot {
 }
 
 /// The distinct values of one side of `pairs`, in the requested order.
-fn ordered(pairs: &[(String, String)], side: impl Fn(&(String, String)) -> &String, totals: &HashMap<(String, String), f64>, sort: Sort) -> Vec<String> {
+fn ordered(pairs: &[(String, String)], side: impl Fn(&(String, String)) -> &String, totals: &HashMap<(String, String), f64>, sort: MatrixSort) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     let mut sums: HashMap<String, f64> = HashMap::new();
     for pair in pairs {
@@ -243,10 +284,10 @@ fn ordered(pairs: &[(String, String)], side: impl Fn(&(String, String)) -> &Stri
         *sum += totals[pair];
     }
     match sort {
-        Sort::Asc => names.sort(),
-        Sort::Desc => names.sort_by(|a, b| b.cmp(a)),
-        Sort::ByCount => names.sort_by(|a, b| sums[b].total_cmp(&sums[a]).then(a.cmp(b))),
-        Sort::None => {}
+        MatrixSort::Asc => names.sort(),
+        MatrixSort::Desc => names.sort_by(|a, b| b.cmp(a)),
+        MatrixSort::ByCount => names.sort_by(|a, b| sums[b].total_cmp(&sums[a]).then(a.cmp(b))),
+        MatrixSort::None => {}
     }
     names
 }

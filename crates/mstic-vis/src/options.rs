@@ -8,6 +8,20 @@ use mstic_core::{Error, Result};
 pub const DEFAULT_MAX_POINTS: usize = 5_000;
 
 /// Where a chart's legend goes (MSTICPy's `legend` parameter).
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_vis::{FramePlot, Legend};
+/// let events = Frame::from_string_rows(&["TimeGenerated", "Account"], &[
+///     vec![Some("2024-05-01 10:00:00"), Some("ann")],
+///     vec![Some("2024-05-01 11:30:00"), Some("bob")],
+/// ])?;
+/// let chart = events.timeline().group_by("Account").legend(Legend::Left).build()?;
+/// assert!(chart.vega_lite().to_string().contains(r#""orient":"left""#));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Legend {
     /// Shown on the right when there are several series (the default).

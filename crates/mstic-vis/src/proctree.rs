@@ -18,7 +18,23 @@ const SVG_MAX_ROWS: usize = 150;
 /// Rows visible at once in the interactive chart before panning.
 const VISIBLE_ROWS: usize = 32;
 
-/// How process ids are shown (MSTICPy `pid_fmt`).
+/// How a process tree plot shows process ids (MSTICPy `pid_fmt`).
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_transform::ProcSchema;
+/// use mstic_vis::{FramePlot, PidFormat};
+/// let events = Frame::from_string_rows(&["Image", "PID", "PPID", "Time"], &[
+///     vec![Some("C:\\Windows\\cmd.exe"), Some("0x10"), Some("0x4"), Some("2024-05-01 10:00:00")],
+///     vec![Some("C:\\Windows\\notepad.exe"), Some("0x20"), Some("0x10"), Some("2024-05-01 10:01:00")],
+/// ])?;
+/// let schema = ProcSchema::new("Image", "PID", "PPID", "Time");
+/// let chart = events.process_tree().schema(&schema).pid_format(PidFormat::Dec).build()?;
+/// assert!(chart.vega_lite().to_string().contains("notepad.exe [32]"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum PidFormat {
     /// Hexadecimal `0x1a2b` (the default, as Windows events write them).
@@ -46,6 +62,24 @@ impl PidFormat {
 }
 
 /// Plots a built [`ProcessTree`]: `tree.plot().display()`.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_transform::{ProcSchema, build_process_tree};
+/// use mstic_vis::TreePlot;
+/// let events = Frame::from_string_rows(&["Image", "PID", "PPID", "Time"], &[
+///     vec![Some("C:\\Windows\\cmd.exe"), Some("0x10"), Some("0x4"), Some("2024-05-01 10:00:00")],
+///     vec![Some("C:\\Windows\\notepad.exe"), Some("0x20"), Some("0x10"), Some("2024-05-01 10:01:00")],
+/// ])?;
+/// let schema = ProcSchema::new("Image", "PID", "PPID", "Time");
+/// let tree = build_process_tree(&events, Some(&schema))?;
+/// let chart = tree.plot().build()?;
+/// assert_eq!(chart.kind(), "process_tree");
+/// assert_eq!(chart.mark_count(), tree.len());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub trait TreePlot {
     /// A plot builder for this tree.
     fn plot(&self) -> ProcessTreePlot;
@@ -57,8 +91,25 @@ impl TreePlot for ProcessTree {
     }
 }
 
-/// Builder of a process tree plot: `events.process_tree()` (raw events, schema inferred) or
-/// `tree.plot()` for a built [`ProcessTree`].
+/// Builder of a process tree plot — processes laid out by level and joined to their parents:
+/// `events.process_tree()` (raw events, schema inferred) or `tree.plot()` for a built [`ProcessTree`].
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_transform::ProcSchema;
+/// use mstic_vis::FramePlot;
+/// let events = Frame::from_string_rows(&["Image", "PID", "PPID", "Time"], &[
+///     vec![Some("C:\\Windows\\cmd.exe"), Some("0x10"), Some("0x4"), Some("2024-05-01 10:00:00")],
+///     vec![Some("C:\\Windows\\notepad.exe"), Some("0x20"), Some("0x10"), Some("2024-05-01 10:01:00")],
+/// ])?;
+/// let schema = ProcSchema::new("Image", "PID", "PPID", "Time");
+/// let chart = events.process_tree().schema(&schema).build()?;
+/// assert!(chart.vega_lite().to_string().contains("notepad.exe [0x20]")); // hex pids by default
+/// assert!(chart.summary().starts_with("Process tree (custom schema)"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct ProcessTreePlot {
     frame: Frame,

@@ -10,8 +10,24 @@ use plotters::prelude::*;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 
-/// Builder of an event timeline. Start with `frame.timeline()` ([`crate::FramePlot`]) or
-/// [`Timeline::new`]; finish with [`Timeline::build`] or [`Timeline::display`].
+/// Builder of an event timeline: events over time, one row per series. Start with
+/// `frame.timeline()` ([`crate::FramePlot`]) or [`Timeline::new`]; finish with
+/// [`Timeline::build`] or [`Timeline::display`].
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_vis::FramePlot;
+/// let events = Frame::from_string_rows(&["TimeGenerated", "Account"], &[
+///     vec![Some("2024-05-01 10:00:00"), Some("ann")],
+///     vec![Some("2024-05-01 11:30:00"), Some("bob")],
+/// ])?;
+/// let chart = events.timeline().group_by("Account").source_columns(&["Account"]).build()?;
+/// assert_eq!(chart.mark_count(), 2);
+/// assert!(chart.vega_lite().to_string().contains("Account"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Timeline {
     frame: Frame,

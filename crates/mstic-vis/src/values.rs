@@ -11,7 +11,22 @@ use plotters::prelude::*;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
-/// How values are drawn (MSTICPy `kind`).
+/// How a value timeline draws its values (MSTICPy `kind`).
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_vis::{FramePlot, ValueKind};
+/// let flows = Frame::from_string_rows(&["TimeGenerated", "Bytes"], &[
+///     vec![Some("2024-05-01 10:00:00"), Some("120")],
+///     vec![Some("2024-05-01 10:05:00"), Some("4800")],
+/// ])?;
+/// let chart = flows.timeline_values("Bytes").kinds(&[ValueKind::Line, ValueKind::Circle]).build()?;
+/// let spec = chart.vega_lite().to_string();
+/// assert!(spec.contains(r#""line""#) && spec.contains(r#""circle""#));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueKind {
     /// A vertical bar from zero to the value.
@@ -32,7 +47,23 @@ impl ValueKind {
     }
 }
 
-/// Builder of a value timeline: start with `frame.timeline_values("Column")`.
+/// Builder of a value timeline — a numeric column over time: start with
+/// `frame.timeline_values("Column")`.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_vis::FramePlot;
+/// let flows = Frame::from_string_rows(&["TimeGenerated", "Bytes"], &[
+///     vec![Some("2024-05-01 10:00:00"), Some("120")],
+///     vec![Some("2024-05-01 10:05:00"), Some("4800")],
+/// ])?;
+/// let chart = flows.timeline_values("Bytes").build()?;
+/// assert_eq!(chart.title(), "Timeline of Bytes");
+/// assert_eq!(chart.mark_count(), 2);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct TimelineValues {
     frame: Frame,

@@ -5,7 +5,7 @@
 use mstic_core::Frame;
 use mstic_core::paths::fixture;
 use mstic_transform::{ProcSchema, build_process_tree, read_zipped_json_lines};
-use mstic_vis::{Chart, FramePlot, Legend, PidFormat, Sort, TreePlot, ValueKind};
+use mstic_vis::{Chart, FramePlot, Legend, MatrixSort, PidFormat, TreePlot, ValueKind};
 use serde_json::Value;
 
 fn csv(name: &str) -> Frame {
@@ -175,7 +175,7 @@ fn duration_per_vm_ip() {
 #[test]
 fn matrix_of_ips_and_protocols() {
     let flows = csv("az_net_flows.csv");
-    let chart = flows.matrix("AllExtIPs", "L7Protocol").sort_y(Sort::ByCount).log_size(true).build().expect("matrix");
+    let chart = flows.matrix("AllExtIPs", "L7Protocol").sort_y(MatrixSort::ByCount).log_size(true).build().expect("matrix");
     assert_eq!(chart.mark_count(), 89);
     let svg = parse_svg(&chart);
     assert_eq!(svg.circles, 89);

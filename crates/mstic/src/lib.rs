@@ -20,10 +20,21 @@ pub use mstic_transform as transform;
 pub use mstic_vis as vis;
 pub use serde_json;
 
-/// Everything a notebook cell needs, imported by the kernel at start.
+/// Everything a notebook cell needs, imported by the kernel at start (`use mstic::prelude::*;`).
+///
+/// What goes in (see CONTRIBUTING.md, "One notebook API"): the types and functions an
+/// investigation uses in most notebooks, under one name each, none of which shadows a name Rust
+/// users reach for elsewhere. Entities are reached as `entities::IpAddress` (MSTICPy's
+/// `entities.IpAddress`), so `File`, `Process`, `Url` and `Host` stay free for `std::fs::File` and
+/// the rest; less common items are behind their module (`analysis::`, `vis::`, `context::`,
+/// `transform::`, `data::`, `mstic::core::`).
 pub mod prelude {
     /// `evcxr_input::get_string("Name")` asks the notebook user for a value (the stdin channel).
     pub use evcxr_input;
+    // The crates by domain, for items outside the prelude: `vis::Chart`, `analysis::Cmd`…
+    pub use crate::{analysis, context, data, pivot, queries, transform, vis};
+    /// MSTICPy's entities (`entities::IpAddress`, `entities::Host`, `entities::File`…).
+    pub use mstic_pivot::entity as entities;
     pub use mstic_core::display::{clear_output, page};
     // A cell's final value of a standard type shows with one compile (see `plain_display`).
     pub use mstic_core::plain_display::PlainDisplay as _;
@@ -45,26 +56,25 @@ pub mod prelude {
     };
     pub use mstic_data::remote::{DefenderDriver, GraphDriver, KustoDriver, SentinelDriver, SplitCall, SplitQuery, SplunkDriver};
     pub use mstic_analysis::{
-        Aggregation, ClusterOptions, ClusterResult, Cmd, IsolationForest, OutlierOptions, PollingResult, SessionKind,
+        Aggregation, ClusterOptions, ClusterResult, IsolationForest, OutlierOptions, PollingResult, SessionKind,
         SessionScorer, StlOptions, add_process_features, aggregate_series, anomaly_periods, create_time_period_kqlfilter,
-        dbcluster_events, detect_polling, find_outliers, identify_outliers, kql_periods, score_sessions_frame,
-        sessionize_data, sessionize_events, set_new_anomaly_threshold, ts_anomalies_stl,
+        dbcluster_events, detect_polling, identify_outliers, kql_periods, sessionize,
+        SessionOptions, set_new_anomaly_threshold, ts_anomalies_stl,
     };
     pub use mstic_context::ti::{ProviderOptions, create_provider, preprocess_observable};
     pub use mstic_context::{
         GeoIpLookup, GeoRecord, IpStackLookup, IpType, LookupOptions, ProviderScope, RdapClient, Severity, TiLookup,
-        TiProvider, TiResult, dns_resolve, dns_reverse, ip_type, whois,
+        TiProvider, TiResult, dns_resolve, dns_reverse, whois,
     };
     pub use mstic_pivot::containers::{
         DnsTi, DnsUtil, FileTi, HostUtil, IpAddressTi, IpAddressUtil, ProcessUtil, UrlTi, UrlUtil,
     };
     pub use mstic_pivot::{
-        Account, Alert, AzureResource, Container, Dns, Entity, EntityKind, EntityPivots, File, FileHash, GeoLocation,
-        Host, HostLogonSession, Ip, IpAddress, Join, Machine, Pipeline, PipelineStep, PivotFunc, PivotInput, Pivots,
-        Process, Url, User, entities_from_json, entity_from_json, pivot,
+        Container, Entity, EntityKind, EntityPivots, Pipeline, PipelineStep, PivotFunc, PivotInput, PivotJoin, Pivots,
+        entities_from_json, entity_from_json, pivot,
     };
     pub use mstic_vis::{
-        AnomaliesPlot, Chart, FramePlot, Legend, MatrixPlot, PidFormat, ProcessTreePlot, Sort, Timeline,
-        TimelineDuration, TimelineValues, TreePlot, ValueKind,
+        AnomaliesPlot, FramePlot, Legend, MatrixPlot, MatrixSort, PidFormat, ProcessTreePlot, Timeline, TimelineDuration,
+        TimelineValues, TreePlot, ValueKind,
     };
 }

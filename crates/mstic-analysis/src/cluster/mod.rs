@@ -14,19 +14,35 @@ use arrow::array::{ArrayRef, BooleanArray, Int64Array, TimestampNanosecondArray}
 use mstic_core::{Error, Frame, Result, interrupt};
 use std::sync::Arc;
 
-/// Settings of [`dbcluster_events`], defaulting to MSTICPy's (`max_cluster_distance=0.01`,
-/// `min_cluster_samples=2`, `normalize=True`, `time_column="TimeCreatedUtc"`).
+/// Settings of [`dbcluster_events`], defaulting to MSTICPy's: every column clustered
+/// (`cluster_columns` empty), `normalize` true, `time_column` `TimeCreatedUtc`,
+/// `max_cluster_distance` 0.01, `min_cluster_samples` 2.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::ClusterOptions;
+/// let options = ClusterOptions::default()
+///     .cluster_columns(&["pathScore", "commandlineTokensFull"])
+///     .time_column("TimeGenerated")
+///     .max_cluster_distance(0.0001);
+/// assert_eq!(options.cluster_columns, ["pathScore", "commandlineTokensFull"]);
+/// assert_eq!(options.time_column, "TimeGenerated");
+/// assert_eq!(options.min_cluster_samples, 2);
+/// assert!(options.normalize);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterOptions {
     /// Numeric (or boolean) feature columns; empty means every column.
     pub cluster_columns: Vec<String>,
-    /// Scale every feature row to unit length first (scikit-learn `Normalizer`).
+    /// Scale every feature row to unit length first (scikit-learn `Normalizer`; default true).
     pub normalize: bool,
-    /// Column giving each event's time (first/last event times of a cluster).
+    /// Column giving each event's time, for the first and last event times of a cluster
+    /// (default `TimeCreatedUtc`).
     pub time_column: String,
-    /// DBSCAN `eps`: the largest distance between neighbours.
+    /// DBSCAN `eps`: the largest distance between neighbours (default 0.01).
     pub max_cluster_distance: f64,
-    /// DBSCAN `min_samples`: neighbours (the point included) that make a core point.
+    /// DBSCAN `min_samples`: neighbours (the point included) that make a core point (default 2).
     pub min_cluster_samples: usize,
 }
 
@@ -43,26 +59,29 @@ impl Default for ClusterOptions {
 }
 
 impl ClusterOptions {
-    /// MSTICPy's defaults clustering on `columns`.
-    pub fn new(columns: &[&str]) -> Self {
-        ClusterOptions {
-            cluster_columns: columns.iter().map(|c| c.to_string()).collect(),
-            ..Default::default()
-        }
+    /// MSTICPy's defaults clustering on `cluster_columns`.
+    #[deprecated(note = "use ClusterOptions::default().cluster_columns(&[..])")]
+    pub fn new(cluster_columns: &[&str]) -> Self {
+        Self::default().cluster_columns(cluster_columns)
+    }
+    /// Sets the feature columns to cluster on (empty: every column).
+    pub fn cluster_columns(mut self, cluster_columns: &[&str]) -> Self {
+        self.cluster_columns = cluster_columns.iter().map(|c| c.to_string()).collect();
+        self
     }
     /// Sets the event time column.
-    pub fn time_column(mut self, column: &str) -> Self {
-        self.time_column = column.to_string();
+    pub fn time_column(mut self, time_column: &str) -> Self {
+        self.time_column = time_column.to_string();
         self
     }
     /// Sets DBSCAN's `eps`.
-    pub fn max_cluster_distance(mut self, eps: f64) -> Self {
-        self.max_cluster_distance = eps;
+    pub fn max_cluster_distance(mut self, max_cluster_distance: f64) -> Self {
+        self.max_cluster_distance = max_cluster_distance;
         self
     }
     /// Sets DBSCAN's `min_samples`.
-    pub fn min_cluster_samples(mut self, samples: usize) -> Self {
-        self.min_cluster_samples = samples;
+    pub fn min_cluster_samples(mut self, min_cluster_samples: usize) -> Self {
+        self.min_cluster_samples = min_cluster_samples;
         self
     }
     /// Turns row normalisation on or off.
@@ -73,6 +92,33 @@ impl ClusterOptions {
 }
 
 /// What [`dbcluster_events`] returns (MSTICPy's `(DataFrame, DBSCAN, ndarray)` tuple).
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::{ClusterOptions, dbcluster_events};
+/// # use mstic_core::Frame;
+/// // Three near-identical events and one different event.
+/// let events = Frame::from_string_rows(
+///     &["TimeGenerated", "Length", "Tokens"],
+///     &[
+///         vec![Some("2024-01-01T10:00:00Z"), Some("10"), Some("2")],
+///         vec![Some("2024-01-01T10:05:00Z"), Some("10"), Some("2")],
+///         vec![Some("2024-01-01T10:09:00Z"), Some("11"), Some("2")],
+///         vec![Some("2024-01-01T11:00:00Z"), Some("90"), Some("30")],
+///     ],
+/// )?;
+/// let options = ClusterOptions::default()
+///     .cluster_columns(&["Length", "Tokens"])
+///     .time_column("TimeGenerated")
+///     .normalize(false)
+///     .max_cluster_distance(2.0);
+/// let result = dbcluster_events(&events, &options)?;
+/// assert_eq!(result.labels, [0, 0, 0, -1]);
+/// assert_eq!(result.cluster_count(), 1);
+/// assert_eq!(result.clusters.len(), 2, "the outlier, then one row for the cluster");
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct ClusterResult {
     /// Every noise row (`ClusterId` −1, `Clustered` false, `ClusterSize` 1) then one exemplar
@@ -101,14 +147,34 @@ impl ClusterResult {
 /// MSTICPy `dbcluster_events`: DBSCAN over the feature columns, summarised as one row per
 /// cluster plus all outliers. An interrupt of the cell stops it with `Error::Interrupted`.
 ///
-/// ```no_run
-/// # use mstic_analysis::*; use mstic_core::Frame;
-/// let processes = add_process_features(&Frame::read_csv("processes_on_host.csv")?, Some("\\"), false)?;
-/// let options = ClusterOptions::new(&["pathScore", "commandlineTokensFull", "isSystemSession"])
+/// Clustering on `cluster_columns` (all columns when empty); the rows of a cluster become one
+/// exemplar row (the cluster's first row) with its size and first and last event times.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::{ClusterOptions, dbcluster_events};
+/// # use mstic_core::Frame;
+/// // Three near-identical events and one different event.
+/// let events = Frame::from_string_rows(
+///     &["TimeGenerated", "Length", "Tokens"],
+///     &[
+///         vec![Some("2024-01-01T10:00:00Z"), Some("10"), Some("2")],
+///         vec![Some("2024-01-01T10:05:00Z"), Some("10"), Some("2")],
+///         vec![Some("2024-01-01T10:09:00Z"), Some("11"), Some("2")],
+///         vec![Some("2024-01-01T11:00:00Z"), Some("90"), Some("30")],
+///     ],
+/// )?;
+/// let options = ClusterOptions::default()
+///     .cluster_columns(&["Length", "Tokens"])
 ///     .time_column("TimeGenerated")
-///     .max_cluster_distance(0.0001);
-/// let result = dbcluster_events(&processes, &options)?;
-/// result.clusters.display();
+///     .normalize(false)
+///     .max_cluster_distance(2.0);
+/// let result = dbcluster_events(&events, &options)?;
+/// let sizes: Vec<i64> = result.clusters.to_vec("ClusterSize")?;
+/// assert_eq!(sizes, [1, 3]);
+/// let lengths: Vec<i64> = result.clusters.to_vec("Length")?;
+/// assert_eq!(lengths, [90, 10]);
 /// # Ok::<(), mstic_core::Error>(())
 /// ```
 pub fn dbcluster_events(data: &Frame, options: &ClusterOptions) -> Result<ClusterResult> {

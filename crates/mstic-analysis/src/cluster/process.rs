@@ -52,6 +52,25 @@ fn floats(values: impl Iterator<Item = f64>) -> ArrayRef {
 /// commandlineLogScore, commandlineTokensHash, isSystemSession` (`SubjectLogonId` is `0x3e7` or
 /// `-1`). `path_separator` defaults to `/` when one of the first 10 process names contains
 /// one, else `\`. Existing feature columns are kept unless `force`.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::add_process_features;
+/// # use mstic_core::Frame;
+/// let processes = Frame::from_string_rows(
+///     &["NewProcessName", "CommandLine", "SubjectLogonId"],
+///     &[
+///         vec![Some(r"C:\Windows\System32\cmd.exe"), Some("cmd.exe /c dir"), Some("0x3e7")],
+///         vec![Some(r"C:\Users\bob\tool.exe"), Some("tool.exe"), Some("0x1a2b")],
+///     ],
+/// )?;
+/// let features = add_process_features(&processes, Some("\\"), false)?;
+/// assert_eq!(features.to_vec::<String>("processName")?, ["cmd.exe", "tool.exe"]);
+/// assert_eq!(features.to_vec::<bool>("isSystemSession")?, [true, false]);
+/// assert_eq!(features.to_vec::<i64>("commandlineTokensFull")?, [4, 1]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn add_process_features(
     frame: &Frame,
     path_separator: Option<&str>,

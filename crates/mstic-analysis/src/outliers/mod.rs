@@ -11,7 +11,20 @@ use forest::{IsolationTree, SeededRng, average_path_length, grow_tree, percentil
 use mstic_core::{Error, Frame, Result, interrupt};
 use std::sync::Arc;
 
-/// Settings of [`IsolationForest::fit`] and [`identify_outliers`] (MSTICPy's defaults).
+/// Settings of [`IsolationForest::fit`] and [`identify_outliers`], defaulting to MSTICPy's:
+/// `contamination` 0.05, `n_estimators` 100, `max_samples` `min(100, rows)`, `max_features`
+/// `floor(sqrt(columns))`, `seed` 42.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::OutlierOptions;
+/// let options = OutlierOptions::default().contamination(0.1).n_estimators(50);
+/// assert_eq!(options.contamination, 0.1);
+/// assert_eq!(options.n_estimators, 50);
+/// assert_eq!(options.max_samples, None);
+/// assert_eq!(options.seed, 42);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutlierOptions {
     /// Expected share of outliers in the training rows, in `(0, 0.5]` (default 0.05).
@@ -39,7 +52,8 @@ impl Default for OutlierOptions {
 }
 
 impl OutlierOptions {
-    /// MSTICPy's defaults.
+    /// MSTICPy's defaults; the same as [`OutlierOptions::default`].
+    #[deprecated(note = "use OutlierOptions::default().contamination(..)")]
     pub fn new() -> Self {
         Self::default()
     }
@@ -80,7 +94,22 @@ const FITTING: &str = "fitting the isolation forest";
 /// Rows scored between two checks for an interrupt of the cell.
 const INTERRUPT_CHECK_ROWS: usize = 1024;
 
-/// A fitted isolation forest.
+/// A fitted isolation forest (scikit-learn's `IsolationForest` as MSTICPy uses it).
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::{IsolationForest, OutlierOptions};
+/// // Twenty ordinary rows near the origin and one far away.
+/// let mut rows: Vec<Vec<f64>> = (0..20).map(|i| vec![(i % 5) as f64, (i % 4) as f64]).collect();
+/// rows.push(vec![100.0, 100.0]);
+/// let forest = IsolationForest::fit(&rows, &OutlierOptions::default())?;
+/// let labels = forest.predict(&rows)?;
+/// assert_eq!(labels[20], -1, "the far row is an outlier");
+/// assert_eq!(labels.iter().filter(|&&label| label == -1).count(), 1);
+/// assert_eq!(forest.max_samples(), 21);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct IsolationForest {
     trees: Vec<IsolationTree>,
@@ -225,21 +254,44 @@ pub fn feature_rows(data: &Frame, feature_columns: &[&str]) -> Result<Vec<Vec<f6
 }
 
 /// MSTICPy `identify_outliers(x, x_predict, contamination)` on frames: fits the forest on the
-/// `feature_columns` of `x` and returns `x_predict` with `outlier_score` (anomaly score in
-/// `(0, 1]`, higher is more anomalous) and `outlier` (`-1` outlier, `1` inlier).
+/// `feature_columns` of `training` and returns `scored` with `outlier_score` (anomaly score in
+/// `(0, 1]`, higher is more anomalous) and `outlier` (`-1` outlier, `1` inlier). Pass the same
+/// frame twice to find the outliers of one frame. Feature values must be numbers (numeric text
+/// is read as a number); a missing one is an error naming its column and row.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::{OutlierOptions, identify_outliers};
+/// # use mstic_core::Frame;
+/// let mut rows: Vec<Vec<Option<&str>>> =
+///     ["12", "14", "13", "15", "12", "14", "13", "15", "12", "14"]
+///         .iter()
+///         .map(|length| vec![Some("cmd.exe"), Some(*length)])
+///         .collect();
+/// rows.push(vec![Some("powershell.exe"), Some("900")]);
+/// let processes = Frame::from_string_rows(&["Process", "CommandLength"], &rows)?;
+/// let options = OutlierOptions::default().contamination(0.05);
+/// let result = identify_outliers(&processes, &processes, &["CommandLength"], &options)?;
+/// let labels: Vec<i64> = result.to_vec("outlier")?;
+/// assert_eq!(labels[10], -1);
+/// assert_eq!(labels.iter().filter(|&&label| label == -1).count(), 1);
+/// assert!(result.has_column("outlier_score"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn identify_outliers(
-    x: &Frame,
-    x_predict: &Frame,
+    training: &Frame,
+    scored: &Frame,
     feature_columns: &[&str],
     options: &OutlierOptions,
 ) -> Result<Frame> {
-    let forest = IsolationForest::fit(&feature_rows(x, feature_columns)?, options)?;
-    let rows = feature_rows(x_predict, feature_columns)?;
+    let forest = IsolationForest::fit(&feature_rows(training, feature_columns)?, options)?;
+    let rows = feature_rows(scored, feature_columns)?;
     let scores = forest.anomaly_scores(&rows)?;
     let labels = forest.predict(&rows)?;
     let mut out: Vec<(String, ArrayRef)> = Vec::new();
-    for column in x_predict.columns() {
-        out.push((column.clone(), x_predict.column(&column)?));
+    for column in scored.columns() {
+        out.push((column.clone(), scored.column(&column)?));
     }
     out.push(("outlier_score".into(), Arc::new(Float64Array::from(scores))));
     out.push(("outlier".into(), Arc::new(Int64Array::from(labels))));
@@ -247,6 +299,22 @@ pub fn identify_outliers(
 }
 
 /// [`identify_outliers`] fitting and predicting on the same frame.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::{OutlierOptions, find_outliers, identify_outliers};
+/// # use mstic_core::Frame;
+/// let rows: Vec<Vec<Option<&str>>> = ["1", "2", "1", "2", "1", "50"].iter().map(|v| vec![Some(*v)]).collect();
+/// let data = Frame::from_string_rows(&["Bytes"], &rows)?;
+/// let options = OutlierOptions::default();
+/// #[allow(deprecated)]
+/// let old = find_outliers(&data, &["Bytes"], &options)?;
+/// let new = identify_outliers(&data, &data, &["Bytes"], &options)?;
+/// assert_eq!(old.to_vec::<i64>("outlier")?, new.to_vec::<i64>("outlier")?);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
+#[deprecated(note = "use identify_outliers(&frame, &frame, feature_columns, &options)")]
 pub fn find_outliers(
     data: &Frame,
     feature_columns: &[&str],

@@ -9,21 +9,36 @@ use mstic_core::{Error, Frame, Result};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Scores sessions held in a frame, one session per row (e.g. from
-/// [`crate::sessionize::sessionize_events`]). Start from the command list column, optionally add
-/// a parallel list column of parameters, then [`score`](SessionScorer::score):
+/// Scores sessions held in a frame, one session per row (e.g. from [`crate::sessionize()`]).
+/// Start from the command list column, optionally add a parallel list column of parameters,
+/// then [`score`](SessionScorer::score). Defaults: commands only, windows of 3, no geometric
+/// mean.
 ///
-/// ```no_run
-/// # use mstic_analysis::{SessionScorer, sessionize_events};
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::{SessionOptions, SessionScorer, sessionize};
 /// # use mstic_core::Frame;
-/// let events = Frame::read_csv("demo_exchange_data.csv")?;
-/// let sessions = sessionize_events(
-///     &events, &["UserId", "ClientIP"], "TimeGenerated", 20, 2, &["Operation", "Parameters"],
+/// let events = Frame::from_string_rows(
+///     &["UserId", "TimeGenerated", "Operation", "Parameters"],
+///     &[
+///         vec![Some("alice"), Some("2024-01-01T10:00:00Z"), Some("Set-User"), Some("Identity")],
+///         vec![Some("alice"), Some("2024-01-01T10:01:00Z"), Some("Set-User"), Some("Identity")],
+///         vec![Some("bob"), Some("2024-01-01T10:00:00Z"), Some("Set-User"), Some("Identity")],
+///         vec![Some("bob"), Some("2024-01-01T10:01:00Z"), Some("New-InboxRule"), Some("Name, ForwardTo")],
+///     ],
 /// )?;
+/// let options = SessionOptions::default()
+///     .user_columns(&["UserId"])
+///     .event_columns(&["Operation", "Parameters"]);
+/// let sessions = sessionize(&events, &options)?;
 /// let scored = SessionScorer::new("Operation_list")
-///     .param_values("Parameters_list")
-///     .window_length(3)
+///     .param_sets("Parameters_list")
+///     .window_length(2)
 ///     .score(&sessions)?;
+/// let likelihoods: Vec<f64> = scored.to_vec("rarest_window2_likelihood")?;
+/// assert_eq!(likelihoods.len(), 2);
+/// assert!(likelihoods[1] < likelihoods[0], "bob's inbox rule is the rarer session");
 /// # Ok::<(), mstic_core::Error>(())
 /// ```
 ///
@@ -40,10 +55,11 @@ pub struct SessionScorer {
 }
 
 impl SessionScorer {
-    /// Commands-only scoring of the list column `commands`, windows of 3, no geometric mean.
-    pub fn new(commands: &str) -> SessionScorer {
+    /// Commands-only scoring of the list column `command_column`, windows of 3, no geometric
+    /// mean.
+    pub fn new(command_column: &str) -> SessionScorer {
         SessionScorer {
-            commands: commands.to_string(),
+            commands: command_column.to_string(),
             params: None,
             kind: SessionKind::Commands,
             window_length: 3,
@@ -51,16 +67,17 @@ impl SessionScorer {
         }
     }
 
-    /// Model each command's set of parameter names, read from the list column `params`.
-    pub fn param_sets(mut self, params: &str) -> SessionScorer {
-        self.params = Some(params.to_string());
+    /// Model each command's set of parameter names, read from the list column `params_column`.
+    pub fn param_sets(mut self, params_column: &str) -> SessionScorer {
+        self.params = Some(params_column.to_string());
         self.kind = SessionKind::ParamSets;
         self
     }
 
-    /// Model each command's parameter names and values, read from the list column `params`.
-    pub fn param_values(mut self, params: &str) -> SessionScorer {
-        self.params = Some(params.to_string());
+    /// Model each command's parameter names and values, read from the list column
+    /// `params_column`.
+    pub fn param_values(mut self, params_column: &str) -> SessionScorer {
+        self.params = Some(params_column.to_string());
         self.kind = SessionKind::ParamValues;
         self
     }
@@ -173,8 +190,31 @@ impl SessionScorer {
 }
 
 /// MSTICPy `score_sessions` on a frame of command lists: trains the commands-only model on
-/// `session_column` (such as `Operation_list` from [`crate::sessionize_data`]) and adds
-/// `rarest_window{N}_likelihood` and `rarest_window{N}` for windows of `window_length`.
+/// `session_column` (such as `Operation_list` from [`crate::sessionize()`]) and adds
+/// `rarest_window{N}_likelihood` and `rarest_window{N}` for windows of `window_length` — the
+/// same as `SessionScorer::new(session_column).window_length(window_length).score(data)`.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::{SessionOptions, SessionScorer, score_sessions_frame, sessionize};
+/// # use mstic_core::Frame;
+/// let events = Frame::from_string_rows(
+///     &["UserId", "TimeGenerated", "Operation"],
+///     &[
+///         vec![Some("alice"), Some("2024-01-01T10:00:00Z"), Some("Set-User")],
+///         vec![Some("alice"), Some("2024-01-01T10:01:00Z"), Some("Set-Mailbox")],
+///     ],
+/// )?;
+/// let options = SessionOptions::default().user_columns(&["UserId"]).event_columns(&["Operation"]);
+/// let sessions = sessionize(&events, &options)?;
+/// #[allow(deprecated)]
+/// let old = score_sessions_frame(&sessions, "Operation_list", 3)?;
+/// let new = SessionScorer::new("Operation_list").window_length(3).score(&sessions)?;
+/// assert_eq!(old.to_batch()?, new.to_batch()?);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
+#[deprecated(note = "use SessionScorer::new(session_column).window_length(n).score(&data)")]
 pub fn score_sessions_frame(
     data: &Frame,
     session_column: &str,

@@ -9,6 +9,7 @@
 mod frame;
 mod model;
 
+#[allow(deprecated)]
 pub use frame::{SessionScorer, score_sessions_frame};
 pub use model::MarkovModel;
 
@@ -22,7 +23,18 @@ pub const END_TOKEN: &str = "##END##";
 /// Token standing for any command, parameter or value not seen in training.
 pub const UNKNOWN_TOKEN: &str = "##UNK##";
 
-/// What a session's elements carry (MSTICPy's `SessionType`).
+/// What a session's elements carry (MSTICPy's `SessionType`); [`SessionScorer`] chooses it from
+/// the columns it is given.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::{SessionKind, SessionScorer};
+/// assert_eq!(SessionScorer::new("Operation_list").kind(), SessionKind::Commands);
+/// let with_values = SessionScorer::new("Operation_list").param_values("Parameters_list");
+/// assert_eq!(with_values.kind(), SessionKind::ParamValues);
+/// assert_eq!(SessionKind::default(), SessionKind::Commands);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SessionKind {
     /// Command names only (`cmds_only`).
@@ -36,6 +48,16 @@ pub enum SessionKind {
 
 /// One session element: a command and its parameters (MSTICPy's `Cmd`); the values are used by
 /// [`SessionKind::ParamValues`] only.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::Cmd;
+/// let set_user = Cmd::with_values("Set-User", [("Identity", "bob")]);
+/// assert_eq!(set_user.to_string(), "Cmd(name='Set-User', params={'Identity': 'bob'})");
+/// assert_eq!(Cmd::with_params("Set-User", ["Identity"]).to_string(), "Cmd(name='Set-User', params={'Identity'})");
+/// assert_eq!(Cmd::from("Get-User").params.len(), 0);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cmd {
     /// The command name, e.g. `Set-Mailbox`.

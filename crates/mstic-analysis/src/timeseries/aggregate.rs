@@ -10,7 +10,25 @@ use std::sync::Arc;
 /// Largest series [`aggregate_series`] builds, to catch an interval far too small for the range.
 const MAX_INTERVALS: i64 = 50_000_000;
 
-/// How events in one interval become one value.
+/// How events in one interval become one value in [`aggregate_series`].
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::{Aggregation, aggregate_series};
+/// # use mstic_core::Frame;
+/// let events = Frame::from_string_rows(
+///     &["TimeGenerated", "Bytes"],
+///     &[
+///         vec![Some("2024-01-01T00:10:00Z"), Some("100")],
+///         vec![Some("2024-01-01T00:50:00Z"), Some("50")],
+///         vec![Some("2024-01-01T02:05:00Z"), Some("7")],
+///     ],
+/// )?;
+/// let bytes = aggregate_series(&events, "TimeGenerated", "1h", &Aggregation::Sum("Bytes".into()))?;
+/// assert_eq!(bytes.to_vec::<f64>("Total")?, [150.0, 0.0, 7.0]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Aggregation {
     /// Number of events in the interval.
@@ -24,6 +42,25 @@ pub enum Aggregation {
 /// aligned on the Unix epoch (like KQL `bin`). Columns: `time_column` and `Total` (integers for
 /// [`Aggregation::Count`], floats for [`Aggregation::Sum`]) — the shape [`super::ts_anomalies_stl`]
 /// and the anomalies chart expect.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::{Aggregation, aggregate_series};
+/// # use mstic_core::Frame;
+/// let events = Frame::from_string_rows(
+///     &["TimeGenerated", "Bytes"],
+///     &[
+///         vec![Some("2024-01-01T00:10:00Z"), Some("100")],
+///         vec![Some("2024-01-01T00:50:00Z"), Some("50")],
+///         vec![Some("2024-01-01T02:05:00Z"), Some("7")],
+///     ],
+/// )?;
+/// let hourly = aggregate_series(&events, "TimeGenerated", "1h", &Aggregation::Count)?;
+/// assert_eq!(hourly.to_vec::<i64>("Total")?, [2, 0, 1]);
+/// assert_eq!(hourly.len(), 3);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn aggregate_series(
     events: &Frame,
     time_column: &str,

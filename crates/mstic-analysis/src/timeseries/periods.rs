@@ -19,6 +19,31 @@ fn to_datetime(nanos: i64) -> DateTime<Utc> {
 /// also `-1` when `pos_only` is false) are bucketed by `period` (a pandas-style string such as
 /// `"1h"`), each bucket is padded by one period either side, and buckets no more than two periods
 /// after the previous anomaly extend the current range instead of opening a new one.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::anomaly_periods;
+/// # use mstic_core::Frame;
+/// // Hourly rows, the one at 02:00 flagged as a spike.
+/// let scored = Frame::from_string_rows(
+///     &["TimeGenerated", "anomalies"],
+///     &[
+///         vec![Some("2024-01-01T00:00:00Z"), Some("0")],
+///         vec![Some("2024-01-01T01:00:00Z"), Some("0")],
+///         vec![Some("2024-01-01T02:00:00Z"), Some("1")],
+///         vec![Some("2024-01-01T03:00:00Z"), Some("0")],
+///         vec![Some("2024-01-01T04:00:00Z"), Some("-1")],
+///     ],
+/// )?;
+/// let spikes = anomaly_periods(&scored, "TimeGenerated", "1h", true)?;
+/// assert_eq!(spikes.len(), 1);
+/// assert_eq!(spikes[0].start().to_rfc3339(), "2024-01-01T01:00:00+00:00");
+/// assert_eq!(spikes[0].end().to_rfc3339(), "2024-01-01T03:00:00+00:00");
+/// let spikes_and_dips = anomaly_periods(&scored, "TimeGenerated", "1h", false)?;
+/// assert_eq!(spikes_and_dips[0].end().to_rfc3339(), "2024-01-01T05:00:00+00:00");
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn anomaly_periods(
     data: &Frame,
     time_column: &str,
@@ -77,6 +102,31 @@ fn pandas_time(time: DateTime<Utc>) -> String {
 
 /// MSTICPy `create_time_period_kqlfilter`: `| where TimeGenerated between (datetime(a) ..
 /// datetime(b)) or …` for `periods`; empty text when there are none.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::{anomaly_periods, create_time_period_kqlfilter};
+/// # use mstic_core::Frame;
+/// // Hourly rows, the one at 02:00 flagged as a spike.
+/// let scored = Frame::from_string_rows(
+///     &["TimeGenerated", "anomalies"],
+///     &[
+///         vec![Some("2024-01-01T00:00:00Z"), Some("0")],
+///         vec![Some("2024-01-01T01:00:00Z"), Some("0")],
+///         vec![Some("2024-01-01T02:00:00Z"), Some("1")],
+///         vec![Some("2024-01-01T03:00:00Z"), Some("0")],
+///         vec![Some("2024-01-01T04:00:00Z"), Some("-1")],
+///     ],
+/// )?;
+/// let periods = anomaly_periods(&scored, "TimeGenerated", "1h", true)?;
+/// assert_eq!(
+///     create_time_period_kqlfilter(&periods),
+///     "| where TimeGenerated between (datetime(2024-01-01 01:00:00+00:00) .. datetime(2024-01-01 03:00:00+00:00))"
+/// );
+/// assert_eq!(create_time_period_kqlfilter(&[]), "");
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn create_time_period_kqlfilter(periods: &[TimeSpan]) -> String {
     kql_filter("TimeGenerated", periods)
 }
@@ -100,6 +150,29 @@ fn kql_filter(time_column: &str, periods: &[TimeSpan]) -> String {
 
 /// The KQL filter for the positive anomaly periods of a scored series (MSTICPy's
 /// `mp_timeseries.kql_periods`), with `time_column` as the filtered column.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::kql_periods;
+/// # use mstic_core::Frame;
+/// // Hourly rows, the one at 02:00 flagged as a spike.
+/// let scored = Frame::from_string_rows(
+///     &["TimeGenerated", "anomalies"],
+///     &[
+///         vec![Some("2024-01-01T00:00:00Z"), Some("0")],
+///         vec![Some("2024-01-01T01:00:00Z"), Some("0")],
+///         vec![Some("2024-01-01T02:00:00Z"), Some("1")],
+///         vec![Some("2024-01-01T03:00:00Z"), Some("0")],
+///         vec![Some("2024-01-01T04:00:00Z"), Some("-1")],
+///     ],
+/// )?;
+/// assert_eq!(
+///     kql_periods(&scored, "TimeGenerated", "1h")?,
+///     "| where TimeGenerated between (datetime(2024-01-01 01:00:00+00:00) .. datetime(2024-01-01 03:00:00+00:00))"
+/// );
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn kql_periods(data: &Frame, time_column: &str, period: &str) -> Result<String> {
     let periods = anomaly_periods(data, time_column, period, true)?;
     Ok(kql_filter(time_column, &periods))
@@ -108,6 +181,22 @@ pub fn kql_periods(data: &Frame, time_column: &str, period: &str) -> Result<Stri
 /// MSTICPy `set_new_anomaly_threshold`: relabels `anomalies` from the `score` column — `1` where
 /// score ≥ `threshold`, `-1` where score ≤ −`threshold_low` (default and `0` mean `threshold`),
 /// else `0`. The new `anomalies` column is placed last, as in MSTICPy.
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::set_new_anomaly_threshold;
+/// # use mstic_core::Frame;
+/// let scored = Frame::from_string_rows(
+///     &["score", "anomalies"],
+///     &[vec![Some("0.5"), Some("0")], vec![Some("2.5"), Some("0")], vec![Some("-1.5"), Some("0")]],
+/// )?;
+/// let relabelled = set_new_anomaly_threshold(&scored, 2.0, None)?;
+/// assert_eq!(relabelled.to_vec::<i64>("anomalies")?, [0, 1, 0]);
+/// let with_low = set_new_anomaly_threshold(&scored, 2.0, Some(1.0))?;
+/// assert_eq!(with_low.to_vec::<i64>("anomalies")?, [0, 1, -1]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn set_new_anomaly_threshold(
     data: &Frame,
     threshold: f64,

@@ -7,6 +7,16 @@ use std::sync::Arc;
 
 /// Settings of [`ts_anomalies_stl`], defaulting to MSTICPy's (`seasonal=7`, `period=24`,
 /// `score_threshold=3.0`: hourly data with a daily cycle).
+///
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::StlOptions;
+/// // Hourly data with a weekly cycle, flagging smaller deviations.
+/// let options = StlOptions::default().period(168).score_threshold(2.5);
+/// assert_eq!((options.seasonal, options.period, options.score_threshold), (7, 168, 2.5));
+/// assert_eq!(StlOptions::default().trend_length(), 47);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct StlOptions {
     /// Length of the seasonal smoother: odd, at least 3 (MSTICPy default 7).
@@ -28,7 +38,8 @@ impl Default for StlOptions {
 }
 
 impl StlOptions {
-    /// MSTICPy's defaults.
+    /// MSTICPy's defaults; the same as [`StlOptions::default`].
+    #[deprecated(note = "use StlOptions::default().period(..)")]
     pub fn new() -> Self {
         Self::default()
     }
@@ -43,8 +54,8 @@ impl StlOptions {
         self
     }
     /// Sets the anomaly z-score threshold.
-    pub fn score_threshold(mut self, threshold: f64) -> Self {
-        self.score_threshold = threshold;
+    pub fn score_threshold(mut self, score_threshold: f64) -> Self {
+        self.score_threshold = score_threshold;
         self
     }
 
@@ -209,10 +220,26 @@ fn flag_anomalies(score: &[f64], seasonal: &[i64], threshold: f64) -> Vec<i64> {
 /// added columns `residual, trend, seasonal, weights, baseline, score, anomalies`. The value
 /// column is cast to integers as MSTICPy does; rows come back sorted by time.
 ///
-/// ```no_run
-/// # use mstic_analysis::*; use mstic_core::Frame;
-/// let series = Frame::read_csv("time_series.csv")?;
-/// let result = ts_anomalies_stl(&series, "TimeGenerated", "TotalBytesSent", &StlOptions::default())?;
+/// # Example
+///
+/// ```
+/// # use mstic_analysis::{StlOptions, ts_anomalies_stl};
+/// # use mstic_core::Frame;
+/// // Three days of hourly counts with a daily cycle and one spike.
+/// let rows: Vec<(String, String)> = (0..72)
+///     .map(|hour: i64| {
+///         let daily = [10, 12, 15, 20, 30, 45, 60, 70, 75, 70, 60, 45][(hour % 24 / 2) as usize];
+///         let value = if hour == 40 { daily + 400 } else { daily };
+///         (format!("2024-01-{:02}T{:02}:00:00Z", 1 + hour / 24, hour % 24), value.to_string())
+///     })
+///     .collect();
+/// let rows: Vec<Vec<Option<&str>>> =
+///     rows.iter().map(|(time, value)| vec![Some(time.as_str()), Some(value.as_str())]).collect();
+/// let series = Frame::from_string_rows(&["TimeGenerated", "Count"], &rows)?;
+/// let result = ts_anomalies_stl(&series, "TimeGenerated", "Count", &StlOptions::default())?;
+/// let anomalies: Vec<i64> = result.to_vec("anomalies")?;
+/// let flagged: Vec<usize> = (0..anomalies.len()).filter(|&row| anomalies[row] != 0).collect();
+/// assert_eq!(flagged, [40]);
 /// # Ok::<(), mstic_core::Error>(())
 /// ```
 pub fn ts_anomalies_stl(

@@ -29,7 +29,7 @@ fn statsmodels_smoother_lengths() {
         (options.trend_length(), options.low_pass_length()),
         (47, 25)
     );
-    let weekly = StlOptions::new().period(168);
+    let weekly = StlOptions::default().period(168);
     assert_eq!(weekly.low_pass_length(), 169);
 }
 
@@ -50,7 +50,7 @@ fn invalid_seasonal_is_rejected() {
         &frame,
         "TimeGenerated",
         "Total",
-        &StlOptions::new().seasonal(8),
+        &StlOptions::default().seasonal(8),
     )
     .unwrap_err();
     assert!(error.to_string().contains("seasonal"), "{error}");

@@ -10,7 +10,20 @@ use mstic_core::config::ProviderSettings;
 use mstic_core::{Error, Result};
 use std::time::Duration;
 
-/// Everything needed to build a provider, whatever its kind.
+/// Everything needed to build a threat-intel provider with [`create_provider`], whatever its kind.
+/// `Debug` output hides the key and id.
+///
+/// # Example
+///
+/// ```
+/// use mstic_context::TiProvider;
+/// use mstic_context::ti::{ProviderOptions, create_provider};
+/// let options = ProviderOptions { name: "MyOTX".into(), auth_key: Some("abc123".into()), ..Default::default() };
+/// assert!(!format!("{options:?}").contains("abc123"));
+/// let otx = create_provider("OTX", &options)?;
+/// assert_eq!((otx.name(), otx.kind()), ("MyOTX", "OTX"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Default, PartialEq)]
 pub struct ProviderOptions {
     /// Label in results (the config key).
@@ -52,6 +65,20 @@ pub fn provider_kinds() -> Vec<&'static str> {
 
 /// Builds a provider of `kind` (`VirusTotal`, `OTX`, `GreyNoise`, `AbuseIPDB`, `XForce`,
 /// `CrowdSec`, `IPQualityScore`, `BinaryEdge`, `Pulsedive`, `OPR`/`OpenPageRank`, `Tor`).
+///
+/// # Example
+///
+/// Building a provider needs no network (its lookups do):
+///
+/// ```
+/// use mstic_context::TiProvider;
+/// use mstic_context::ti::{ProviderOptions, create_provider};
+/// let tor = create_provider("TorExitNodes", &ProviderOptions { name: "Tor".into(), ..Default::default() })?;
+/// assert!(tor.supports("ipv4") && !tor.supports("url"));
+/// let typo = create_provider("VirusTotl", &ProviderOptions::default()).err().expect("an unknown kind");
+/// assert!(typo.to_string().contains("did you mean: VirusTotal"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn create_provider(kind: &str, options: &ProviderOptions) -> Result<Box<dyn TiProvider>> {
     let wanted = match kind.to_ascii_lowercase().as_str() {
         "openpagerank" => "opr".to_string(),

@@ -15,6 +15,23 @@ use std::sync::{Arc, Mutex};
 use super::gate::Gate;
 
 /// Which providers a lookup uses by default (MSTICPy's `prov_scope`).
+///
+/// # Example
+///
+/// Rows for unsupported IoC types are made without asking the providers, so this runs offline:
+///
+/// ```
+/// use mstic_context::{LookupOptions, ProviderScope, TiLookup};
+/// use mstic_context::ti::{ProviderOptions, create_provider};
+/// let named = |name: &str| ProviderOptions { name: name.into(), ..Default::default() };
+/// let mut ti = TiLookup::new();
+/// ti.add_provider_with(create_provider("Tor", &named("Tor"))?, true);
+/// ti.add_provider_with(create_provider("GreyNoise", &named("GN"))?, false);
+/// let url = [("http://example.com/x".to_string(), Some("url".to_string()))];
+/// let secondary = LookupOptions { scope: ProviderScope::Secondary, show_not_supported: true, progress: false, ..Default::default() };
+/// assert_eq!(ti.lookup_items(&url, &secondary)?.column_strings("Provider")?, [Some("GN".to_string())]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProviderScope {
     /// Providers marked `Primary: True` (MSTICPy's default).
@@ -26,7 +43,24 @@ pub enum ProviderScope {
     All,
 }
 
-/// Options of a lookup call.
+/// Options of a lookup call ([`TiLookup::lookup_frame`], [`TiLookup::lookup_items`]): which
+/// providers, which rows to keep, progress.
+///
+/// # Example
+///
+/// An IoC that fails the pre-lookup checks is never sent, so this runs offline:
+///
+/// ```
+/// use mstic_context::{LookupOptions, TiLookup};
+/// use mstic_context::ti::{ProviderOptions, create_provider};
+/// let mut ti = TiLookup::new();
+/// ti.add_provider(create_provider("GreyNoise", &ProviderOptions { name: "GN".into(), ..Default::default() })?);
+/// let loopback = [("127.0.0.1".to_string(), Some("ipv4".to_string()))];
+/// let keep_bad = LookupOptions { show_bad_item: true, progress: false, ..Default::default() };
+/// assert_eq!(ti.lookup_items(&loopback, &keep_bad)?.column_strings("Status")?, [Some("2".to_string())]);
+/// assert!(ti.lookup_items(&loopback, &LookupOptions { progress: false, ..Default::default() })?.is_empty());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct LookupOptions {
     /// Use only these providers (by name); overrides `scope`.
@@ -74,6 +108,22 @@ type PendingLookup = (TiQuery, usize, Vec<(usize, String)>);
 /// use mstic_context::TiLookup;
 /// let ti = TiLookup::from_config(&mstic_core::config::MsticConfig::discover()?)?;
 /// let results = ti.lookup_ioc("185.92.220.35", None)?; // one row per primary provider
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
+///
+/// # Example
+///
+/// Providers can also be added one by one; this part runs offline:
+///
+/// ```
+/// use mstic_context::TiLookup;
+/// use mstic_context::ti::{ProviderOptions, create_provider};
+/// let named = |name: &str| ProviderOptions { name: name.into(), ..Default::default() };
+/// let mut ti = TiLookup::new();
+/// ti.add_provider_with(create_provider("OTX", &named("OTX"))?, true);
+/// ti.add_provider_with(create_provider("Tor", &named("Tor"))?, false);
+/// assert_eq!(ti.provider_names(), ["OTX", "Tor"]);
+/// assert_eq!(ti.primary_providers(), ["OTX"]);
 /// # Ok::<(), mstic_core::Error>(())
 /// ```
 pub struct TiLookup {

@@ -29,7 +29,16 @@ use std::time::Duration;
 /// A boxed, sendable future (what [`TiProvider::lookup`] returns).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// How bad a lookup result is (MSTICPy's `ResultSeverity`).
+/// How bad a lookup result is (MSTICPy's `ResultSeverity`); ordered from `Unknown` to `High`.
+///
+/// # Example
+///
+/// ```
+/// use mstic_context::Severity;
+/// assert!(Severity::High > Severity::Warning && Severity::Information > Severity::Unknown);
+/// assert_eq!((Severity::Warning.as_str(), Severity::Warning.value()), ("warning", 1));
+/// assert_eq!(Severity::Unknown.to_string(), "unknown");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     /// No verdict (−1).
@@ -109,6 +118,18 @@ pub struct TiQuery {
 }
 
 /// One provider's answer for one IoC: a row of the result Frame.
+///
+/// # Example
+///
+/// ```
+/// use mstic_context::{Severity, TiQuery, TiResult};
+/// let query = TiQuery {
+///     ioc: "185[.]92[.]220[.]35".into(), ioc_type: "ipv4".into(), safe_ioc: "185.92.220.35".into(), query_subtype: None,
+/// };
+/// let row = TiResult::new(&query, "OTX").failed(3, "request timed out");
+/// assert_eq!((row.provider.as_str(), row.result, row.severity, row.status), ("OTX", false, Severity::Unknown, 3));
+/// assert_eq!(row.details, "request timed out");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TiResult {
     /// The IoC as given.
@@ -187,6 +208,17 @@ impl RateLimit {
 
 /// A threat-intelligence source. Implementations must never put secrets in results, errors or
 /// their `Debug` output.
+///
+/// # Example
+///
+/// ```
+/// use mstic_context::TiProvider;
+/// use mstic_context::ti::{ProviderOptions, create_provider};
+/// let vt = create_provider("VirusTotal", &ProviderOptions { name: "VT".into(), ..Default::default() })?;
+/// assert_eq!((vt.name(), vt.kind()), ("VT", "VirusTotal"));
+/// assert!(vt.supports("sha256_hash") && !vt.supports("email"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub trait TiProvider: Send + Sync {
     /// The label in results (the `TIProviders` config key, e.g. `OTX`).
     fn name(&self) -> &str;

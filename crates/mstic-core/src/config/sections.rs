@@ -10,7 +10,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// One `AzureSentinel.Workspaces.<Name>` entry.
+/// One `AzureSentinel.Workspaces.<Name>` entry: how to reach a Sentinel workspace.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::config::MsticConfig;
+/// let yaml = "MSSentinel: {Workspaces: {Default: {WorkspaceId: ws-1, TenantId: tenant-1}}}";
+/// let workspace = MsticConfig::from_yaml_str(yaml, "inline.yaml")?.workspace("default")?;
+/// assert_eq!(workspace.name, "Default");
+/// assert_eq!((workspace.workspace_id.as_deref(), workspace.tenant_id.as_deref()), (Some("ws-1"), Some("tenant-1")));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceSettings {
     /// The entry name (`Default` for the default workspace).
@@ -44,7 +55,20 @@ impl WorkspaceSettings {
     }
 }
 
-/// One provider entry (`TIProviders.OTX`, `DataProviders.Splunk`, `KustoClusters.X`…).
+/// One provider entry (`TIProviders.OTX`, `DataProviders.Splunk`, `KustoClusters.X`…): its
+/// implementation, whether it is primary, and its settings.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::config::MsticConfig;
+/// let yaml = "TIProviders: {MyOTX: {Provider: OTX, Primary: true, Args: {AuthKey: abc123}}}";
+/// let providers = MsticConfig::from_yaml_str(yaml, "inline.yaml")?.ti_providers();
+/// let otx = &providers[0];
+/// assert_eq!((otx.name.as_str(), otx.provider.as_deref(), otx.primary), ("MyOTX", Some("OTX"), true));
+/// assert_eq!(otx.arg("authkey")?.as_deref(), Some("abc123"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProviderSettings {
     /// The entry name in the file (the provider's label in results).

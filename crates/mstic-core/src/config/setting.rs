@@ -20,7 +20,21 @@ pub enum SettingSource {
     KeyVault(Option<String>),
 }
 
-/// A setting with its dotted path in `msticpyconfig.yaml` (e.g. `TIProviders.OTX.Args.AuthKey`).
+/// A setting with its dotted path in `msticpyconfig.yaml` (e.g. `TIProviders.OTX.Args.AuthKey`),
+/// resolved only when used and never shown when it is a secret.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::config::MsticConfig;
+/// let yaml = "TIProviders: {OTX: {Args: {AuthKey: s3cret, ApiID: {EnvironmentVar: OTX_ID}}}}";
+/// let config = MsticConfig::from_yaml_str(yaml, "inline.yaml")?;
+/// let key = config.setting("TIProviders.OTX.Args.AuthKey").expect("set");
+/// assert_eq!((key.name(), key.to_string(), key.resolve()?), ("AuthKey", "********".to_string(), "s3cret".to_string()));
+/// let id = config.setting("TIProviders.OTX.Args.ApiID").expect("set");
+/// assert_eq!(id.to_string(), "$env:OTX_ID"); // read from the environment only by resolve()
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Setting {
     /// Dotted path of the setting, used in error messages and Key Vault secret names.

@@ -16,10 +16,25 @@ use arrow::compute::concat_batches;
 use arrow::datatypes::{Schema, SchemaRef};
 use std::sync::Arc;
 
-/// An in-memory table of Arrow record batches. Cloning is cheap (shared data).
+/// An in-memory table of Arrow record batches — the data every call takes and returns. Cloning is
+/// cheap (shared data).
 ///
 /// Timestamp columns are Arrow timestamps in UTC. Warnings (e.g. a remote service's partial
 /// result) travel with the data and are shown with it.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// let logons = Frame::from_string_rows(&["Account", "Host"], &[
+///     vec![Some("ann"), Some("ws1")],
+///     vec![Some("bob"), None],
+/// ])?;
+/// assert_eq!((logons.len(), logons.columns()), (2, vec!["Account".to_string(), "Host".to_string()]));
+/// assert_eq!(logons.column_strings("Host")?, vec![Some("ws1".to_string()), None]);
+/// assert!(logons.column("Hots").is_err()); // unknown names suggest the closest ones
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Frame {
     inner: Arc<Inner>,

@@ -163,6 +163,18 @@ static PERIOD_ISO: LazyLock<Regex> = LazyLock::new(|| {
 /// Parses a pandas-compatible period string: unit sequences (`"1d"`, `"2h"`, `"-30m"`,
 /// `"1 day 2 hours"`, `"1.5h"`; `m`/`min`/`T` are minutes, `H` is hours), clock forms
 /// (`"02:00:00"`, `"1 days 02:00:00"`) and ISO 8601 durations (`"P1DT2H"`, `"-PT30M"`).
+///
+/// # Example
+///
+/// ```
+/// use chrono::Duration;
+/// use mstic_core::timespan::parse_period;
+/// assert_eq!(parse_period("1 day 2 hours")?, Duration::hours(26));
+/// assert_eq!(parse_period("P1DT2H")?, Duration::hours(26));
+/// assert_eq!(parse_period("-30m")?, Duration::minutes(-30));
+/// assert!(parse_period("soon").is_err());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn parse_period(text: &str) -> Result<Duration> {
     let invalid =
         || Error::invalid("period", format!("'{text}': 'period' must be a pandas-compatible time period string or a duration."));

@@ -16,13 +16,19 @@ const DATA_EXTENSIONS: &[&str] = &["csv", "json", "jsonl", "ndjson", "parquet", 
 /// Words that start a SQL query rather than name a file.
 const SQL_KEYWORDS: &[&str] = &["select", "with", "show", "describe", "explain", "values"];
 
-/// The `LocalData` driver: CSV, JSON lines and Parquet files under a list of data paths.
+/// The `LocalData` driver: CSV, JSON lines and Parquet files under a list of data paths, read
+/// by file name or queried with SQL (each file is a table named by its lower-case stem).
 ///
-/// ```no_run
-/// # use mstic_data::{Driver, DriverSettings, QueryOptions, drivers::LocalDataDriver};
-/// let driver = LocalDataDriver::new(&DriverSettings::with_data_paths(["data"]));
-/// let logons = driver.query("host_logons.csv", &QueryOptions::default())?;
-/// let failed = driver.query("select * from host_logons where LogonType = 3", &QueryOptions::default())?;
+/// # Example
+/// ```
+/// use mstic_data::{Driver, QueryOptions, drivers::LocalDataDriver};
+/// let dir = std::env::temp_dir().join("mstic-doc-localdata");
+/// std::fs::create_dir_all(&dir).map_err(|e| mstic_core::Error::file(&dir, e))?;
+/// std::fs::write(dir.join("host_logons.csv"), "Account,LogonType\nalice,3\nbob,10\n").map_err(|e| mstic_core::Error::file(&dir, e))?;
+/// let driver = LocalDataDriver::from_paths([&dir]);
+/// assert_eq!(driver.query("host_logons.csv", &QueryOptions::default())?.len(), 2);
+/// let network = driver.query("select Account from host_logons where LogonType = 3", &QueryOptions::default())?;
+/// assert_eq!(network.column_strings("Account")?, vec![Some("alice".to_string())]);
 /// # Ok::<(), mstic_core::Error>(())
 /// ```
 pub struct LocalDataDriver {

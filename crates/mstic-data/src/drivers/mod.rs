@@ -24,6 +24,16 @@ pub const ENVIRONMENTS: &[&str] =
 /// Creates the driver for a data environment (`LocalData`, `OSQueryLogs`/`OSQuery`,
 /// `VelociraptorLogs`/`Velociraptor`, `Mordor`/`OTRF`; case-insensitive). An unknown name lists
 /// the closest known ones.
+///
+/// # Example
+/// ```
+/// use mstic_data::{Driver, DriverSettings, create_driver};
+/// let driver = create_driver("osquery", &DriverSettings::default())?;
+/// assert_eq!(driver.environment(), "OSQueryLogs");
+/// let unknown = create_driver("LocalDat", &DriverSettings::default()).err().map(|e| e.to_string());
+/// assert!(unknown.is_some_and(|message| message.contains("LocalData")));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn create_driver(environment: &str, settings: &DriverSettings) -> Result<Box<dyn Driver>> {
     create_driver_with_config(environment, settings, crate::remote::settings::current_config())
 }

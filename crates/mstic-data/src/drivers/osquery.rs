@@ -23,6 +23,20 @@ const MAX_FLATTEN_LEVEL: usize = 3;
 
 /// The `OSQueryLogs` driver. Query names are the osquery table names (`processes`,
 /// `osquery_info`…), in the `osquery` family.
+///
+/// # Example
+/// ```
+/// use mstic_data::{Driver, DriverSettings, QueryOptions, drivers::OsQueryDriver};
+/// let dir = std::env::temp_dir().join("mstic-doc-osquery");
+/// std::fs::create_dir_all(&dir).map_err(|e| mstic_core::Error::file(&dir, e))?;
+/// let line = r#"{"name": "pack_custom-pack_processes", "unixTime": 1678936138, "columns": {"pid": "4", "cmdline": "smss.exe"}}"#;
+/// std::fs::write(dir.join("osqueryd.results.log"), line).map_err(|e| mstic_core::Error::file(&dir, e))?;
+/// let mut driver = OsQueryDriver::new(&DriverSettings::with_data_paths([&dir]));
+/// driver.connect()?;
+/// let processes = driver.query("processes", &QueryOptions::default())?;
+/// assert_eq!(processes.column_strings("cmdline")?, vec![Some("smss.exe".to_string())]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub struct OsQueryDriver {
     paths: Vec<PathBuf>,
     tables: Mutex<Option<Arc<BTreeMap<String, Frame>>>>,

@@ -10,7 +10,21 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-/// The `VelociraptorLogs` driver.
+/// The `VelociraptorLogs` driver: one query per artifact export file, named after its path.
+///
+/// # Example
+/// ```
+/// use mstic_data::{Driver, DriverSettings, QueryOptions, drivers::VelociraptorDriver};
+/// let dir = std::env::temp_dir().join("mstic-doc-velociraptor");
+/// std::fs::create_dir_all(&dir).map_err(|e| mstic_core::Error::file(&dir, e))?;
+/// let rows = "{\"Name\": \"System\", \"Pid\": 4}\n{\"Name\": \"smss.exe\", \"Pid\": 388}\n";
+/// std::fs::write(dir.join("Windows.System.Pslist.json"), rows).map_err(|e| mstic_core::Error::file(&dir, e))?;
+/// let mut driver = VelociraptorDriver::new(&DriverSettings::with_data_paths([&dir]));
+/// driver.connect()?;
+/// let pslist = driver.query("Windows_System_Pslist", &QueryOptions::default())?;
+/// assert_eq!(pslist.column_strings("Name")?, vec![Some("System".to_string()), Some("smss.exe".to_string())]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub struct VelociraptorDriver {
     paths: Vec<PathBuf>,
     /// Query name → artifact files.

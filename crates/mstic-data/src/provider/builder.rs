@@ -14,6 +14,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A query call being built: parameters, time range and driver options.
+///
+/// # Example
+/// ```
+/// use mstic_data::provider::QueryProvider;
+/// let qp = QueryProvider::new("LocalData")?;
+/// let call = qp.query("WindowsSecurity.list_host_logons").param("host", "WS1").start("2024-05-01").end("2024-05-02");
+/// assert_eq!(call.name(), "WindowsSecurity.list_host_logons");
+/// let text = call.render()?;
+/// assert!(text.contains("from host_logons") && text.contains("lower('WS1')"));
+/// assert!(qp.query("WindowsSecurity.no_such_query").render().is_err());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub struct QueryCall<'a> {
     provider: &'a QueryProvider,
     name: String,

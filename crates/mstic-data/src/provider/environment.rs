@@ -7,7 +7,18 @@ use crate::template::{FormatStyle, QueryLanguage};
 use mstic_core::{Error, Result};
 use std::path::PathBuf;
 
-/// One data environment.
+/// One data environment: its MSTICPy name and aliases, the query folders and `data_environments`
+/// it reads, and how values are written into its queries.
+///
+/// # Example
+/// ```
+/// use mstic_data::provider::DataEnvironment;
+/// let env = DataEnvironment::find("loganalytics")?;
+/// assert_eq!(env.name, "MSSentinel");
+/// assert!(env.accepts_file(&["AzureSentinel".to_string()]));
+/// assert!(DataEnvironment::find("NoSuchPlace").is_err());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataEnvironment {
     /// The effective name (e.g. `MSSentinel` for `LogAnalytics`).

@@ -18,7 +18,16 @@ pub struct QuerySummary {
     pub required: Vec<String>,
 }
 
-/// A list of queries (from `list_queries` or `search`).
+/// A list of queries (from `list_queries` or `search`), shown as a table in a notebook.
+///
+/// # Example
+/// ```
+/// use mstic_data::provider::QueryProvider;
+/// let list = QueryProvider::new("LocalData")?.list_queries_matching("host_logons");
+/// assert!(list.names().contains(&"WindowsSecurity.list_host_logons".to_string()));
+/// assert_eq!(list.to_frame()?.len(), list.len());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueryList {
     /// The queries, sorted by name.
@@ -100,7 +109,18 @@ pub struct ParamHelp {
     pub aliases: Vec<String>,
 }
 
-/// Help for one query (MSTICPy's `query_help`).
+/// Help for one query (MSTICPy's `query_help`): its parameters with types, defaults and
+/// descriptions, and the template text.
+///
+/// # Example
+/// ```
+/// use mstic_data::provider::QueryProvider;
+/// let help = QueryProvider::new("LocalData")?.query_help("WindowsSecurity.list_host_logons")?;
+/// assert_eq!(help.environment, "LocalData");
+/// assert!(help.params.iter().any(|p| p.name == "host_name" && p.required && p.aliases == ["host"]));
+/// assert!(help.to_string().starts_with("Query:  list_host_logons"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryHelp {
     /// Query name.
@@ -192,7 +212,7 @@ impl std::fmt::Display for QueryHelp {
 }
 
 impl QueryProvider {
-    /// Every query as `Family.query`, sorted (optionally only those containing `substring`).
+    /// Every query as `Family.query`, sorted (`list_queries_matching` filters by a substring).
     pub fn list_queries(&self) -> QueryList {
         self.collect(|_, _| true)
     }

@@ -31,6 +31,20 @@ use mstic_core::{Error, Frame, Result};
 use std::path::{Path, PathBuf};
 
 /// Loads, renders and runs queries for one data environment.
+///
+/// # Example
+/// ```
+/// use mstic_data::provider::{DriverSettings, QueryProvider};
+/// let dir = std::env::temp_dir().join("mstic-doc-query-provider");
+/// let io = |e: std::io::Error| mstic_core::Error::file("mstic-doc-query-provider", e);
+/// std::fs::create_dir_all(&dir).map_err(io)?;
+/// std::fs::write(dir.join("host_logons.csv"), "Computer,TimeGenerated\nws1,2024-05-01T10:00:00Z\nws2,2024-05-01T11:00:00Z\n").map_err(io)?;
+/// let mut qp = QueryProvider::with_settings("LocalData", DriverSettings::with_data_paths([&dir]))?;
+/// qp.connect()?;
+/// let logons = qp.query("WindowsSecurity.list_host_logons").param("host_name", "WS1").start("2024-05-01").end("2024-05-02").run()?;
+/// assert_eq!(logons.column_strings("Computer")?, vec![Some("ws1".to_string())]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub struct QueryProvider {
     environment: DataEnvironment,
     store: QueryStore,
@@ -49,9 +63,38 @@ pub struct QueryProvider {
 impl QueryProvider {
     /// A provider for `environment` (MSTICPy names and aliases: `LocalData`, `MSSentinel` =
     /// `LogAnalytics` = `AzureSentinel`, `OSQueryLogs`, `Mordor`…), configured from the discovered
-    /// `msticpyconfig.yaml`.
+    /// `msticpyconfig.yaml`; every environment has defaults, so one line is enough (MSTICPy's
+    /// `QueryProvider("Mordor")`): LocalData reads the current folder, Mordor the OTRF catalogue
+    /// (downloaded into the user cache on `connect` when none is saved), remote services the
+    /// workspace of the config.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_data::provider::QueryProvider;
+    /// let qp = QueryProvider::new("LocalData")?;
+    /// assert_eq!(qp.environment(), "LocalData");
+    /// assert!(qp.store().names().iter().any(|name| name.ends_with("list_host_logons")));
+    /// # Ok::<(), mstic_core::Error>(())
+    /// ```
     pub fn new(environment: &str) -> Result<Self> {
         Self::with_query_paths::<PathBuf>(environment, &[])
+    }
+
+    /// [`QueryProvider::new`] with driver settings given in code rather than in
+    /// `msticpyconfig.yaml` (MSTICPy's keyword arguments): data paths, and options that replace
+    /// the config's ones of the same name.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_data::provider::{DriverSettings, QueryProvider};
+    /// let folder = std::env::temp_dir();
+    /// let qp = QueryProvider::with_settings("LocalData", DriverSettings::with_data_paths([&folder]))?;
+    /// assert_eq!(qp.settings().data_paths, vec![folder]);
+    /// # Ok::<(), mstic_core::Error>(())
+    /// ```
+    pub fn with_settings(environment: &str, settings: DriverSettings) -> Result<Self> {
+        let config = MsticConfig::discover()?;
+        Self::build_with(environment, &config, &[], crate::remote::settings::current_config(), Some(settings))
     }
 
     /// A provider for `environment` that also loads query files from `query_paths`. Remote
@@ -69,9 +112,22 @@ impl QueryProvider {
     }
 
     fn build(environment: &str, config: &MsticConfig, query_paths: &[PathBuf], driver_config: MsticConfig) -> Result<Self> {
+        Self::build_with(environment, config, query_paths, driver_config, None)
+    }
+
+    fn build_with(
+        environment: &str,
+        config: &MsticConfig,
+        query_paths: &[PathBuf],
+        driver_config: MsticConfig,
+        overrides: Option<DriverSettings>,
+    ) -> Result<Self> {
         let env = DataEnvironment::find(environment)?.clone();
         let mut warnings = Vec::new();
-        let settings = settings_from_config(config, &env, &mut warnings);
+        let mut settings = settings_from_config(config, &env, &mut warnings);
+        if let Some(overrides) = overrides {
+            settings.merge(overrides);
+        }
         let driver = match crate::drivers::create_driver_with_config(env.name, &settings, driver_config) {
             Ok(driver) => Some(driver),
             Err(Error::Unknown { .. }) => {

@@ -6,6 +6,16 @@ use std::path::PathBuf;
 
 /// Plain driver settings: local data folders, and every other scalar setting as text
 /// (connection settings, with secrets already resolved).
+///
+/// # Example
+/// ```
+/// use mstic_data::DriverSettings;
+/// let mut settings = DriverSettings::with_data_paths(["logs"]).set("client_secret", "hunter2");
+/// settings.merge(DriverSettings::default().set("Cache_Folder", "/tmp/cache"));
+/// assert_eq!(settings.data_paths, vec![std::path::PathBuf::from("logs")]);
+/// assert_eq!(settings.option("cache_folder"), Some("/tmp/cache"));
+/// assert!(!format!("{settings:?}").contains("hunter2"));
+/// ```
 #[derive(Clone, Default)]
 pub struct DriverSettings {
     /// Folders (or files) a local driver reads its data from (`data_paths` in MSTICPy's config).
@@ -32,9 +42,33 @@ impl DriverSettings {
     }
 
     /// Sets option `name` to `value`, returning the settings (builder style).
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_data::DriverSettings;
+    /// let settings = DriverSettings::with_data_paths(["logs"]).set("offline", "true");
+    /// assert_eq!(settings.option("OFFLINE"), Some("true"));
+    /// ```
     pub fn set(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.insert(name.into(), value.into());
         self
+    }
+
+    /// Takes `other`'s data paths (when it has any) and options over these (an option replaces
+    /// one of the same name in any letter case); secret names are added.
+    pub fn merge(&mut self, other: DriverSettings) {
+        if !other.data_paths.is_empty() {
+            self.data_paths = other.data_paths;
+        }
+        for (name, value) in other.options {
+            self.options.retain(|key, _| !key.eq_ignore_ascii_case(&name));
+            self.options.insert(name, value);
+        }
+        for name in other.secret_names {
+            if !self.secret_names.iter().any(|known| known.eq_ignore_ascii_case(&name)) {
+                self.secret_names.push(name);
+            }
+        }
     }
 }
 

@@ -26,7 +26,21 @@ pub enum HuntingApi {
     Mde,
 }
 
-/// The Defender (M365D / MDE) advanced hunting driver.
+/// The Defender (M365D / MDE) advanced hunting driver: KQL run through Graph `runHuntingQuery`
+/// or the Defender for Endpoint API.
+///
+/// # Example
+/// ```
+/// use mstic_core::config::MsticConfig;
+/// use mstic_data::{Driver, DriverSettings, QueryOptions};
+/// use mstic_data::remote::{DefenderDriver, HuntingApi};
+/// let mde = DefenderDriver::with_config("MDE", &DriverSettings::default(), MsticConfig::default());
+/// assert_eq!(mde.api(), HuntingApi::Mde);
+/// let graph = DefenderDriver::with_config("MDE", &DriverSettings::default().set("api", "graph"), MsticConfig::default());
+/// assert_eq!(graph.api(), HuntingApi::Graph);
+/// let error = graph.query("DeviceInfo | take 1", &QueryOptions::default()).err().map(|e| e.to_string());
+/// assert!(error.is_some_and(|message| message.contains("not connected")));
+/// ```
 pub struct DefenderDriver {
     environment: String,
     api: HuntingApi,

@@ -47,7 +47,20 @@ impl KustoCluster {
     }
 }
 
-/// The Azure Data Explorer driver.
+/// The Azure Data Explorer driver: KQL sent to the cluster and database each query is routed to.
+///
+/// # Example
+/// ```
+/// use mstic_core::config::MsticConfig;
+/// use mstic_data::{DriverSettings, remote::KustoDriver};
+/// let yaml = "KustoClusters:\n  Help:\n    Args:\n      Cluster: https://help.kusto.windows.net/\n";
+/// let config = MsticConfig::from_yaml_str(yaml, "msticpyconfig.yaml")?;
+/// let driver = KustoDriver::with_config("Kusto", &DriverSettings::default(), config);
+/// assert_eq!(driver.clusters()[0].name, "Help");
+/// assert_eq!(driver.find_cluster(None)?.url, "https://help.kusto.windows.net");
+/// assert!(driver.find_cluster(Some("NoSuchCluster")).is_err());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub struct KustoDriver {
     environment: String,
     config: MsticConfig,

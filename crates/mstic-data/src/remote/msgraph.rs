@@ -15,7 +15,18 @@ use std::time::Duration;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The Microsoft Graph driver.
+/// The Microsoft Graph driver: OData paths (`security/alerts_v2?$top=10`) fetched page by page.
+///
+/// # Example
+/// ```
+/// use mstic_core::config::MsticConfig;
+/// use mstic_data::{Driver, DriverSettings, QueryOptions, remote::GraphDriver};
+/// let driver = GraphDriver::with_config("MSGraph", &DriverSettings::default(), MsticConfig::default());
+/// assert_eq!(driver.environment(), "MSGraph");
+/// assert!(driver.capabilities().remote && !driver.is_connected());
+/// let error = driver.query("security/alerts_v2", &QueryOptions::default()).err().map(|e| e.to_string());
+/// assert!(error.is_some_and(|message| message.contains("not connected")));
+/// ```
 pub struct GraphDriver {
     environment: String,
     config: MsticConfig,

@@ -16,7 +16,20 @@ use std::time::Duration;
 /// MSTICPy's default Log Analytics query time-out.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// The Microsoft Sentinel / Log Analytics driver.
+/// The Microsoft Sentinel / Log Analytics driver: KQL run on the configured workspaces.
+///
+/// # Example
+/// ```
+/// use mstic_core::config::MsticConfig;
+/// use mstic_data::{Driver, DriverSettings, QueryOptions, provider::QueryProvider, remote::SentinelDriver};
+/// let driver = SentinelDriver::with_config("MSSentinel", &DriverSettings::default(), MsticConfig::default());
+/// assert_eq!(driver.workspace_id(), None); // chosen by connect()
+/// assert!(driver.query("SecurityAlert | take 1", &QueryOptions::default()).is_err());
+/// let qp = QueryProvider::with_driver(Box::new(driver));
+/// let kql = qp.query("SecurityAlert.list_alerts").start("2024-05-01").end("2024-05-02").render()?;
+/// assert!(kql.starts_with("SecurityAlert"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub struct SentinelDriver {
     environment: String,
     config: MsticConfig,

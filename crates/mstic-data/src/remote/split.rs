@@ -126,7 +126,18 @@ fn iso(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
-/// `split_query` on a [`QueryProvider`].
+/// `split_query` on a [`QueryProvider`]: a query whose time range runs as chunks.
+///
+/// # Example
+/// ```
+/// use mstic_data::{provider::QueryProvider, remote::SplitQuery};
+/// let qp = QueryProvider::new("LocalData")?;
+/// let split = qp.split_query("WindowsSecurity.list_host_logons", "1h").start("2024-05-01T00:00:00Z").end("2024-05-01T03:00:00Z");
+/// let chunks = split.chunks()?;
+/// assert_eq!(chunks.len(), 3);
+/// assert_eq!(chunks[2].1.to_rfc3339(), "2024-05-01T03:00:00+00:00");
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub trait SplitQuery {
     /// Starts a call of query `name` whose time range is run in chunks of `split_by`
     /// (`"1h"`, `"30min"`, `"1D"`…).
@@ -151,6 +162,17 @@ impl SplitQuery for QueryProvider {
 }
 
 /// A split query being built (same chain as `QueryCall`, plus `max_parallel`).
+///
+/// # Example
+/// ```
+/// use mstic_data::provider::QueryProvider;
+/// let qp = QueryProvider::new("LocalData")?;
+/// let call = qp.query("WindowsSecurity.list_host_logons").param("host_name", "WS1").start("2024-05-01").end("2024-05-02");
+/// let split = call.split_query_by("12h").max_parallel(2);
+/// let text = split.render()?;
+/// assert_eq!(text.matches("from host_logons").count(), 2);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub struct SplitCall<'a> {
     provider: &'a QueryProvider,
     name: String,

@@ -20,7 +20,19 @@ use std::time::Duration;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// The Splunk driver.
+/// The Splunk driver: SPL searches run on the Splunk management API.
+///
+/// # Example
+/// ```
+/// use mstic_core::config::MsticConfig;
+/// use mstic_data::{DriverSettings, remote::SplunkDriver, remote::splunk::search_text};
+/// let settings = DriverSettings::default().set("host", "splunk.example.com");
+/// let driver = SplunkDriver::with_config("Splunk", &settings, MsticConfig::default());
+/// assert_eq!(driver.base_url()?, "https://splunk.example.com:8089");
+/// assert!(SplunkDriver::with_config("Splunk", &DriverSettings::default(), MsticConfig::default()).base_url().is_err());
+/// assert_eq!(search_text("index=main"), "search index=main");
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub struct SplunkDriver {
     environment: String,
     options: Options,

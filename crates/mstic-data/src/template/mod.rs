@@ -111,6 +111,17 @@ impl ParamDef {
 }
 
 /// One query (a `sources:` entry), with defaults and file metadata merged in.
+///
+/// # Example
+/// ```
+/// use mstic_data::provider::QueryProvider;
+/// let qp = QueryProvider::new("LocalData")?;
+/// let template = qp.store().get("WindowsSecurity.list_host_logons")?;
+/// assert_eq!(template.table().as_deref(), Some("host_logons"));
+/// assert_eq!(template.param("host").map(|p| p.name.as_str()), Some("host_name"));
+/// assert!(template.required_params().any(|p| p.name == "host_name"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryTemplate {
     /// Query name (the `sources:` key).

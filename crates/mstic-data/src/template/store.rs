@@ -9,6 +9,24 @@ use std::sync::Arc;
 
 /// Loaded queries by qualified name. Later additions replace earlier ones of the same name, and
 /// each replacement by a query from another file is recorded ([`QueryStore::overrides`]).
+///
+/// # Example
+/// ```
+/// use mstic_data::template::{QueryStore, parse_query_file};
+/// let yaml = r#"
+/// metadata: {version: 1, description: Demo queries, data_environments: [LocalData], data_families: [Demo]}
+/// sources:
+///   by_host:
+///     description: Rows of one host
+///     args: {query: "select * from events where host = '{host}'"}
+///     parameters: {host: {description: Host name, type: str}}
+/// "#;
+/// let mut store = QueryStore::new();
+/// store.add_file(parse_query_file(yaml, std::path::Path::new("demo.yaml"))?);
+/// assert_eq!(store.names(), vec!["Demo.by_host"]);
+/// assert_eq!(store.get("by_host")?.description, "Rows of one host");
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct QueryStore {
     by_name: BTreeMap<String, Arc<QueryTemplate>>,
@@ -104,6 +122,8 @@ impl QueryStore {
     pub fn families(&self) -> Vec<String> {
         let mut families: Vec<String> =
             self.by_name.keys().filter_map(|n| n.rsplit_once('.').map(|(family, _)| family.to_string())).collect();
+        // Keys are sorted by full name, so a dotted family can come apart (`A.list`, `A.b.q`, `A.z`).
+        families.sort();
         families.dedup();
         families
     }
@@ -147,4 +167,32 @@ pub(crate) fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     }
     found.sort();
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(family: &str, name: &str) -> QueryTemplate {
+        QueryTemplate {
+            name: name.into(),
+            description: String::new(),
+            families: vec![family.into()],
+            environments: vec!["LocalData".into()],
+            query: "select 1".into(),
+            params: Vec::new(),
+            metadata: Default::default(),
+            uri: None,
+            file: PathBuf::new(),
+        }
+    }
+
+    #[test]
+    fn families_are_listed_once_each_even_when_dotted_families_interleave() {
+        let mut store = QueryStore::new();
+        for (family, name) in [("Alerts", "list"), ("Alerts.type1", "q"), ("Alerts", "zeta"), ("Azure", "a")] {
+            store.add_template(template(family, name));
+        }
+        assert_eq!(store.families(), ["Alerts", "Alerts.type1", "Azure"]);
+    }
 }

@@ -5,7 +5,17 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use mstic_core::timespan::{TimeInput, TimeValue};
 use serde_yaml_ng::Value;
 
-/// A query parameter value.
+/// A query parameter value: what `.param(name, value)` takes, written into query text as
+/// Python's `str()` would write it.
+///
+/// # Example
+/// ```
+/// use mstic_data::template::ParamValue;
+/// assert_eq!(ParamValue::from(true).python_str(), "True");
+/// assert_eq!(ParamValue::from(2.0).python_str(), "2.0");
+/// assert_eq!(ParamValue::from(vec!["a", "b"]).python_str(), "['a', 'b']");
+/// assert_eq!(ParamValue::from(7).type_name(), "int");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamValue {
     /// No value (a YAML `null` default): the parameter must be supplied.
@@ -158,6 +168,15 @@ impl<T: Into<ParamValue>, const N: usize> From<[T; N]> for ParamValue {
 /// A value for a `list` parameter: a list (`vec!["a", "b"]`, `["a", "b"]`, `&names[..]`, items of
 /// mixed kinds as `ParamValue`s) or a comma-separated string (`"a, b"`), as MSTICPy accepts.
 /// The typed query calls take `impl Into<ListParam>` for list parameters.
+///
+/// # Example
+/// ```
+/// use mstic_data::template::{ListParam, ParamValue};
+/// let hosts: ListParam = vec!["ws1", "ws2"].into();
+/// assert_eq!(ParamValue::from(hosts).python_str(), "['ws1', 'ws2']");
+/// let text: ListParam = "ws1, ws2".into();
+/// assert_eq!(text.0, ParamValue::Str("ws1, ws2".to_string()));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListParam(pub ParamValue);
 

@@ -10,12 +10,33 @@ use std::collections::HashMap;
 const MAX_LINK_DEPTH: usize = 8;
 
 /// One entity from a JSON object with a `Type` (or `kind`) field; nested `$ref`s stay unresolved.
+///
+/// # Example
+/// ```
+/// use mstic_pivot::{EntityKind, entity_from_json};
+/// let ip = entity_from_json(&serde_json::json!({"Type": "ip", "Address": "10.0.0.1"}))?;
+/// assert_eq!(ip.kind(), EntityKind::IpAddress);
+/// assert_eq!(ip.get_str("Address").as_deref(), Some("10.0.0.1"));
+/// assert!(entity_from_json(&serde_json::json!({"Address": "10.0.0.1"})).is_err());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn entity_from_json(value: &Value) -> Result<Entity> {
     entity_with_refs(value, &HashMap::new())
 }
 
 /// Every entity in a JSON document: an array of entities, an object of id → entity (as
 /// `entities.json`), or one entity. `$ref` links are resolved through the `$id`s in the document.
+///
+/// # Example
+/// ```
+/// use mstic_pivot::{EntityKind, entities_from_json};
+/// let text = r#"[{"$id": "1", "Type": "host", "HostName": "ws1"},
+///               {"Type": "process", "CommandLine": "cmd.exe /c whoami", "Host": {"$ref": "1"}}]"#;
+/// let entities = entities_from_json(text)?;
+/// assert_eq!(entities[1].kind(), EntityKind::Process);
+/// assert_eq!(entities[1].get_entity("Host").and_then(|h| h.get_str("HostName")).as_deref(), Some("ws1"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn entities_from_json(text: &str) -> Result<Vec<Entity>> {
     let document: Value = serde_json::from_str(text).map_err(|e| Error::invalid("entity JSON", e.to_string()))?;
     let mut ids = HashMap::new();

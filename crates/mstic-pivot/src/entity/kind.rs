@@ -4,6 +4,15 @@
 use mstic_core::{Error, Result};
 
 /// The kind of an [`super::Entity`] (MSTICPy's entity class).
+///
+/// # Example
+/// ```
+/// use mstic_pivot::EntityKind;
+/// assert_eq!(EntityKind::parse("machine")?, EntityKind::Host);
+/// assert_eq!(EntityKind::Host.main_property(), "HostName");
+/// assert_eq!(EntityKind::from_json_type("host-logon-session"), EntityKind::HostLogonSession);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum EntityKind {
     /// A user account (alias `User`).

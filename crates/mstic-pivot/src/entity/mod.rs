@@ -6,6 +6,16 @@
 //! [`Entity`], add constructors, property accessors and pivot containers, and dereference to it.
 //! Entities are created from values, from Frame rows, or from Sentinel entity JSON (with `$ref`
 //! links resolved).
+//!
+//! # Example
+//! ```
+//! use mstic_pivot::entity::{Account, Entity, EntityKind, Host};
+//! let host = Host::new("ws1.contoso.com");
+//! assert_eq!(host.host_name().as_deref(), Some("ws1"));
+//! let account: Entity = Account::new("CONTOSO\\ian").into();
+//! assert_eq!(account.kind(), EntityKind::Account);
+//! assert_eq!(account.get_str("qualified_name").as_deref(), Some("CONTOSO\\ian"));
+//! ```
 
 mod computed;
 mod display;
@@ -23,6 +33,15 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// One entity: its kind and its properties (MSTICPy names; nested entities are JSON objects).
+///
+/// # Example
+/// ```
+/// use mstic_pivot::{Entity, EntityKind};
+/// let ip = Entity::from_value(EntityKind::IpAddress, "10.0.0.1").with("hostname", "ws1");
+/// assert_eq!(ip.main_value().as_deref(), Some("10.0.0.1"));
+/// assert_eq!(ip.get_str("HOSTNAME").as_deref(), Some("ws1"));
+/// assert_eq!(ip.to_json()["Type"], "ip");
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entity {
     kind: EntityKind,

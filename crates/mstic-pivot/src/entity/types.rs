@@ -93,6 +93,14 @@ macro_rules! entity_type {
 
 entity_type!(
     /// An IP address (MSTICPy `IpAddress`, alias `Ip`): `IpAddress::new("104.211.30.1")`.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::entity::IpAddress;
+    /// let ip = IpAddress::new(" 104.211.30.1 ").with("hostname", "web1");
+    /// assert_eq!(ip.address().as_deref(), Some("104.211.30.1"));
+    /// assert_eq!(ip.hostname().as_deref(), Some("web1"));
+    /// ```
     IpAddress, IpAddress, {
         /// `Address`.
         address => "Address",
@@ -102,6 +110,15 @@ entity_type!(
 );
 entity_type!(
     /// A host (alias `Machine`): `Host::new("msticalertswin1.contoso.com")` sets HostName and DnsDomain.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::entity::Host;
+    /// let host = Host::new("msticalertswin1.contoso.com");
+    /// assert_eq!(host.host_name().as_deref(), Some("msticalertswin1"));
+    /// assert_eq!(host.dns_domain().as_deref(), Some("contoso.com"));
+    /// assert_eq!(host.fqdn().as_deref(), Some("msticalertswin1.contoso.com"));
+    /// ```
     Host, Host, {
         /// `HostName`.
         host_name => "HostName",
@@ -125,6 +142,16 @@ entity_type!(
 );
 entity_type!(
     /// An account (alias `User`): `Account::new("CONTOSO\\ian")` or `Account::new("ian@contoso.com")`.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::entity::Account;
+    /// let domain_user = Account::new("CONTOSO\\ian");
+    /// assert_eq!(domain_user.nt_domain().as_deref(), Some("CONTOSO"));
+    /// let cloud_user = Account::new("ian@contoso.com");
+    /// assert_eq!(cloud_user.upn_suffix().as_deref(), Some("contoso.com"));
+    /// assert_eq!(cloud_user.qualified_name().as_deref(), Some("ian@contoso.com"));
+    /// ```
     Account, Account, {
         /// `Name`.
         name => "Name",
@@ -144,6 +171,15 @@ entity_type!(
 );
 entity_type!(
     /// A URL, with its components: `Url::new("https://www.contoso.com/path").host()`.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::entity::Url;
+    /// let url = Url::new("https://www.contoso.com/path?id=7#top");
+    /// assert_eq!(url.host().as_deref(), Some("www.contoso.com"));
+    /// assert_eq!(url.scheme().as_deref(), Some("https"));
+    /// assert_eq!((url.query().as_deref(), url.fragment().as_deref()), (Some("id=7"), Some("top")));
+    /// ```
     Url, Url, {
         /// `Url`.
         url => "Url",
@@ -163,6 +199,15 @@ entity_type!(
 );
 entity_type!(
     /// A DNS name (MSTICPy `Dns`): `Dns::new("www.contoso.com")`.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::entity::{Dns, Entity, EntityKind};
+    /// let dns = Dns::new("www.contoso.com").with("DnsServerIp", "10.0.0.53");
+    /// assert_eq!(dns.domain_name().as_deref(), Some("www.contoso.com"));
+    /// assert_eq!(dns.dns_server_ip().as_deref(), Some("10.0.0.53"));
+    /// assert!(Dns::from_entity(Entity::new(EntityKind::Host)).is_err());
+    /// ```
     Dns, Dns, {
         /// `DomainName`.
         domain_name => "DomainName",
@@ -172,6 +217,16 @@ entity_type!(
 );
 entity_type!(
     /// A file: `File::new("c:\\windows\\system32\\cmd.exe")` or `File::from_hash("…")`.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::entity::File;
+    /// let file = File::new("c:\\windows\\system32\\cmd.exe");
+    /// assert_eq!(file.name().as_deref(), Some("cmd.exe"));
+    /// assert_eq!(file.directory().as_deref(), Some("c:\\windows\\system32"));
+    /// let known = File::from_hash("d41d8cd98f00b204e9800998ecf8427e");
+    /// assert_eq!(known.md5(), known.file_hash());
+    /// ```
     File, File, {
         /// `FullPath`.
         full_path => "FullPath",
@@ -193,6 +248,14 @@ entity_type!(
 );
 entity_type!(
     /// One file hash: `FileHash::new("…").algorithm()`.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::entity::FileHash;
+    /// let hash = FileHash::new("da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    /// assert_eq!(hash.algorithm().as_deref(), Some("SHA1"));
+    /// assert_eq!(hash.value().as_deref(), Some("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+    /// ```
     FileHash, FileHash, {
         /// `Algorithm` (MD5, SHA1, SHA256…).
         algorithm => "Algorithm",
@@ -202,6 +265,14 @@ entity_type!(
 );
 entity_type!(
     /// A process: `Process::new("powershell -enc …")` sets CommandLine.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::entity::Process;
+    /// let process = Process::new("powershell -nop -w hidden").with("ProcessId", "0x1a4");
+    /// assert_eq!(process.command_line().as_deref(), Some("powershell -nop -w hidden"));
+    /// assert_eq!(process.process_id().as_deref(), Some("0x1a4"));
+    /// ```
     Process, Process, {
         /// `ProcessId`.
         process_id => "ProcessId",
@@ -217,6 +288,14 @@ entity_type!(
 );
 entity_type!(
     /// A security alert.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::entity::Alert;
+    /// let alert = Alert::new("Suspicious PowerShell command").with("Severity", "High");
+    /// assert_eq!(alert.display_name().as_deref(), Some("Suspicious PowerShell command"));
+    /// assert_eq!(alert.severity().as_deref(), Some("High"));
+    /// ```
     Alert, Alert, {
         /// `DisplayName`.
         display_name => "DisplayName",
@@ -230,6 +309,15 @@ entity_type!(
 );
 entity_type!(
     /// A geographic location (from GeoIP lookups).
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::entity::GeoLocation;
+    /// let place = GeoLocation::new("US").with("City", "Seattle").with("Latitude", 47.6);
+    /// assert_eq!(place.country_code().as_deref(), Some("US"));
+    /// assert_eq!(place.city().as_deref(), Some("Seattle"));
+    /// assert_eq!(place.latitude().as_deref(), Some("47.6"));
+    /// ```
     GeoLocation, GeoLocation, {
         /// `CountryCode`.
         country_code => "CountryCode",
@@ -249,6 +337,15 @@ entity_type!(
 );
 entity_type!(
     /// An Azure resource: `AzureResource::new("/subscriptions/…")`.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::entity::AzureResource;
+    /// let id = "/subscriptions/0000/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1";
+    /// let resource = AzureResource::new(id);
+    /// assert_eq!(resource.resource_id().as_deref(), Some(id));
+    /// assert_eq!(resource.main_value().as_deref(), Some(id));
+    /// ```
     AzureResource, AzureResource, {
         /// `ResourceId`.
         resource_id => "ResourceId",
@@ -256,17 +353,28 @@ entity_type!(
 );
 entity_type!(
     /// A logon session on a host.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_pivot::entity::{HostLogonSession, EntityKind};
+    /// let session = HostLogonSession::new("0x3e7").with("StartTimeUtc", "2024-05-01T10:00:00Z");
+    /// assert_eq!(session.session_id().as_deref(), Some("0x3e7"));
+    /// assert_eq!(session.kind(), EntityKind::HostLogonSession);
+    /// ```
     HostLogonSession, HostLogonSession, {
         /// `SessionId`.
         session_id => "SessionId",
     }
 );
 
-/// MSTICPy's alias of [`Account`].
+/// MSTICPy's alias of [`Account`]; one name per entity in Rust MSTIC.
+#[deprecated(note = "use entities::Account")]
 pub type User = Account;
-/// MSTICPy's alias of [`IpAddress`].
+/// MSTICPy's alias of [`IpAddress`]; one name per entity in Rust MSTIC.
+#[deprecated(note = "use entities::IpAddress")]
 pub type Ip = IpAddress;
-/// MSTICPy's alias of [`Host`].
+/// MSTICPy's alias of [`Host`]; one name per entity in Rust MSTIC.
+#[deprecated(note = "use entities::Host")]
 pub type Machine = Host;
 
 fn plain(kind: EntityKind, prop: &str, value: String) -> Entity {

@@ -49,6 +49,17 @@ struct IocPattern {
 }
 
 /// Options of one extraction (MSTICPy's `ioc_types`, `include_paths`, `ignore_tlds`, `defanged`).
+///
+/// # Example
+///
+/// ```
+/// use mstic_transform::{ExtractOptions, IocExtractor};
+/// let only_ips = ExtractOptions::new().types(&["ipv4"]);
+/// let iocs = IocExtractor::new().extract_with("ping 10.1.2.3 then fetch www.microsoft.com", &only_ips)?;
+/// assert_eq!(iocs.keys().collect::<Vec<_>>(), ["ipv4"]);
+/// assert!(iocs["ipv4"].contains("10.1.2.3"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct ExtractOptions {
     /// Only these types (default: every type for a string; for a frame every type except
@@ -89,8 +100,21 @@ impl ExtractOptions {
     }
 }
 
-/// Finds indicators of compromise in text. Each extractor has its own set of types: types added
-/// with [`IocExtractor::add_ioc_type`] belong to that extractor only.
+/// Finds indicators of compromise (IPs, domains, URLs, hashes…) in text or in Frame columns. Each
+/// extractor has its own set of types: types added with [`IocExtractor::add_ioc_type`] belong to
+/// that extractor only.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_transform::{ExtractOptions, IocExtractor};
+/// let events = Frame::from_string_rows(&["CommandLine"], &[vec![Some("curl http://203.0.113.7/a.ps1")], vec![Some("whoami")]])?;
+/// let found = IocExtractor::new().extract_frame(&events, &["CommandLine"], &ExtractOptions::new())?;
+/// assert!(found.column_strings("Observable")?.contains(&Some("203.0.113.7".to_string())));
+/// assert_eq!(found.column_strings("SourceIndex")?.iter().flatten().collect::<std::collections::BTreeSet<_>>().len(), 1);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub struct IocExtractor {
     patterns: Vec<IocPattern>,
     defanged: bool,

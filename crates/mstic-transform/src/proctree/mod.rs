@@ -58,6 +58,22 @@ pub(crate) struct Node<'a> {
 /// Builds process trees from `events`. With `schema` `None` the schema is inferred from the
 /// column names (an error lists what was missing when nothing fits). An interrupt of the cell
 /// stops the build between its stages with `Error::Interrupted`.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_transform::{ProcSchema, build_process_tree};
+/// let events = Frame::from_string_rows(&["Image", "PID", "PPID", "Time"], &[
+///     vec![Some("C:\\Windows\\cmd.exe"), Some("0x10"), Some("0x4"), Some("2024-05-01 10:00:00")],
+///     vec![Some("C:\\Windows\\notepad.exe"), Some("0x20"), Some("0x10"), Some("2024-05-01 10:01:00")],
+/// ])?;
+/// let tree = build_process_tree(&events, Some(&ProcSchema::new("Image", "PID", "PPID", "Time")))?;
+/// assert_eq!(tree.len(), 3); // cmd.exe, notepad.exe and cmd.exe's inferred parent
+/// assert_eq!(tree.root_keys().len(), 1);
+/// assert!(build_process_tree(&events, None).is_err()); // these column names fit no built-in schema
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn build_process_tree(events: &Frame, schema: Option<&ProcSchema>) -> Result<ProcessTree> {
     let schema = match schema {
         Some(schema) if !schema.is_mde() => schema.clone(),

@@ -3,8 +3,22 @@
 
 use mstic_core::{Error, Result};
 
-/// The column mapping of process-creation events. Only the four required columns must exist;
-/// optional columns that are missing from the data are ignored.
+/// The column mapping of process-creation events, which tells the process tree builder where
+/// names, ids and times are. Only the four required columns must exist; optional columns that are
+/// missing from the data are ignored.
+///
+/// # Example
+///
+/// ```
+/// use mstic_transform::ProcSchema;
+/// let sysmon = ProcSchema::sysmon_process_create();
+/// let columns: Vec<String> = sysmon.columns().iter().map(|c| c.to_string()).collect();
+/// assert_eq!(ProcSchema::infer(&columns)?.name, "sysmon_1");
+/// let custom = ProcSchema::new("Image", "PID", "PPID", "Time").with_cmd_line("CommandLine");
+/// assert_eq!((custom.name.as_str(), custom.required_columns()), ("custom", ["Image", "PID", "PPID", "Time"]));
+/// assert!(ProcSchema::infer(&["a".to_string(), "b".to_string()]).is_err());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProcSchema {
     /// A short name for messages (`windows_4688`, `sysmon_1`, `custom`…).

@@ -8,7 +8,24 @@ use arrow::compute::take_record_batch;
 use mstic_core::{Error, Frame, Result};
 use std::fmt;
 
-/// MSTICPy's `get_summary_info`.
+/// Counts that describe a process tree: processes, roots, leaves, branches, isolated roots and the
+/// largest depth (MSTICPy's `get_summary_info`).
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_transform::{ProcSchema, build_process_tree};
+/// let events = Frame::from_string_rows(&["Image", "PID", "PPID", "Time"], &[
+///     vec![Some("C:\\Windows\\cmd.exe"), Some("0x10"), Some("0x4"), Some("2024-05-01 10:00:00")],
+///     vec![Some("C:\\Windows\\notepad.exe"), Some("0x20"), Some("0x10"), Some("2024-05-01 10:01:00")],
+/// ])?;
+/// let tree = build_process_tree(&events, Some(&ProcSchema::new("Image", "PID", "PPID", "Time")))?;
+/// let summary = tree.summary();
+/// assert_eq!((summary.processes, summary.root_processes, summary.leaf_processes), (3, 1, 1));
+/// assert_eq!(summary.largest_tree_depth, 3);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TreeSummary {
     /// Processes in the tree (synthetic parents included).
@@ -35,8 +52,26 @@ impl fmt::Display for TreeSummary {
     }
 }
 
-/// Process trees built by [`super::build_process_tree`]. Processes are addressed by their
-/// `proc_key` (see [`ProcessTree::root_keys`] or the frame's `proc_key` column).
+/// Process trees built by [`super::build_process_tree`], to walk (parents, children, ancestors…)
+/// or print. Processes are addressed by their `proc_key` (see [`ProcessTree::root_keys`] or the
+/// frame's `proc_key` column).
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_transform::{ProcSchema, build_process_tree};
+/// let events = Frame::from_string_rows(&["Image", "PID", "PPID", "Time"], &[
+///     vec![Some("C:\\Windows\\cmd.exe"), Some("0x10"), Some("0x4"), Some("2024-05-01 10:00:00")],
+///     vec![Some("C:\\Windows\\notepad.exe"), Some("0x20"), Some("0x10"), Some("2024-05-01 10:01:00")],
+/// ])?;
+/// let tree = build_process_tree(&events, Some(&ProcSchema::new("Image", "PID", "PPID", "Time")))?;
+/// let root = &tree.root_keys()[0];
+/// assert_eq!(tree.descendants(root, None)?.len(), 2);
+/// assert_eq!(tree.tree_depth(root)?, 3);
+/// assert!(tree.to_text(None, 0).contains("notepad.exe"));
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub struct ProcessTree {
     frame: Frame,
     schema: ProcSchema,

@@ -51,6 +51,22 @@ pub(super) fn items_frame(items: &[DecodedItem], notes: &[String]) -> Result<Fra
 /// `src_index` (input row), the input column and `full_decoded_string`. Limits apply per row;
 /// their notes become frame warnings naming the row. An interrupt of the cell stops the rows'
 /// loop with `Error::Interrupted`.
+///
+/// # Example
+///
+/// ```
+/// use mstic_core::Frame;
+/// use mstic_transform::{UnpackOptions, unpack_frame};
+/// let events = Frame::from_string_rows(&["CommandLine"], &[
+///     vec![Some("whoami")],
+///     vec![Some("powershell -enc aGVsbG8gZnJvbSBhbiBlbmNvZGVkIHBheWxvYWQ=")],
+/// ])?;
+/// let items = unpack_frame(&events, "CommandLine", &UnpackOptions::default())?;
+/// assert_eq!(items.len(), 1); // one row per decoded item
+/// assert_eq!(items.column_strings("src_index")?, [Some("1".to_string())]);
+/// assert_eq!(items.column_strings("decoded_string")?, [Some("hello from an encoded payload".to_string())]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub fn unpack_frame(frame: &Frame, column: &str, options: &UnpackOptions) -> Result<Frame> {
     let texts = frame.column_strings(column)?;
     let mut items = Vec::new();

@@ -22,7 +22,19 @@ mod tests;
 pub use archive::get_hashes;
 pub use frame::unpack_frame;
 
-/// Limits and switches of one unpack call.
+/// Limits and switches of one unpack call ([`unpack_with`], [`unpack_frame`]).
+///
+/// # Example
+///
+/// ```
+/// use mstic_transform::{UnpackOptions, unpack_with};
+/// // "This is a secret message for you", base64-encoded twice.
+/// let twice = "VkdocGN5QnBjeUJoSUhObFkzSmxkQ0J0WlhOellXZGxJR1p2Y2lCNWIzVT0=";
+/// let one_pass = unpack_with(twice, &UnpackOptions { max_depth: 0, ..Default::default() });
+/// assert!(!one_pass.decoded.contains("secret message"));
+/// assert_eq!(one_pass.notes, ["stopped at the maximum decode depth (0)"]);
+/// assert!(unpack_with(twice, &UnpackOptions::default()).decoded.contains("secret message"));
+/// ```
 #[derive(Clone, Debug)]
 pub struct UnpackOptions {
     /// Try UTF-16 before UTF-8 when turning decoded bytes into text (MSTICPy's `utf16`).
@@ -97,11 +109,31 @@ impl Unpacked {
 }
 
 /// Decodes base64 (recursively) in `input` with the default limits.
+///
+/// # Example
+///
+/// ```
+/// use mstic_transform::unpack;
+/// let result = unpack("cmd /c echo aGVsbG8gZnJvbSBhbiBlbmNvZGVkIHBheWxvYWQ=");
+/// assert!(result.decoded.contains("hello from an encoded payload"));
+/// assert_eq!(result.items.len(), 1);
+/// assert_eq!(result.items[0].decoded_string.as_deref(), Some("hello from an encoded payload"));
+/// ```
 pub fn unpack(input: &str) -> Unpacked {
     unpack_with(input, &UnpackOptions::default())
 }
 
 /// Decodes base64 (recursively) in `input` with the given options.
+///
+/// # Example
+///
+/// ```
+/// use mstic_transform::{UnpackOptions, unpack_with};
+/// let payload = "aGVsbG8gZnJvbSBhbiBlbmNvZGVkIHBheWxvYWQ=";
+/// let capped = unpack_with(payload, &UnpackOptions { max_total_bytes: 4, ..Default::default() });
+/// assert!(capped.items.is_empty() && !capped.notes.is_empty()); // the limit stopped it, and says so
+/// assert_eq!(unpack_with(payload, &UnpackOptions::default()).items.len(), 1);
+/// ```
 pub fn unpack_with(input: &str, options: &UnpackOptions) -> Unpacked {
     decode::run(input, options)
 }

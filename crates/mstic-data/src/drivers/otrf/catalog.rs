@@ -188,6 +188,19 @@ fn strings(value: &Value) -> Vec<String> {
 }
 
 /// All known datasets, by ID, with technique and tactic indexes.
+///
+/// # Example
+/// ```
+/// use mstic_data::drivers::otrf::{DatasetEntry, OtrfCatalog};
+/// let metadata = serde_json::json!({"id": "SDWIN-1", "title": "Web shell",
+///     "attack_mappings": [{"technique": "T1505", "sub-technique": "003", "tactics": ["TA0003"]}]});
+/// let mut catalog = OtrfCatalog::default();
+/// catalog.insert(DatasetEntry::from_value(metadata).ok_or(mstic_core::Error::Other("no id".into()))?);
+/// assert_eq!(catalog.by_tactic("Persistence"), vec!["SDWIN-1"]);
+/// assert_eq!(catalog.by_technique("T1505"), vec!["SDWIN-1"]);
+/// assert_eq!(catalog.search("Web + shell"), vec!["SDWIN-1"]);
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct OtrfCatalog {
     entries: BTreeMap<String, Arc<DatasetEntry>>,

@@ -123,7 +123,7 @@ pub fn download_with_limits(url: &str, target: &Path, limits: ReadLimits) -> Res
 }
 
 /// An error with its causes (reqwest's top-level message alone hides e.g. "connection refused").
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(super) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -4,13 +4,20 @@
 //! whose text is the file's download link. Running it loads the zip from a data path or the cache
 //! folder, downloading it when it is in neither.
 //!
-//! Settings (`DriverSettings::options`): `save_folder` (alias `cache_folder`; default the user cache
-//! folder `rust-mstic/otrf`), `base_url` (where dataset paths are downloaded from; default the
-//! GitHub raw URL), `offline` (`true` never downloads; also `$MSTIC_OFFLINE=1`), `use_cached`
-//! (`false` downloads again even when a cached copy exists).
+//! With no metadata in the data paths or the save folder, the catalogue is downloaded as MSTICPy
+//! does (see [`index`]) and saved as `mordor_cache.json` in the save folder, so
+//! `QueryProvider::new("Mordor")?` followed by `connect()` needs no settings at all.
+//!
+//! Settings (`DriverSettings::options`, or `DataProviders.Mordor` in `msticpyconfig.yaml`):
+//! `save_folder` (alias `cache_folder`; default the user cache folder `rust-mstic/otrf`),
+//! `base_url` (the URL of the repository's `datasets/` folder, where dataset and metadata paths are
+//! downloaded from; default the GitHub raw URL), `tree_url` (the repository's file listing; default
+//! GitHub's git-trees API), `offline` (`true` never downloads; also `$MSTIC_OFFLINE=1`),
+//! `use_cached` (`false` downloads datasets again even when a cached copy exists).
 
 pub mod catalog;
 pub mod dataset;
+pub mod index;
 
 pub use catalog::{AttackMapping, DatasetEntry, DatasetFile, OtrfCatalog, TACTICS, tactic_name};
 pub use dataset::{cache_file_name, load_zip};
@@ -23,11 +30,30 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-/// The OTRF / Mordor driver.
+/// The OTRF / Mordor driver: the Security Datasets catalogue as queries, each loading one
+/// dataset zip (from the data paths, the cache folder, or a download).
+///
+/// # Example
+/// ```
+/// use mstic_data::{Driver, DriverSettings, QueryOptions, drivers::OtrfDriver};
+/// let dir = std::env::temp_dir().join("mstic-doc-otrf");
+/// std::fs::create_dir_all(&dir).map_err(|e| mstic_core::Error::file(&dir, e))?;
+/// let link = "https://raw.githubusercontent.com/OTRF/Security-Datasets/master/datasets/atomic/windows/demo.zip";
+/// let metadata = format!("id: SDWIN-1\ntitle: Demo\nfiles:\n- type: Host\n  link: {link}\n");
+/// std::fs::write(dir.join("SDWIN-1.yaml"), metadata).map_err(|e| mstic_core::Error::file(&dir, e))?;
+/// let settings = DriverSettings::with_data_paths([&dir]).set("offline", "true").set("save_folder", dir.join("cache").display().to_string());
+/// let mut driver = OtrfDriver::new(&settings);
+/// driver.connect()?;
+/// assert_eq!(driver.search_queries("Demo")?, vec!["atomic.windows.demo (Demo)"]);
+/// // Offline, a dataset in neither the data paths nor the cache is an error rather than a download.
+/// assert!(driver.query("atomic.windows.demo", &QueryOptions::default()).is_err());
+/// # Ok::<(), mstic_core::Error>(())
+/// ```
 pub struct OtrfDriver {
     data_paths: Vec<PathBuf>,
     save_folder: PathBuf,
     base_url: String,
+    tree_url: String,
     offline: bool,
     use_cached: bool,
     catalog: Mutex<Option<Arc<OtrfCatalog>>>,
@@ -51,6 +77,7 @@ impl OtrfDriver {
         if !base_url.ends_with('/') {
             base_url.push('/');
         }
+        let tree_url = settings.option("tree_url").unwrap_or(index::TREE_URL).to_string();
         let offline = flag(settings.option("offline")).unwrap_or(false)
             || flag(std::env::var("MSTIC_OFFLINE").ok().as_deref()).unwrap_or(false);
         let use_cached = flag(settings.option("use_cached").or_else(|| settings.option("used_cached"))).unwrap_or(true);
@@ -58,6 +85,7 @@ impl OtrfDriver {
             data_paths: settings.data_paths.clone(),
             save_folder,
             base_url,
+            tree_url,
             offline,
             use_cached,
             catalog: Mutex::new(None),
@@ -71,15 +99,37 @@ impl OtrfDriver {
         &self.save_folder
     }
 
-    /// The dataset catalogue, read on first use.
+    /// The dataset catalogue, read on first use; downloaded into the save folder first when the
+    /// data paths and the save folder hold no metadata and downloads are on.
     pub fn catalog(&self) -> Result<Arc<OtrfCatalog>> {
         let mut guard = self.catalog.lock().map_err(|_| poisoned())?;
         if let Some(catalog) = guard.as_ref() {
             return Ok(catalog.clone());
         }
-        let catalog = Arc::new(OtrfCatalog::load(&self.metadata_paths())?);
+        let mut catalog = OtrfCatalog::load(&self.metadata_paths())?;
+        if catalog.is_empty() && !self.offline {
+            index::download_catalogue(&self.catalogue_source(), &self.save_folder, true)?;
+            catalog = OtrfCatalog::load(&self.metadata_paths())?;
+        }
+        let catalog = Arc::new(catalog);
         *guard = Some(catalog.clone());
         Ok(catalog)
+    }
+
+    /// Downloads the catalogue again into the save folder (MSTICPy refreshes its cache after 30
+    /// days), so datasets published since the last download appear; the next
+    /// [`OtrfDriver::catalog`] reads it.
+    pub fn refresh_catalogue(&self) -> Result<PathBuf> {
+        if self.offline {
+            return Err(Error::Config("OTRF: the catalogue cannot be refreshed while downloads are off (offline)".into()));
+        }
+        let written = index::download_catalogue(&self.catalogue_source(), &self.save_folder, true)?;
+        *self.catalog.lock().map_err(|_| poisoned())? = None;
+        Ok(written)
+    }
+
+    fn catalogue_source(&self) -> index::CatalogueSource {
+        index::CatalogueSource { tree_url: self.tree_url.clone(), datasets_url: self.base_url.clone() }
     }
 
     fn metadata_paths(&self) -> Vec<PathBuf> {
@@ -192,8 +242,9 @@ impl Driver for OtrfDriver {
         *self.catalog.lock().map_err(|_| poisoned())? = None;
         let catalog = self.catalog()?;
         if catalog.is_empty() {
+            let downloads = if self.offline { ", and downloads are off (offline)" } else { "" };
             return Err(Error::Config(format!(
-                "OTRF: no dataset metadata (SD*.yaml files or {}) found in {}; add a folder holding them to data_paths",
+                "OTRF: no dataset metadata (SD*.yaml files or {}) found in {}{downloads}; add a folder holding them to data_paths",
                 catalog::CACHE_FILE_NAME,
                 describe_paths(&self.metadata_paths())
             )));
