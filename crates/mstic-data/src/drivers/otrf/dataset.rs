@@ -101,11 +101,7 @@ pub fn download_with_limits(url: &str, target: &Path, limits: ReadLimits) -> Res
     }
     let fail = |message: String| Error::Remote { service: "OTRF download".into(), message: format!("{url}: {message}") };
     let bytes = interrupt::block_on(&format!("the download of {url}"), async {
-        let client = reqwest::Client::builder()
-            .timeout(DOWNLOAD_TIMEOUT)
-            .user_agent(concat!("rust-mstic/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| fail(e.to_string()))?;
+        let client = http_client(DOWNLOAD_TIMEOUT).map_err(|e| fail(e.to_string()))?;
         let response = client.get(url).send().await.map_err(|e| fail(error_chain(&e)))?;
         let status = response.status();
         if !status.is_success() {
@@ -120,6 +116,11 @@ pub fn download_with_limits(url: &str, target: &Path, limits: ReadLimits) -> Res
     std::fs::write(&partial, &bytes).map_err(|e| Error::file(&partial, e))?;
     std::fs::rename(&partial, target).map_err(|e| Error::file(target, e))?;
     Ok(())
+}
+
+/// The HTTP client of OTRF downloads (datasets and the catalogue), with `timeout` per request.
+pub(super) fn http_client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder().timeout(timeout).user_agent(concat!("rust-mstic/", env!("CARGO_PKG_VERSION"))).build()
 }
 
 /// An error with its causes (reqwest's top-level message alone hides e.g. "connection refused").

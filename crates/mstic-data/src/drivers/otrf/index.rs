@@ -75,7 +75,8 @@ pub fn download_catalogue(source: &CatalogueSource, save_folder: &Path, show_pro
     let limits = ReadLimits::from_env();
     let what = format!("the OTRF catalogue download from {}", source.tree_url);
     let documents = interrupt::block_on(&what, async {
-        let client = http_client()?;
+        let client = super::dataset::http_client(REQUEST_TIMEOUT)
+            .map_err(|e| Error::Other(format!("OTRF catalogue: cannot build the HTTP client: {e}")))?;
         let listing_bytes = get(&client, &source.tree_url, limits).await?;
         let listing: Value = serde_json::from_slice(&listing_bytes).map_err(|e| Error::Remote {
             service: "OTRF catalogue".into(),
@@ -114,14 +115,6 @@ pub fn download_catalogue(source: &CatalogueSource, save_folder: &Path, show_pro
     std::fs::write(&partial, text).map_err(|e| Error::file(&partial, e))?;
     std::fs::rename(&partial, &target).map_err(|e| Error::file(&target, e))?;
     Ok(target)
-}
-
-fn http_client() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .timeout(REQUEST_TIMEOUT)
-        .user_agent(concat!("rust-mstic/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::Other(format!("OTRF catalogue: cannot build the HTTP client: {e}")))
 }
 
 /// The body of a successful GET of `url`, within the response cap.
