@@ -182,8 +182,7 @@ impl LocalServer {
         handler: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
         latency: Duration,
     ) -> Result<LocalServer> {
-        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| Error::Other(format!("cannot listen on 127.0.0.1: {e}")))?;
-        let addr = listener.local_addr().map_err(|e| Error::Other(format!("cannot read the local address: {e}")))?;
+        let (listener, addr) = bind_unused_port()?;
         let shared = Arc::new(Shared { handler: Arc::new(handler), latency, requests: Mutex::new(Vec::new()), count: AtomicUsize::new(0), stopped: AtomicBool::new(false) });
         let thread_shared = shared.clone();
         let accept_thread = std::thread::Builder::new()
@@ -233,6 +232,27 @@ impl Drop for LocalServer {
             let _ = thread.join();
         }
     }
+}
+
+/// Listens on a port of 127.0.0.1 that no earlier server of this process had: state kept per
+/// address by clients (the session's token cache is keyed by authority URL) must not carry over
+/// from a server that has stopped to a new one the system put on the same port.
+pub fn bind_unused_port() -> Result<(TcpListener, SocketAddr)> {
+    static HANDED_OUT: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    // Ports already used are held while binding again, so the system picks another one.
+    let mut refused = Vec::new();
+    for _ in 0..64 {
+        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| Error::Other(format!("cannot listen on 127.0.0.1: {e}")))?;
+        let addr = listener.local_addr().map_err(|e| Error::Other(format!("cannot read the local address: {e}")))?;
+        if handed_out.contains(&addr.port()) {
+            refused.push(listener);
+            continue;
+        }
+        handed_out.push(addr.port());
+        return Ok((listener, addr));
+    }
+    Err(Error::Other("no unused port on 127.0.0.1 after 64 attempts".into()))
 }
 
 /// Answers the requests of one connection until the client closes it or asks to, or the server

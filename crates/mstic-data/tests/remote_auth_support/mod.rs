@@ -87,8 +87,9 @@ impl HttpsServer {
             .expect("TLS config");
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let runtime = mstic_core::runtime::runtime();
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("listen");
-        let addr = listener.local_addr().expect("address");
+        let (listener, addr) = mstic_demo::local_http::bind_unused_port().expect("listen");
+        listener.set_nonblocking(true).expect("non-blocking listener");
+        let listener = runtime.block_on(async { tokio::net::TcpListener::from_std(listener) }).expect("listen");
         let task = runtime.spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let acceptor = acceptor.clone();
