@@ -155,14 +155,8 @@ fn tree_listing(paths: &[&str]) -> Vec<u8> {
 #[test]
 fn a_provider_without_settings_downloads_the_catalogue_once_then_reads_its_cache() {
     let metadata = ["SDWIN-200806115603.yaml", "SDWIN-201021232814.yaml", "SDWIN-210314014019.yaml"];
-    let mut routes: Vec<(String, &'static str, Vec<u8>)> = metadata
-        .iter()
-        .map(|name| (format!("/datasets/atomic/_metadata/{name}"), "200 OK", std::fs::read(fixture(&format!("otrf/{name}")).unwrap()).unwrap()))
-        .collect();
-    let paths: Vec<String> = metadata.iter().map(|name| format!("datasets/atomic/_metadata/{name}")).collect();
-    let mut listed: Vec<&str> = paths.iter().map(String::as_str).collect();
-    listed.push("datasets/atomic/windows/discovery/host/cmd_discover_iexplorer_version_registry.zip");
-    routes.push(("/git/trees/master?recursive=1".into(), "200 OK", tree_listing(&listed)));
+    let listed_zip = "datasets/atomic/windows/discovery/host/cmd_discover_iexplorer_version_registry.zip";
+    let mut routes = catalogue_routes(&metadata, &[listed_zip]);
     let zip = std::fs::read(fixture("otrf/cmd_discover_iexplorer_version_registry.zip").unwrap()).unwrap();
     routes.push(("/datasets/atomic/windows/discovery/host/cmd_discover_iexplorer_version_registry.zip".into(), "200 OK", zip));
     let (address, hits) = serve_routes(routes);
@@ -301,4 +295,79 @@ fn filtering_the_proxylogon_dataset_keeps_file_order_on_every_run() {
         let head = filtered.head(5).values::<String>("@timestamp").unwrap();
         assert_eq!(head, expected[..5], "run {run}");
     }
+}
+
+/// Routes serving each of `metadata` (fixture files in `otrf/`, under `datasets/atomic/_metadata/`)
+/// and a listing of them plus the `also_listed` paths.
+fn catalogue_routes(metadata: &[&str], also_listed: &[&str]) -> Vec<(String, &'static str, Vec<u8>)> {
+    let paths: Vec<String> = metadata.iter().map(|name| format!("datasets/atomic/_metadata/{name}")).collect();
+    let mut routes: Vec<(String, &'static str, Vec<u8>)> = metadata
+        .iter()
+        .map(|name| (format!("/datasets/atomic/_metadata/{name}"), "200 OK", std::fs::read(fixture(&format!("otrf/{name}")).unwrap()).unwrap()))
+        .collect();
+    let mut listed: Vec<&str> = paths.iter().map(String::as_str).collect();
+    listed.extend_from_slice(also_listed);
+    routes.push(("/git/trees/master?recursive=1".into(), "200 OK", tree_listing(&listed)));
+    routes
+}
+
+fn catalogue_driver(address: &str, save: &std::path::Path, extra: &[(&str, &str)]) -> OtrfDriver {
+    let mut settings = DriverSettings::default()
+        .set("save_folder", save.display().to_string())
+        .set("base_url", format!("{address}/datasets/"))
+        .set("tree_url", format!("{address}/repos/OTRF/Security-Datasets/git/trees/master?recursive=1"));
+    for (name, value) in extra {
+        settings = settings.set(*name, *value);
+    }
+    OtrfDriver::new(&settings)
+}
+
+fn age_catalogue(save: &std::path::Path, days: u64) {
+    let file = std::fs::File::options().write(true).open(save.join("mordor_cache.json")).expect("cache file");
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(days * 86_400)).expect("set mtime");
+}
+
+#[test]
+fn a_catalogue_older_than_thirty_days_is_downloaded_again_and_kept_when_that_fails() {
+    let save = temp_dir("catalogue-age");
+    let (first, first_hits) = serve_routes(catalogue_routes(&["SDWIN-200806115603.yaml"], &[]));
+    let mut driver = catalogue_driver(&first, &save, &[]);
+    driver.connect().expect("first download");
+    assert_eq!(first_hits.load(Ordering::SeqCst), 2);
+    let one = driver.driver_queries().len();
+    assert!(one > 0);
+
+    // 29 days old: used as it is.
+    let (second, second_hits) = serve_routes(catalogue_routes(&["SDWIN-200806115603.yaml", "SDWIN-210314014019.yaml"], &[]));
+    age_catalogue(&save, 29);
+    let mut driver = catalogue_driver(&second, &save, &[]);
+    driver.connect().expect("fresh enough");
+    assert_eq!((second_hits.load(Ordering::SeqCst), driver.driver_queries().len()), (0, one));
+
+    // 31 days old: downloaded again, and the new dataset appears.
+    age_catalogue(&save, 31);
+    let mut driver = catalogue_driver(&second, &save, &[]);
+    driver.connect().expect("refreshed");
+    assert_eq!(second_hits.load(Ordering::SeqCst), 3, "the listing and two metadata files");
+    let two = driver.driver_queries().len();
+    assert!(two > one, "{two} queries after the refresh, {one} before");
+
+    // Old again, and the service refuses: the old catalogue stays in use and on disk.
+    let (refusing, refused_hits) = serve_routes(vec![("/trees/master?recursive=1".into(), "500 Internal Server Error", b"down".to_vec())]);
+    age_catalogue(&save, 40);
+    let mut driver = catalogue_driver(&refusing, &save, &[]);
+    driver.connect().expect("a failed refresh keeps the catalogue");
+    assert_eq!((refused_hits.load(Ordering::SeqCst), driver.driver_queries().len()), (1, two));
+
+    // `0` never refreshes by age; offline neither.
+    for extra in [("catalogue_max_age_days", "0"), ("offline", "true")] {
+        let mut driver = catalogue_driver(&refusing, &save, &[extra]);
+        driver.connect().expect("no refresh");
+        assert_eq!(driver.driver_queries().len(), two);
+    }
+    assert_eq!(refused_hits.load(Ordering::SeqCst), 1);
+
+    let mut driver = catalogue_driver(&refusing, &save, &[("catalogue_max_age_days", "thirty")]);
+    let err = driver.connect().expect_err("not a number").to_string();
+    assert!(err.contains("catalogue_max_age_days") && err.contains("'thirty'"), "{err}");
 }

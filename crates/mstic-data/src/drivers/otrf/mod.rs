@@ -13,7 +13,9 @@
 //! `base_url` (the URL of the repository's `datasets/` folder, where dataset and metadata paths are
 //! downloaded from; default the GitHub raw URL), `tree_url` (the repository's file listing; default
 //! GitHub's git-trees API), `offline` (`true` never downloads; also `$MSTIC_OFFLINE=1`),
-//! `use_cached` (`false` downloads datasets again even when a cached copy exists).
+//! `use_cached` (`false` downloads datasets again even when a cached copy exists),
+//! `catalogue_max_age_days` (a downloaded catalogue older than this is downloaded again when the
+//! catalogue is first read, as MSTICPy refreshes its cache; default 30, `0` never by age).
 
 pub mod catalog;
 pub mod dataset;
@@ -29,6 +31,7 @@ use mstic_core::{Error, Frame, Result};
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 /// The OTRF / Mordor driver: the Security Datasets catalogue as queries, each loading one
 /// dataset zip (from the data paths, the cache folder, or a download).
@@ -56,6 +59,10 @@ pub struct OtrfDriver {
     tree_url: String,
     offline: bool,
     use_cached: bool,
+    /// How old the downloaded catalogue may get before it is downloaded again; `None`: any age.
+    catalogue_max_age: Option<Duration>,
+    /// A setting that could not be read, reported by `connect`.
+    settings_error: Option<String>,
     catalog: Mutex<Option<Arc<OtrfCatalog>>>,
     frames: Mutex<HashMap<String, Frame>>,
     connected: bool,
@@ -81,6 +88,10 @@ impl OtrfDriver {
         let offline = flag(settings.option("offline")).unwrap_or(false)
             || flag(std::env::var("MSTIC_OFFLINE").ok().as_deref()).unwrap_or(false);
         let use_cached = flag(settings.option("use_cached").or_else(|| settings.option("used_cached"))).unwrap_or(true);
+        let (catalogue_max_age, settings_error) = match catalogue_max_age(settings.option("catalogue_max_age_days")) {
+            Ok(age) => (age, None),
+            Err(message) => (Some(DEFAULT_CATALOGUE_MAX_AGE), Some(message)),
+        };
         OtrfDriver {
             data_paths: settings.data_paths.clone(),
             save_folder,
@@ -88,6 +99,8 @@ impl OtrfDriver {
             tree_url,
             offline,
             use_cached,
+            catalogue_max_age,
+            settings_error,
             catalog: Mutex::new(None),
             frames: Mutex::new(HashMap::new()),
             connected: false,
@@ -110,15 +123,25 @@ impl OtrfDriver {
         if catalog.is_empty() && !self.offline {
             index::download_catalogue(&self.catalogue_source(), &self.save_folder, true)?;
             catalog = OtrfCatalog::load(&self.metadata_paths())?;
+        } else if let Some(age) = self.stale_catalogue_age() {
+            // A failed refresh keeps the catalogue already downloaded: it is old, not wrong.
+            match index::download_catalogue(&self.catalogue_source(), &self.save_folder, true) {
+                Ok(_) => catalog = OtrfCatalog::load(&self.metadata_paths())?,
+                Err(e) if e.is_interrupted() => return Err(e),
+                Err(e) => eprintln!(
+                    "warning: OTRF: the downloaded catalogue is {} days old and could not be refreshed, so it is used as it is: {e}",
+                    age.as_secs() / 86_400
+                ),
+            }
         }
         let catalog = Arc::new(catalog);
         *guard = Some(catalog.clone());
         Ok(catalog)
     }
 
-    /// Downloads the catalogue again into the save folder (MSTICPy refreshes its cache after 30
-    /// days), so datasets published since the last download appear; the next
-    /// [`OtrfDriver::catalog`] reads it.
+    /// Downloads the catalogue again into the save folder now, so datasets published since the
+    /// last download appear; the next [`OtrfDriver::catalog`] reads it. (The driver does this by
+    /// itself when the downloaded catalogue is older than `catalogue_max_age_days`.)
     pub fn refresh_catalogue(&self) -> Result<PathBuf> {
         if self.offline {
             return Err(Error::Config("OTRF: the catalogue cannot be refreshed while downloads are off (offline)".into()));
@@ -126,6 +149,15 @@ impl OtrfDriver {
         let written = index::download_catalogue(&self.catalogue_source(), &self.save_folder, true)?;
         *self.catalog.lock().map_err(|_| poisoned())? = None;
         Ok(written)
+    }
+
+    /// The age of the catalogue this driver downloaded into the save folder, when older than the
+    /// allowed age and downloads are on.
+    fn stale_catalogue_age(&self) -> Option<Duration> {
+        let max_age = self.catalogue_max_age.filter(|_| !self.offline)?;
+        let modified = std::fs::metadata(self.save_folder.join(catalog::CACHE_FILE_NAME)).and_then(|m| m.modified()).ok()?;
+        let age = SystemTime::now().duration_since(modified).ok()?;
+        (age > max_age).then_some(age)
     }
 
     fn catalogue_source(&self) -> index::CatalogueSource {
@@ -228,6 +260,19 @@ fn default_save_folder() -> PathBuf {
     dirs::cache_dir().map(|d| d.join("rust-mstic").join("otrf")).unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// How old a downloaded catalogue may get by default (MSTICPy's cache lifetime).
+const DEFAULT_CATALOGUE_MAX_AGE: Duration = Duration::from_secs(30 * 86_400);
+
+/// The `catalogue_max_age_days` setting: whole days, `0` for no limit.
+fn catalogue_max_age(value: Option<&str>) -> std::result::Result<Option<Duration>, String> {
+    let Some(text) = value else { return Ok(Some(DEFAULT_CATALOGUE_MAX_AGE)) };
+    match text.trim().parse::<u64>() {
+        Ok(0) => Ok(None),
+        Ok(days) => Ok(Some(Duration::from_secs(days.saturating_mul(86_400)))),
+        Err(_) => Err(format!("OTRF: setting catalogue_max_age_days = '{text}' is not a whole number of days (0 never refreshes by age)")),
+    }
+}
+
 fn poisoned() -> Error {
     Error::Other("OTRF driver cache poisoned by an earlier failure".into())
 }
@@ -239,6 +284,9 @@ impl Driver for OtrfDriver {
 
     /// Reads the catalogue; fails when no metadata is found, saying where it looked.
     fn connect(&mut self) -> Result<()> {
+        if let Some(message) = &self.settings_error {
+            return Err(Error::Config(message.clone()));
+        }
         *self.catalog.lock().map_err(|_| poisoned())? = None;
         let catalog = self.catalog()?;
         if catalog.is_empty() {
