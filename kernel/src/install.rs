@@ -128,7 +128,10 @@ pub fn uninstall(args: &[String]) -> anyhow::Result<()> {
 }
 
 /// Copies `crates/`, `queries/` (compiled into the crates by their build scripts), `Cargo.lock`
-/// and a manifest whose members are only `crates/*`.
+/// and a manifest whose members are only `crates/*`. Sources a build script writes
+/// ([`BUILD_WRITTEN`]) are copied as the source's build left them: a template seeded from an
+/// earlier one does not run that build script again while the query library is unchanged, so the
+/// copy must already hold them (a changed library reruns the script, which rewrites them).
 fn copy_workspace(source: &Path, dest: &Path) -> anyhow::Result<()> {
     let manifest = source.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest)
@@ -149,11 +152,14 @@ fn copy_workspace(source: &Path, dest: &Path) -> anyhow::Result<()> {
             anyhow::bail!("copying {} failed", source.join(folder).display());
         }
     }
-    for generated in BUILD_WRITTEN {
-        let _ = std::fs::remove_file(staging.join(generated));
-    }
     if dest.exists() && same_tree(&staging, dest) {
-        // Identical sources: keep the old copy so file times (and cargo fingerprints) do not change.
+        // Identical sources: keep the old copy so file times (and cargo fingerprints) do not change,
+        // adding build-written sources it lacks.
+        for generated in BUILD_WRITTEN {
+            if !dest.join(generated).exists() && staging.join(generated).exists() {
+                std::fs::rename(staging.join(generated), dest.join(generated))?;
+            }
+        }
         std::fs::remove_dir_all(&staging)?;
         return Ok(());
     }
@@ -162,8 +168,8 @@ fn copy_workspace(source: &Path, dest: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Source files a build script writes in each copy (the typed query calls): not copied, and not
-/// compared when deciding whether the copy changed. A key over the copy's sources must skip them
+/// Source files a build script writes (the typed query calls): copied, but not compared when
+/// deciding whether the copy changed. A key over the copy's sources must skip them
 /// too, or the first build (which writes them) changes the key it was built for.
 pub(crate) const BUILD_WRITTEN: &[&str] = &["crates/mstic-queries/src/generated.rs"];
 
@@ -223,8 +229,8 @@ mod tests {
         std::fs::write(source.join("crates/mstic-queries/src/generated.rs"), "// built in the source\n").unwrap();
         let dest = root.join("copy");
         copy_workspace(&source, &dest).unwrap();
-        // Typed query calls are written by each copy's own build, never copied or compared.
-        assert!(!dest.join("crates/mstic-queries/src/generated.rs").exists());
+        // Typed query calls come as the source's build wrote them, and are not compared.
+        assert_eq!(std::fs::read_to_string(dest.join("crates/mstic-queries/src/generated.rs")).unwrap(), "// built in the source\n");
         std::fs::write(dest.join("crates/mstic-queries/src/generated.rs"), "// built in the copy\n").unwrap();
         let manifest = std::fs::read_to_string(dest.join("Cargo.toml")).unwrap();
         assert!(manifest.contains("members = [\"crates/*\"]") && !manifest.contains("kernel"));
@@ -236,6 +242,10 @@ mod tests {
         copy_workspace(&source, &dest).unwrap();
         assert_eq!((modified("crates/mstic/src/lib.rs"), modified("queries/mssentinel/logons.yaml")), before);
         assert_eq!(std::fs::read_to_string(dest.join("crates/mstic-queries/src/generated.rs")).unwrap(), "// built in the copy\n");
+        // A copy that lost them gets the source's again.
+        std::fs::remove_file(dest.join("crates/mstic-queries/src/generated.rs")).unwrap();
+        copy_workspace(&source, &dest).unwrap();
+        assert_eq!(std::fs::read_to_string(dest.join("crates/mstic-queries/src/generated.rs")).unwrap(), "// built in the source\n");
         // A changed query file is a changed source: the copy is replaced.
         std::fs::write(source.join("queries/mssentinel/logons.yaml"), "metadata: {version: 1}\n").unwrap();
         copy_workspace(&source, &dest).unwrap();

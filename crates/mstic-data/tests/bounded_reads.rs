@@ -4,7 +4,7 @@
 
 use mstic_core::limits::ReadLimits;
 use mstic_data::drivers::otrf::dataset::{download_with_limits, load_zip_with_limits};
-use mstic_data::remote::http::{Authorization, RetryPolicy, ServiceClient, ServiceRequest};
+use mstic_data::remote::http::{Authorization, Method, RetryPolicy, ServiceClient, ServiceRequest};
 use mstic_demo::{HttpResponse, LocalServer};
 use std::io::Write;
 use std::path::PathBuf;
@@ -28,7 +28,7 @@ fn service_answer_past_the_response_cap_names_url_and_cap() {
         .with_read_limits(SMALL);
     let url = format!("{}/v1/workspaces/w1/query", server.url());
     let request = ServiceRequest {
-        post: true,
+        method: Method::Post,
         url: format!("{url}?timespan=P1D"),
         body: Some(("application/json", b"{}".to_vec())),
         headers: Vec::new(),

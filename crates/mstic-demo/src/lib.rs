@@ -16,10 +16,13 @@
 
 #![warn(missing_docs)]
 
+pub mod arm;
 pub mod device_code;
 pub mod interrupt_probe;
+pub mod incidents;
 pub mod local_http;
 pub mod recorded;
+pub mod resource_graph;
 pub mod responses;
 pub mod services;
 pub mod ti;
@@ -29,5 +32,5 @@ pub use device_code::{DEMO_ACCOUNT, DEMO_USER_CODE};
 pub use local_http::{HttpRequest, HttpResponse, JsonBody, LocalServer, percent_decode};
 pub use mstic_core::paths::{fixture, fixtures_dir};
 pub use recorded::{RecordedRequest, RecordedServer, Reply};
-pub use services::{DEMO_TENANT_ID, DEMO_WORKSPACE_ID, DemoServer, ServiceAccounts, services_config_yaml};
+pub use services::{DEMO_RESOURCE_GROUP, DEMO_SUBSCRIPTION_ID, DEMO_TENANT_ID, DEMO_WORKSPACE_ID, DEMO_WORKSPACE_NAME, DemoServer, ServiceAccounts, services_config_yaml};
 pub use ti::DemoTiServer;

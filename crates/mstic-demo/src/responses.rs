@@ -65,3 +65,27 @@ pub const KUSTO_V2: &str = r#"[{"FrameType":"DataSetHeader","IsProgressive":fals
 
 /// The OAuth2 client-credential token response.
 pub const TOKEN: &str = r#"{"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":"demo-access-token"}"#;
+
+/// Log Analytics: process creations (`SecurityEvent` 4688) on the demo incident's host `soc-vm01`,
+/// an encoded PowerShell download among them.
+pub const PROCESSES: &str = r#"{"tables":[{"name":"PrimaryResult","columns":[
+ {"name":"TimeGenerated","type":"datetime"},{"name":"Computer","type":"string"},{"name":"EventID","type":"int"},
+ {"name":"SubjectUserName","type":"string"},{"name":"NewProcessName","type":"string"},{"name":"CommandLine","type":"string"},
+ {"name":"ParentProcessName","type":"string"},{"name":"NewProcessId","type":"string"},{"name":"ProcessId","type":"string"}],
+ "rows":[
+ ["2024-05-02T08:02:10Z","soc-vm01",4688,"ann.lee","C:\\Windows\\System32\\cmd.exe","cmd.exe /c whoami /all","C:\\Windows\\explorer.exe","0x1a2c","0x0f10"],
+ ["2024-05-02T08:03:29Z","soc-vm01",4688,"ann.lee","C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe","powershell.exe -nop -w hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA","C:\\Windows\\System32\\cmd.exe","0x1b40","0x1a2c"],
+ ["2024-05-02T08:11:40Z","soc-vm01",4688,"ann.lee","C:\\Windows\\System32\\net.exe","net group \"Domain Admins\" /domain","C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe","0x1c08","0x1b40"]
+ ]}]}"#;
+
+/// Log Analytics: Entra ID sign-ins (`SigninLogs`) of the demo incident's account, two of them from
+/// a Tor exit node.
+pub const SIGNINS: &str = r#"{"tables":[{"name":"PrimaryResult","columns":[
+ {"name":"TimeGenerated","type":"datetime"},{"name":"UserPrincipalName","type":"string"},{"name":"AppDisplayName","type":"string"},
+ {"name":"IPAddress","type":"string"},{"name":"Location","type":"string"},{"name":"ResultType","type":"string"},
+ {"name":"ResultDescription","type":"string"},{"name":"ClientAppUsed","type":"string"}],
+ "rows":[
+ ["2024-05-02T07:40:00Z","ann.lee@contoso.com","Azure Portal","20.51.10.99","US","0","","Browser"],
+ ["2024-05-02T07:57:31Z","ann.lee@contoso.com","Azure Portal","185.220.101.7","DE","50126","Invalid username or password","Browser"],
+ ["2024-05-02T07:58:12Z","ann.lee@contoso.com","Azure Portal","185.220.101.7","DE","0","","Browser"]
+ ]}]}"#;

@@ -87,11 +87,15 @@ fn install_routes(server: &RecordedServer) {
     server.route("POST", "/v1/workspaces/", vec![Reply::json(200, alerts)]);
     server.route_body("POST", "/v1/workspaces/", "4624", vec![Reply::json(200, LOGONS)]);
     server.route_body("POST", "/v1/workspaces/", "Heartbeat", vec![Reply::json(200, PARTIAL_HEARTBEAT)]);
+    server.route_body("POST", "/v1/workspaces/", "4688", vec![Reply::json(200, PROCESSES)]);
+    server.route_body("POST", "/v1/workspaces/", "SigninLogs", vec![Reply::json(200, SIGNINS)]);
     server.route("POST", "/v2/rest/query", vec![Reply::json(200, fixture_or("msticpy/testdata/kusto/kusto_raw_resp.json", KUSTO_V2))]);
     server.route("POST", "/v1.0/security/runHuntingQuery", vec![Reply::json(200, GRAPH_HUNTING)]);
     server.route("POST", "/api/advancedqueries/run", vec![Reply::json(200, MDE_HUNTING)]);
     server.route("GET", "/v1.0/security/alerts", vec![Reply::json(200, GRAPH_ALERTS)]);
     server.route("POST", "/services/search/v2/jobs/export", vec![Reply::json(200, SPLUNK_EXPORT)]);
+    crate::arm::install_sentinel_routes(server);
+    crate::resource_graph::install_resource_graph_routes(server);
 }
 
 fn demo_config(base: &str) -> String {
@@ -106,6 +110,13 @@ fn demo_config(base: &str) -> String {
     };
     services_config_yaml(base, &accounts)
 }
+
+/// The Azure subscription of the `Default` workspace in [`services_config_yaml`].
+pub const DEMO_SUBSCRIPTION_ID: &str = "3c1bb38c-82e3-4f8d-a115-a7110ba70d05";
+/// The resource group of the `Default` workspace in [`services_config_yaml`].
+pub const DEMO_RESOURCE_GROUP: &str = "soc-rg";
+/// The resource name of the `Default` workspace in [`services_config_yaml`].
+pub const DEMO_WORKSPACE_NAME: &str = "soc-workspace";
 
 /// The accounts a configuration of the remote services names.
 #[derive(Debug, Clone, Copy)]
@@ -140,6 +151,9 @@ pub fn services_config_yaml(base: &str, accounts: &ServiceAccounts<'_>) -> Strin
     Default:
       WorkspaceId: "{workspace_id}"
       TenantId: "{tenant_id}"
+      SubscriptionId: "{DEMO_SUBSCRIPTION_ID}"
+      ResourceGroup: "{DEMO_RESOURCE_GROUP}"
+      WorkspaceName: "{DEMO_WORKSPACE_NAME}"
       Args:
         ClientId: "{client_id}"
         ClientSecret: "{client_secret}"
@@ -153,6 +167,7 @@ Azure:
   log_analytics_endpoint: "{base}"
   graph_endpoint: "{base}"
   mde_endpoint: "{base}"
+  resource_manager_endpoint: "{base}"
 KustoClusters:
   ClusterDefaults:
     Args:

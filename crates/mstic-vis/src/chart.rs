@@ -40,7 +40,41 @@ pub struct Chart {
     notes: Vec<String>,
 }
 
+/// The pieces of a chart drawn outside this crate (e.g. an incident's entity graph), named so
+/// they cannot be swapped. Turned into a [`Chart`] with [`Chart::from_parts`].
+#[derive(Clone, Debug, Default)]
+pub struct ChartParts {
+    /// What kind of chart it is (`entity graph`), as [`Chart::kind`] reports it.
+    pub kind: &'static str,
+    /// The title drawn on the chart.
+    pub title: String,
+    /// The Vega-Lite v5 specification, data inline.
+    pub vega_lite: Value,
+    /// The static SVG document.
+    pub svg: String,
+    /// The text summary (the `text/plain` part).
+    pub summary: String,
+    /// How many marks are drawn.
+    pub marks: usize,
+    /// Notes shown under the summary (what was left out, aggregated…).
+    pub notes: Vec<String>,
+}
+
 impl Chart {
+    /// A chart from pieces drawn elsewhere; it shows and saves itself like every other chart.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_vis::{Chart, ChartParts};
+    /// let parts = ChartParts { kind: "graph", title: "G".into(), svg: "<svg/>".into(), summary: "G: 2 nodes".into(), ..Default::default() };
+    /// let chart = Chart::from_parts(parts);
+    /// assert_eq!((chart.kind(), chart.to_string().as_str()), ("graph", "G: 2 nodes"));
+    /// ```
+    pub fn from_parts(parts: ChartParts) -> Chart {
+        let ChartParts { kind, title, vega_lite, svg, summary, marks, notes } = parts;
+        Chart::new(kind, title, vega_lite, svg, summary, marks, notes)
+    }
+
     pub(crate) fn new(kind: &'static str, title: String, vega_lite: Value, svg: String, summary: String, marks: usize, notes: Vec<String>) -> Self {
         Chart { kind, title, vega_lite, svg, summary, marks, notes }
     }

@@ -36,7 +36,7 @@ mod values;
 mod vega;
 
 pub use anomalies::AnomaliesPlot;
-pub use chart::Chart;
+pub use chart::{Chart, ChartParts, VEGA_LITE_MIME};
 pub use duration::TimelineDuration;
 pub use matrix::{MatrixPlot, MatrixSort};
 #[allow(deprecated)]

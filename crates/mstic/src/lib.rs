@@ -17,6 +17,7 @@ pub use mstic_demo as demo;
 pub use mstic_pivot as pivot;
 pub use mstic_queries as queries;
 pub use mstic_transform as transform;
+pub use mstic_triage as triage;
 pub use mstic_vis as vis;
 pub use serde_json;
 
@@ -27,12 +28,12 @@ pub use serde_json;
 /// users reach for elsewhere. Entities are reached as `entities::IpAddress` (MSTICPy's
 /// `entities.IpAddress`), so `File`, `Process`, `Url` and `Host` stay free for `std::fs::File` and
 /// the rest; less common items are behind their module (`analysis::`, `vis::`, `context::`,
-/// `transform::`, `data::`, `mstic::core::`).
+/// `transform::`, `triage::`, `data::`, `mstic::core::`).
 pub mod prelude {
     /// `evcxr_input::get_string("Name")` asks the notebook user for a value (the stdin channel).
     pub use evcxr_input;
     // The crates by domain, for items outside the prelude: `vis::Chart`, `analysis::Cmd`…
-    pub use crate::{analysis, context, data, pivot, queries, transform, vis};
+    pub use crate::{analysis, context, data, pivot, queries, transform, triage, vis};
     /// MSTICPy's entities (`entities::IpAddress`, `entities::Host`, `entities::File`…).
     pub use mstic_pivot::entity as entities;
     pub use mstic_core::display::{clear_output, page};
@@ -73,6 +74,9 @@ pub mod prelude {
         Container, Entity, EntityKind, EntityPivots, Pipeline, PipelineStep, PivotFunc, PivotInput, PivotJoin, Pivots,
         entities_from_json, entity_from_json, pivot,
     };
+    pub use mstic_triage::resources::AzureResources;
+    pub use mstic_triage::sentinel::{IncidentFilter, IncidentUpdate, SentinelApi};
+    pub use mstic_triage::triage::Triage;
     pub use mstic_vis::{
         AnomaliesPlot, FramePlot, Legend, MatrixPlot, MatrixSort, PidFormat, ProcessTreePlot, Timeline, TimelineDuration,
         TimelineValues, TreePlot, ValueKind,

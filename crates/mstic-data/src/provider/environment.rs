@@ -63,7 +63,7 @@ pub const ENVIRONMENTS: &[DataEnvironment] = &[
     environment!("Mordor", ["OTRF"], [], ["Mordor", "OTRF"], Default, Sql),
     environment!("Splunk", [], ["splunk"], ["Splunk"], Splunk, Spl),
     environment!("Sumologic", [], ["sumologic"], ["Sumologic"], Sumologic, Spl),
-    environment!("ResourceGraph", [], ["resourcegraph"], ["ResourceGraph"], Default, Kql),
+    environment!("ResourceGraph", ["AzureResourceGraph"], ["resourcegraph"], ["ResourceGraph"], Default, Kql),
     environment!("Cybereason", [], ["cybereason"], ["Cybereason"], JsonPlaceholders, Json),
     environment!("Elastic", [], ["elastic"], ["Elastic"], Splunk, Spl),
     environment!("Prismacloud", [], ["prismacloud"], ["Prismacloud"], Default, Opaque),

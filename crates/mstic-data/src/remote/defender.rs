@@ -5,7 +5,7 @@
 
 use super::common::{call_setting, fail_on_partial, merged_options, not_connected, query_timeout, run};
 use super::convert::hunting_to_frame;
-use super::http::{Authorization, ServiceClient, ServiceRequest};
+use super::http::{Authorization, Method, ServiceClient, ServiceRequest};
 use super::sentinel::strip_service;
 use super::settings::{CloudEndpoints, build_auth, current_config, provider_args, Options};
 use crate::{Capabilities, Driver, DriverSettings, QueryOptions};
@@ -119,7 +119,7 @@ impl Driver for DefenderDriver {
         let timeout = query_timeout(options, &self.options, DEFAULT_TIMEOUT)?;
         let context = "advanced hunting query".to_string();
         let request = ServiceRequest {
-            post: true,
+            method: Method::Post,
             url: url.clone(),
             body: Some(("application/json", body.to_string().into_bytes())),
             headers: Vec::new(),

@@ -51,11 +51,43 @@ pub struct ServiceClient {
     limits: ReadLimits,
 }
 
+/// The HTTP method of a [`ServiceRequest`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `GET`.
+    Get,
+    /// `POST` (not idempotent: sent again only when it never left).
+    Post,
+    /// `PUT` (create or replace a resource).
+    Put,
+    /// `PATCH` (not idempotent: sent again only when it never left).
+    Patch,
+    /// `DELETE`.
+    Delete,
+}
+
+impl Method {
+    /// Whether sending the request twice has the effect of sending it once.
+    pub fn is_idempotent(self) -> bool {
+        matches!(self, Method::Get | Method::Put | Method::Delete)
+    }
+
+    fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
 /// One request: method, URL, body and what it is for (`context` appears in errors).
 #[derive(Debug, Clone)]
 pub struct ServiceRequest {
-    /// `GET` or `POST`.
-    pub post: bool,
+    /// The HTTP method.
+    pub method: Method,
     /// Full URL.
     pub url: String,
     /// Content type and body of a POST.
@@ -133,7 +165,7 @@ impl ServiceClient {
         let mut refreshed_token = false;
         loop {
             let timeout = request.timeout.unwrap_or(self.timeout);
-            let mut builder = if request.post { self.http.post(&request.url) } else { self.http.get(&request.url) };
+            let mut builder = self.http.request(request.method.to_reqwest(), &request.url);
             builder = builder.timeout(timeout).header("Accept", "application/json");
             for (name, value) in &request.headers {
                 builder = builder.header(name.as_str(), value.as_str());
@@ -160,7 +192,7 @@ impl ServiceClient {
                 }
                 // A POST may have reached the service (and created a search job) before the
                 // connection failed: it is sent again only when it was never sent.
-                Err(e) if attempt < self.retry.max_retries && (!request.post || e.is_connect()) => {
+                Err(e) if attempt < self.retry.max_retries && (request.method.is_idempotent() || e.is_connect()) => {
                     tokio::time::sleep(self.backoff(attempt)).await;
                     attempt += 1;
                     continue;

@@ -8,7 +8,7 @@
 use super::kusto_routing::QueryRouting;
 use super::common::{call_setting, fail_on_partial, merged_options, not_connected, query_timeout, run};
 use super::convert::kusto_to_frame;
-use super::http::{Authorization, ServiceClient, ServiceRequest};
+use super::http::{Authorization, Method, ServiceClient, ServiceRequest};
 use super::sentinel::strip_service;
 use super::settings::{CloudEndpoints, Options, build_auth, current_config};
 use crate::{Capabilities, Driver, DriverSettings, QueryOptions, QuerySource};
@@ -241,7 +241,7 @@ impl KustoDriver {
     fn send_kql(&self, cluster: &KustoCluster, path: &str, database: &str, body: serde_json::Value, timeout: Duration, strict: bool) -> Result<Frame> {
         let context = format!("cluster {} database {database}", cluster.url);
         let request = ServiceRequest {
-            post: true,
+            method: Method::Post,
             url: format!("{}{path}", cluster.url),
             body: Some(("application/json; charset=utf-8", body.to_string().into_bytes())),
             headers: vec![("x-ms-app".into(), "rust-mstic".into())],

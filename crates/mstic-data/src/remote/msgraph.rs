@@ -5,7 +5,7 @@
 
 use super::common::{merged_options, not_connected, query_timeout, run};
 use super::convert::odata_to_frame;
-use super::http::{Authorization, ServiceClient, ServiceRequest};
+use super::http::{Authorization, Method, ServiceClient, ServiceRequest};
 use super::settings::{CloudEndpoints, Options, build_auth, current_config, provider_args};
 use crate::{Capabilities, Driver, DriverSettings, QueryOptions};
 use mstic_core::config::MsticConfig;
@@ -83,7 +83,7 @@ impl Driver for GraphDriver {
                 truncated = true;
                 break;
             }
-            let request = ServiceRequest { post: false, url: url.clone(), body: None, headers: Vec::new(), timeout: Some(timeout), context: format!("GET {path}") };
+            let request = ServiceRequest { method: Method::Get, url: url.clone(), body: None, headers: Vec::new(), timeout: Some(timeout), context: format!("GET {path}") };
             let bytes = run(client.send(&request))?;
             let (frame, next) = odata_to_frame(&bytes).map_err(|e| Error::Remote { service: "Microsoft Graph".into(), message: format!("GET {path}: {e}") })?;
             frames.push(frame);

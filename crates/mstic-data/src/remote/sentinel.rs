@@ -5,7 +5,7 @@
 
 use super::common::{call_setting, fail_on_partial, list, merged_options, not_connected, query_timeout, run};
 use super::convert::log_analytics_to_frame;
-use super::http::{Authorization, ServiceClient, ServiceRequest};
+use super::http::{Authorization, Method, ServiceClient, ServiceRequest};
 use super::settings::{CloudEndpoints, Options, build_auth, current_config, provider_args};
 use crate::{Capabilities, Driver, DriverSettings, QueryOptions};
 use mstic_core::config::MsticConfig;
@@ -168,7 +168,7 @@ impl Driver for SentinelDriver {
             format!("workspaces {workspace_id}, {}", extra.join(", "))
         };
         let request = ServiceRequest {
-            post: true,
+            method: Method::Post,
             url: format!("{}/v1/workspaces/{workspace_id}/query", connection.endpoint),
             body: Some(("application/json", body.to_string().into_bytes())),
             headers: vec![("Prefer".into(), format!("wait={}", timeout.as_secs().clamp(1, 600)))],

@@ -146,21 +146,42 @@ pub struct CloudEndpoints {
     pub graph: String,
     /// Defender for Endpoint API (`https://api.securitycenter.microsoft.com`).
     pub mde: String,
+    /// Azure Resource Manager (`https://management.azure.com`): Sentinel incidents, Resource Graph.
+    pub resource_manager: String,
 }
 
 impl CloudEndpoints {
     /// The endpoints of cloud `name` (`global`, `usgov`, `cn`; MSTICPy's `Azure.cloud`).
     pub fn for_cloud(name: &str) -> CloudEndpoints {
-        let (authority, la, graph, mde) = match name.to_ascii_lowercase().as_str() {
-            "usgov" | "gov" => ("https://login.microsoftonline.us", "https://api.loganalytics.us", "https://graph.microsoft.us", "https://api-gov.securitycenter.microsoft.us"),
-            "cn" | "china" => ("https://login.chinacloudapi.cn", "https://api.loganalytics.azure.cn", "https://microsoftgraph.chinacloudapi.cn", "https://api.securitycenter.microsoft.com"),
-            _ => ("https://login.microsoftonline.com", "https://api.loganalytics.io", "https://graph.microsoft.com", "https://api.securitycenter.microsoft.com"),
+        let (authority, la, graph, mde, arm) = match name.to_ascii_lowercase().as_str() {
+            "usgov" | "gov" => (
+                "https://login.microsoftonline.us",
+                "https://api.loganalytics.us",
+                "https://graph.microsoft.us",
+                "https://api-gov.securitycenter.microsoft.us",
+                "https://management.usgovcloudapi.net",
+            ),
+            "cn" | "china" => (
+                "https://login.chinacloudapi.cn",
+                "https://api.loganalytics.azure.cn",
+                "https://microsoftgraph.chinacloudapi.cn",
+                "https://api.securitycenter.microsoft.com",
+                "https://management.chinacloudapi.cn",
+            ),
+            _ => (
+                "https://login.microsoftonline.com",
+                "https://api.loganalytics.io",
+                "https://graph.microsoft.com",
+                "https://api.securitycenter.microsoft.com",
+                "https://management.azure.com",
+            ),
         };
-        CloudEndpoints { authority_host: authority.into(), log_analytics: la.into(), graph: graph.into(), mde: mde.into() }
+        CloudEndpoints { authority_host: authority.into(), log_analytics: la.into(), graph: graph.into(), mde: mde.into(), resource_manager: arm.into() }
     }
 
     /// Endpoints from `Azure.cloud`, overridden by `Azure.authority_host`,
-    /// `Azure.log_analytics_endpoint`, `Azure.graph_endpoint`, `Azure.mde_endpoint`, by
+    /// `Azure.log_analytics_endpoint`, `Azure.graph_endpoint`, `Azure.mde_endpoint`,
+    /// `Azure.resource_manager_endpoint`, by
     /// `$AZURE_AUTHORITY_HOST`, and by the same-named driver `options`.
     pub fn resolve(config: &MsticConfig, options: &Options) -> CloudEndpoints {
         let azure = |key: &str| config.setting(&format!("Azure.{key}")).and_then(|s| s.resolve().ok()).filter(|v| !v.is_empty());
@@ -175,6 +196,7 @@ impl CloudEndpoints {
         pick("log_analytics_endpoint", None, &mut endpoints.log_analytics);
         pick("graph_endpoint", None, &mut endpoints.graph);
         pick("mde_endpoint", None, &mut endpoints.mde);
+        pick("resource_manager_endpoint", None, &mut endpoints.resource_manager);
         endpoints
     }
 }

@@ -6,7 +6,7 @@
 //! (`POST …/{sid}/control` with `action=cancel`) and the call returns `Error::Interrupted`.
 
 use super::common::run;
-use super::http::{ServiceClient, ServiceRequest, form_body, percent_encode};
+use super::http::{Method, ServiceClient, ServiceRequest, form_body, percent_encode};
 use mstic_core::progress::Progress;
 use mstic_core::{Error, Result, interrupt};
 use serde_json::Value;
@@ -127,7 +127,7 @@ pub(crate) fn post(url: &str, fields: &[(&str, &str)], context: &str) -> Service
         with_json.push(("output_mode", "json"));
     }
     ServiceRequest {
-        post: true,
+        method: Method::Post,
         url: url.to_string(),
         body: Some(("application/x-www-form-urlencoded", form_body(&with_json))),
         headers: Vec::new(),
@@ -137,7 +137,7 @@ pub(crate) fn post(url: &str, fields: &[(&str, &str)], context: &str) -> Service
 }
 
 fn get(url: &str, context: &str) -> ServiceRequest {
-    ServiceRequest { post: false, url: url.to_string(), body: None, headers: Vec::new(), timeout: None, context: context.to_string() }
+    ServiceRequest { method: Method::Get, url: url.to_string(), body: None, headers: Vec::new(), timeout: None, context: context.to_string() }
 }
 
 fn call(client: &ServiceClient, request: ServiceRequest) -> Result<Value> {
