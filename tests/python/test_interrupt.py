@@ -16,11 +16,16 @@ from jupyter_client.manager import start_new_kernel
 
 from conftest import KERNEL_NAME, WARMUP_TIMEOUT, collect_iopub, drain, result_text, run_cell
 
+# Printed by a cell once it has compiled and runs; the tests interrupt only after they saw it, so a
+# slow build on a busy machine is never what gets interrupted.
+STARTED = "cell-started"
+ANNOUNCE_START = f'println!("{STARTED}");\n'
+
 # A self-join over generated data that takes minutes on two cores, unless interrupted.
 SLOW_QUERY = """let rows: i64 = 200_000;
 let ids = mstic::arrow::array::Int64Array::from((0..rows).collect::<Vec<i64>>());
 let table = Frame::from_columns(vec![("id".to_string(), std::sync::Arc::new(ids) as mstic::arrow::array::ArrayRef)])?;
-let pairs = table.sql("SELECT count(*) AS n FROM t a JOIN t b ON (a.id + b.id) % 7 = 3")?;
+""" + ANNOUNCE_START + """let pairs = table.sql("SELECT count(*) AS n FROM t a JOIN t b ON (a.id + b.id) % 7 = 3")?;
 pairs.len()"""
 
 
@@ -43,10 +48,26 @@ def reply_of(kc, msg_id: str, timeout: float):
     return reply
 
 
+def wait_for_started(kc, msg_id: str, timeout: float = 600) -> None:
+    """Waits until the cell `msg_id` printed STARTED, that is, it compiled and runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        msg = kc.get_iopub_msg(timeout=deadline - time.monotonic())
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream" and STARTED in msg["content"]["text"]:
+            return
+        if msg["msg_type"] in ("error", "execute_result"):
+            raise AssertionError(f"the cell ended before it started its work: {msg['content']}")
+    raise AssertionError(f"the cell did not start within {timeout} s")
+
+
 def interrupt_after(km, kc, code: str, delay: float, timeout: float = 120):
-    """Runs `code`, interrupts it after `delay` seconds; returns (reply, seconds from interrupt to reply)."""
+    """Runs `code` (which prints STARTED when it runs), interrupts it `delay` seconds after that;
+    returns (reply, seconds from interrupt to reply)."""
     drain(kc.get_iopub_msg)
     msg_id = kc.execute(code)
+    wait_for_started(kc, msg_id)
     time.sleep(delay)
     interrupted_at = time.monotonic()
     km.interrupt_kernel()
@@ -85,7 +106,7 @@ def test_a_tight_loop_is_stopped_even_after_the_kernel_prepared_its_own_standby(
             standbys = [int(p.read_text()) for p in standby_folder().glob("*.pid") if p.read_text().strip().isdigit()]
         assert standbys, "the idle kernel did not start a standby engine"
         result_text(kc, "let kept_before_loop: u32 = 5;\nkept_before_loop")
-        reply, took = interrupt_after(km, kc, "let counter = 0u64;\nloop { std::hint::black_box(counter); }", delay=3)
+        reply, took = interrupt_after(km, kc, ANNOUNCE_START + "let counter = 0u64;\nloop { std::hint::black_box(counter); }", delay=3)
         content = reply["content"]
         assert content["status"] == "error" and content["ename"] == "Interrupted", content
         assert "did not stop within 3 s" in content["evalue"] and "Variables lost" in content["evalue"], content["evalue"]
@@ -102,7 +123,7 @@ def test_interrupting_a_sleep_in_library_code_keeps_variables():
     km, kc = start_kernel(MSTIC_INTERRUPT_GRACE_SECONDS="20")
     try:
         result_text(kc, "let kept_before_sleep: u32 = 11;\nkept_before_sleep")
-        code = 'mstic::core::interrupt::sleep(std::time::Duration::from_secs(600), "the wait")?;'
+        code = ANNOUNCE_START + 'mstic::core::interrupt::sleep(std::time::Duration::from_secs(600), "the wait")?;'
         reply, took = interrupt_after(km, kc, code, delay=3)
         content = reply["content"]
         assert content["ename"] == "Interrupted", content
