@@ -20,11 +20,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 mod completion;
-use completion::FieldAccess;
+use completion::ItemAccess;
 
-/// How long one completion request may spend hovering fields to learn their visibility; fields
-/// left unchecked are listed after the methods and checked on a later request.
-const FIELD_CHECK_BUDGET: Duration = Duration::from_millis(600);
+/// How long one completion request may spend hovering fields and methods to learn their
+/// visibility (past it, beyond the first hover of a field and of a method); items left unchecked are
+/// listed after the others and checked on a later request.
+const ACCESS_CHECK_BUDGET: Duration = Duration::from_millis(600);
 
 /// What a finished cell reports in its `execute_reply`.
 pub struct ExecOutcome {
@@ -188,7 +189,15 @@ struct EngineParts {
     iopub: Iopub,
     stdin: Stdin,
     progress: Progress,
-    preload: String,
+    preload: Preload,
+}
+
+/// What the engine loads at start: the preload cell and the folder of the crates it loads.
+pub struct Preload {
+    /// The preload cell (facade, prelude, display shortcut).
+    pub code: String,
+    /// The crates' folder (`crates/` of the installed workspace copy), read for completions.
+    pub sources: std::path::PathBuf,
 }
 
 /// How long the engine waits without work before it checks that a standby engine is ready for
@@ -203,7 +212,7 @@ const IDLE_BEFORE_TRIM: Duration = Duration::from_millis(1500);
 pub type Prepare = Box<dyn FnOnce() -> anyhow::Result<()> + Send>;
 
 /// Starts the engine thread: `prepare`, then evcxr, then the `preload` code.
-pub fn start(iopub: Iopub, stdin: Stdin, progress: Progress, preload: String, prepare: Prepare) -> EngineHandle {
+pub fn start(iopub: Iopub, stdin: Stdin, progress: Progress, preload: Preload, prepare: Prepare) -> EngineHandle {
     let (tx, rx) = mpsc::channel();
     let handle = EngineHandle {
         tx: Arc::new(Mutex::new(tx)),
@@ -266,12 +275,20 @@ struct Engine {
     needs_support: bool,
     /// The `mstic` crates are loaded (so the support code can install the interrupt listener).
     preloaded: bool,
-    /// Field visibilities learnt from hovers, by the completion's field names and the field's name.
-    field_access: std::collections::HashMap<String, FieldAccess>,
+    /// Field and method visibilities learnt from hovers, by the completion's field names and the
+    /// item's name and kind.
+    item_access: std::collections::HashMap<String, ItemAccess>,
+    /// The preloaded crates' folder (`crates/` of the installed workspace copy).
+    sources: std::path::PathBuf,
+    /// The methods our crates declare privately (read from `sources` at the first completion).
+    private_methods: std::sync::OnceLock<completion::PrivateMethods>,
+    /// The owner (crate, type) of the receiver of a completion, by the completions offered, once
+    /// the hover of one of its private methods told it.
+    method_owners: std::collections::HashMap<String, (String, String)>,
 }
 
 impl Engine {
-    fn boot(handle: EngineHandle, iopub: Iopub, stdin: Stdin, progress: Progress, preload: &str) -> Engine {
+    fn boot(handle: EngineHandle, iopub: Iopub, stdin: Stdin, progress: Progress, preload: &Preload) -> Engine {
         let mut engine = Engine {
             handle,
             iopub,
@@ -282,7 +299,10 @@ impl Engine {
             startup_error: None,
             needs_support: false,
             preloaded: false,
-            field_access: std::collections::HashMap::new(),
+            item_access: std::collections::HashMap::new(),
+            sources: preload.sources.clone(),
+            private_methods: std::sync::OnceLock::new(),
+            method_owners: std::collections::HashMap::new(),
         };
         let booting = std::time::Instant::now();
         match catch_unwind(CommandContext::new) {
@@ -292,7 +312,7 @@ impl Engine {
                 engine.pump = Some(OutputPump::start(engine.iopub.clone(), outputs.stdout, outputs.stderr));
                 engine.ctx = Some(ctx);
                 let started = std::time::Instant::now();
-                match engine.run_quietly(preload) {
+                match engine.run_quietly(&preload.code) {
                     Ok(()) => {
                         engine.preloaded = true;
                         engine.handle.cooperative.store(true, Ordering::SeqCst);
@@ -533,25 +553,64 @@ impl Engine {
             c.completions.into_iter().map(|c| completion::Completion { code: c.code, kind: c.kind }).collect();
         let fields: Vec<&str> = offered.iter().filter(|c| completion::is_field(c)).map(|c| c.code.as_str()).collect();
         let type_key = fields.join(",");
-        let known = &mut self.field_access;
+        // The methods offered identify the receiver's type for the owner cache.
+        let offered_key: String = offered.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join(",");
+        let private_methods = self.private_methods.get_or_init(|| completion::PrivateMethods::scan(&self.sources));
+        let (known, owners) = (&mut self.item_access, &mut self.method_owners);
         let started = Instant::now();
-        let mut access = |name: &str| {
-            let key = format!("{type_key}#{name}");
+        let mut hovered: std::collections::HashSet<completion::Item> = std::collections::HashSet::new();
+        let mut access = |name: &str, item: completion::Item| {
+            // Fields are cached by the receiver's fields, methods by everything offered.
+            let key = match item {
+                completion::Item::Field => format!("{type_key}#{name}"),
+                completion::Item::Method => format!("{offered_key}#{name}"),
+            };
+            if item == completion::Item::Method
+                && let Some((owner_crate, owner_type)) = owners.get(&offered_key)
+            {
+                let private = !completion::is_notebook_crate(owner_crate) && private_methods.is_private(owner_type, name);
+                return if private { ItemAccess::Private } else { ItemAccess::Usable };
+            }
             if let Some(found) = known.get(&key) {
                 return *found;
             }
-            if started.elapsed() >= FIELD_CHECK_BUDGET {
-                return FieldAccess::Unknown;
+            // The first hover of each kind always runs: a method's settles every method, and the
+            // first hover after start is the slow one.
+            if started.elapsed() >= ACCESS_CHECK_BUDGET && !hovered.insert(item) {
+                return ItemAccess::Unknown;
             }
-            let probe = format!("{}{name}", code.get(..start).unwrap_or(""));
-            let found = match catch_unwind(AssertUnwindSafe(|| ctx.hover_at(&probe, probe.len()))) {
-                Ok(Ok((plain, _))) => completion::field_access_from_hover(name, &plain),
-                _ => FieldAccess::Unknown,
+            hovered.insert(item);
+            let prefix = code.get(..start).unwrap_or("");
+            // rust-analyzer resolves a method at the end of its name in a call.
+            let probe = match item {
+                completion::Item::Field => format!("{prefix}{name}"),
+                completion::Item::Method => format!("{prefix}{name}()"),
+            };
+            let hover = match catch_unwind(AssertUnwindSafe(|| ctx.hover_at(&probe, prefix.len() + name.len()))) {
+                Ok(Ok((plain, _))) => plain,
+                _ => return ItemAccess::Unknown,
+            };
+            let found = match item {
+                completion::Item::Field => completion::field_access_from_hover(name, &hover),
+                completion::Item::Method => {
+                    let (owner_type, found) = completion::method_from_hover(name, &hover);
+                    if let Some(owner_type) = owner_type {
+                        owners.insert(offered_key.clone(), (completion::owner_crate(&hover).to_string(), owner_type));
+                    }
+                    found
+                }
             };
             known.insert(key, found);
             found
         };
-        let matches = completion::rank(offered, dot, &mut access);
+        // Methods first: one hover of a method tells the receiver's type, which settles them all.
+        if dot {
+            let candidates = offered.iter().filter(|c| c.kind == "function").map(|c| completion::item_name(&c.code));
+            for name in candidates.filter(|name| private_methods.is_candidate(name)) {
+                access(name, completion::Item::Method);
+            }
+        }
+        let matches = completion::rank(offered, dot, |name| private_methods.is_candidate(name), &mut access);
         json!({"status": "ok", "matches": matches, "cursor_start": start, "cursor_end": end, "metadata": {}})
     }
 

@@ -158,7 +158,8 @@ impl Launch {
     pub fn boot(&self) -> server::Booted {
         let (dir, ws, key) = (self.scratch.clone(), self.workspace.clone(), self.key.clone());
         let prepare: engine::Prepare = Box::new(move || template::populate_kernel_dir(&dir, &ws, &key));
-        server::boot(self.progress.clone(), template::preload(&self.workspace), prepare)
+        let preload = engine::Preload { code: template::preload(&self.workspace), sources: self.workspace.join("crates") };
+        server::boot(self.progress.clone(), preload, prepare)
     }
 
     /// Serves `info`'s connection until a shutdown request.

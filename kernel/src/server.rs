@@ -38,7 +38,7 @@ pub struct Booted {
 }
 
 /// Starts the engine (scratch directory, evcxr, preload) before any socket exists.
-pub fn boot(progress: Progress, preload: String, prepare: crate::engine::Prepare) -> Booted {
+pub fn boot(progress: Progress, preload: crate::engine::Preload, prepare: crate::engine::Prepare) -> Booted {
     let session = Session::new("");
     let (iopub, iopub_socket) = iopub::channel(session.clone());
     progress.set_iopub(iopub.clone());
