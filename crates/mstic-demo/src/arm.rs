@@ -2,7 +2,8 @@
 //! (`DEMO_SUBSCRIPTION_ID` / `DEMO_RESOURCE_GROUP` / `DEMO_WORKSPACE_NAME`), in the JSON shapes
 //! of the `Microsoft.SecurityInsights` REST API (api-version 2024-03-01): incidents in two pages,
 //! one incident with its alerts, entities and comments, the answers to an incident update and a
-//! new comment, bookmarks, analytic rules and a watchlist. Written for this crate.
+//! new comment, bookmarks, analytic rules and a watchlist — and, for Log Analytics, the
+//! `SecurityAlert` rows of the incident's alerts with their entities. Written for this crate.
 //!
 //! ```
 //! let demo = mstic_demo::DemoServer::start()?;
@@ -35,6 +36,9 @@ pub const DEMO_VM_NAME: &str = "soc-vm01";
 pub const DEMO_WATCHLIST_ALIAS: &str = "HighValueAssets";
 /// The GUID of the demo bookmark.
 pub const DEMO_BOOKMARK_ID: &str = "a1e5b7c2-3d4f-4e6a-8b9c-0d1e2f3a4b5c";
+/// The `systemAlertId`s of the rich incident's alerts: the sign-in, the PowerShell command line
+/// and the URL download.
+pub const DEMO_ALERT_IDS: [&str; 3] = ["b9a3c7d1-1e2f-4a5b-9c6d-7e8f9a0b1c2d", "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f", "d4e5f6a7-b8c9-4d0e-9f1a-2b3c4d5e6f70"];
 /// The page token in the first incidents page's `nextLink`.
 pub const DEMO_PAGE_TOKEN: &str = "demo-page-2";
 
@@ -54,6 +58,9 @@ pub fn sentinel_base_path() -> String {
 /// routes win over the general ones, as [`RecordedServer::route`] matches the latest first).
 pub fn install_sentinel_routes(server: &RecordedServer) {
     let ok = |body: Value| vec![Reply::json(200, body)];
+    for (index, id) in DEMO_ALERT_IDS.iter().enumerate() {
+        server.route_body("POST", "/v1/workspaces/", id, ok(workspace_alert(index)));
+    }
     let incident_path = format!("incidents/{DEMO_INCIDENT_ID}");
     let page_two = format!("{}{}/incidents?api-version=2024-03-01&$skipToken={DEMO_PAGE_TOKEN}", server.base_url(), sentinel_base_path());
     server.route("GET", "Microsoft.SecurityInsights/incidents?", ok(incidents_page_one(&page_two)));
@@ -202,11 +209,11 @@ fn incident_alerts() -> Value {
     };
     json!({
         "value": [
-            alert("b9a3c7d1-1e2f-4a5b-9c6d-7e8f9a0b1c2d", "Sign-in from a TI-listed IP address", "High", "Azure Sentinel", &["InitialAccess"],
+            alert(DEMO_ALERT_IDS[0], "Sign-in from a TI-listed IP address", "High", "Azure Sentinel", &["InitialAccess"],
                   "2024-05-02T07:58:12Z", "ann.lee@contoso.com", "ann.lee@contoso.com signed in from 185.220.101.7, listed as a Tor exit node."),
-            alert("c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f", "Suspicious encoded PowerShell command line", "High", "Microsoft Defender for Endpoint", &["Execution"],
+            alert(DEMO_ALERT_IDS[1], "Suspicious encoded PowerShell command line", "High", "Microsoft Defender for Endpoint", &["Execution"],
                   "2024-05-02T08:03:27Z", "soc-vm01", "powershell.exe ran a base64-encoded command that downloads and runs a script."),
-            alert("d4e5f6a7-b8c9-4d0e-9f1a-2b3c4d5e6f70", "Connection to a known malicious URL", "Medium", "Microsoft Defender for Endpoint", &["CommandAndControl"],
+            alert(DEMO_ALERT_IDS[2], "Connection to a known malicious URL", "Medium", "Microsoft Defender for Endpoint", &["CommandAndControl"],
                   "2024-05-02T08:03:29Z", "soc-vm01", "soc-vm01 downloaded update.ps1 from a URL hosted on 185.220.101.7."),
         ]
     })
@@ -373,4 +380,53 @@ fn watchlist_items() -> Value {
             item("9a8b7c6d-0003-4e5f-8a9b-0c1d2e3f4a5b", json!({ "Hostname": "payroll-db", "IPAddress": "10.0.6.20", "Owner": "finance-it@contoso.com", "Criticality": "High" })),
         ]
     })
+}
+
+/// Log Analytics' answer to a query of the `SecurityAlert` row of alert `index` of the rich
+/// incident (`SecurityAlert.get_alert`): the alert with its `Entities` (Sentinel's alert entity
+/// JSON, `$id`/`$ref` links) and `ExtendedProperties`, as JSON text.
+fn workspace_alert(index: usize) -> Value {
+    let account = json!({"$id": "2", "Type": "account", "Name": "ann.lee", "NTDomain": "CONTOSO", "UPNSuffix": "contoso.com",
+                         "AadUserId": "2046feea-040d-4a46-9e2b-91c2941bfa70", "IsDomainJoined": true});
+    let host = json!({"$id": "3", "Type": "host", "HostName": DEMO_VM_NAME, "DnsDomain": "contoso.local", "NetBiosName": "SOC-VM01",
+                      "OSFamily": "Windows", "AzureID": demo_vm_resource_id()});
+    let ip = json!({"$id": "4", "Type": "ip", "Address": DEMO_MALICIOUS_IP});
+    let (entities, extended) = match index {
+        0 => (
+            json!([account, ip]),
+            json!({"Query Period": "01:00:00", "Trigger Operator": "GreaterThan", "Trigger Threshold": "0", "Matched indicator": DEMO_MALICIOUS_IP}),
+        ),
+        1 => (
+            json!([host, account, {"$id": "5", "Type": "process", "ProcessId": "4711",
+                "CommandLine": "powershell.exe -NoProfile -WindowStyle Hidden -EncodedCommand SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA",
+                "CreationTimeUtc": "2024-05-02T08:03:27Z", "Host": {"$ref": "3"}, "Account": {"$ref": "2"}}]),
+            json!({"MachineGroup": "Servers", "Detection source": "EDR"}),
+        ),
+        _ => (
+            json!([host, ip, {"$id": "5", "Type": "url", "Url": DEMO_URL},
+                {"$id": "6", "Type": "filehash", "Algorithm": "SHA256", "Value": DEMO_FILE_SHA256},
+                {"$id": "7", "Type": "file", "Name": "update.ps1", "Directory": "C:\\Users\\ann.lee\\AppData\\Local\\Temp", "FileHashes": [{"$ref": "6"}]}]),
+            json!({"MachineGroup": "Servers", "Detection source": "Network protection"}),
+        ),
+    };
+    let alerts = incident_alerts();
+    let alert = &alerts["value"][index]["properties"];
+    let text = |key: &str| alert[key].clone();
+    let columns: Vec<Value> = [
+        ("TimeGenerated", "datetime"), ("DisplayName", "string"), ("AlertName", "string"), ("AlertSeverity", "string"), ("Description", "string"),
+        ("ProviderName", "string"), ("VendorName", "string"), ("VendorOriginalId", "string"), ("SystemAlertId", "string"), ("ProductName", "string"),
+        ("AlertType", "string"), ("StartTime", "datetime"), ("EndTime", "datetime"), ("CompromisedEntity", "string"), ("Tactics", "string"),
+        ("Status", "string"), ("AlertLink", "string"), ("Entities", "string"), ("ExtendedProperties", "string"),
+    ]
+    .iter()
+    .map(|(name, kind)| json!({"name": name, "type": kind}))
+    .collect();
+    let tactics = alert["tactics"].as_array().map(|t| t.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+    let row = json!([
+        text("timeGenerated"), text("alertDisplayName"), text("alertDisplayName"), text("severity"), text("description"),
+        "ASI Scheduled Alerts", text("vendorName"), text("providerAlertId"), text("systemAlertId"), text("productName"),
+        text("alertType"), text("startTimeUtc"), text("endTimeUtc"), text("compromisedEntity"), tactics,
+        text("status"), text("alertLink"), entities.to_string(), extended.to_string()
+    ]);
+    json!({"tables": [{"name": "PrimaryResult", "columns": columns, "rows": [row]}]})
 }

@@ -1,7 +1,8 @@
 //! Recorded Azure Resource Graph and Resource Manager answers for the demo services: a resource
-//! inventory query answered in two pages (`$skipToken`), and the virtual machine `soc-vm01` of the
+//! inventory query answered in two pages (`$skipToken`, `resultFormat` `table`), and the virtual machine `soc-vm01` of the
 //! demo subscription with its network interface, public IP address and network security group
-//! (one rule allows RDP from anywhere) — in the documented shapes of
+//! (one rule allows RDP from anywhere) and its subnet's group (SSH from the Internet denied) — in
+//! the documented shapes of
 //! `Microsoft.ResourceGraph/resources` (2022-10-01), `Microsoft.Compute/virtualMachines`
 //! (2024-07-01) and `Microsoft.Network` (2024-05-01).
 //!
@@ -42,7 +43,10 @@ pub const DEMO_VM_PUBLIC_IP: &str = "20.51.10.7";
 /// The `$skipToken` of the first inventory page.
 pub const DEMO_SKIP_TOKEN: &str = "ew0KICAiJGlkIjogIjEiLA0KICAiTWF4Um93cyI6IDMsDQogICJSb3dzVG9Ta2lwIjogMw0KfQ==";
 
-const SUBNET_ID: &str = concat!(demo_group!(), "/providers/Microsoft.Network/virtualNetworks/soc-vnet/subnets/default");
+/// The resource ID of the demo VM's subnet.
+pub const DEMO_SUBNET_ID: &str = concat!(demo_group!(), "/providers/Microsoft.Network/virtualNetworks/soc-vnet/subnets/default");
+/// The resource ID of the network security group on the demo VM's subnet.
+pub const DEMO_SUBNET_NSG_ID: &str = concat!(demo_group!(), "/providers/Microsoft.Network/networkSecurityGroups/soc-vnet-default-nsg");
 const WORKSPACE_ID: &str = concat!(demo_group!(), "/providers/Microsoft.OperationalInsights/workspaces/soc-workspace");
 
 /// `a == b` at compile time.
@@ -76,35 +80,61 @@ pub fn install_resource_graph_routes(server: &RecordedServer) {
     server.route("GET", "/providers/Microsoft.Network/networkInterfaces/soc-vm01-nic", vec![Reply::json(200, network_interface())]);
     server.route("GET", "/providers/Microsoft.Network/publicIPAddresses/soc-vm01-ip", vec![Reply::json(200, public_ip())]);
     server.route("GET", "/providers/Microsoft.Network/networkSecurityGroups/soc-vm01-nsg", vec![Reply::json(200, security_group())]);
+    server.route("GET", "/providers/Microsoft.Network/virtualNetworks/soc-vnet/subnets/default", vec![Reply::json(200, subnet())]);
+    server.route("GET", "/providers/Microsoft.Network/networkSecurityGroups/soc-vnet-default-nsg", vec![Reply::json(200, subnet_security_group())]);
 }
 
+/// The columns of the inventory answers, in the order a `project` of them would give.
+const INVENTORY_COLUMNS: [(&str, &str); 7] = [
+    ("id", "string"),
+    ("name", "string"),
+    ("type", "string"),
+    ("location", "string"),
+    ("resourceGroup", "string"),
+    ("subscriptionId", "string"),
+    ("tags", "object"),
+];
+
 fn resource_row(id: &str, name: &str, kind: &str, tags: Value) -> Value {
-    json!({"id": id, "name": name, "type": kind, "location": "eastus", "resourceGroup": DEMO_RESOURCE_GROUP,
-           "subscriptionId": DEMO_SUBSCRIPTION_ID, "tags": tags})
+    json!([id, name, kind, "eastus", DEMO_RESOURCE_GROUP, DEMO_SUBSCRIPTION_ID, tags])
+}
+
+/// A Resource Graph answer in the `table` result format: `data` lists the columns (name and
+/// type) and the rows as arrays in that order.
+fn table_answer(total: u64, skip_token: Option<&str>, columns: &[(&str, &str)], rows: Vec<Value>) -> Value {
+    let columns: Vec<Value> = columns.iter().map(|(name, kind)| json!({"name": name, "type": kind})).collect();
+    let mut answer = json!({"totalRecords": total, "count": rows.len(), "resultTruncated": "false", "facets": [],
+                            "data": {"columns": columns, "rows": rows}});
+    if let Some(token) = skip_token {
+        answer["$skipToken"] = json!(token);
+    }
+    answer
 }
 
 /// The first inventory page: three resources and a `$skipToken`.
 pub fn inventory_page_one() -> Value {
-    json!({"totalRecords": 5, "count": 3, "resultTruncated": "false", "$skipToken": DEMO_SKIP_TOKEN, "facets": [], "data": [
+    let rows = vec![
         resource_row(DEMO_VM_ID, DEMO_VM_NAME, "microsoft.compute/virtualmachines", json!({"env": "prod", "owner": "soc"})),
         resource_row(DEMO_NIC_ID, "soc-vm01-nic", "microsoft.network/networkinterfaces", json!({})),
         resource_row(DEMO_PUBLIC_IP_ID, "soc-vm01-ip", "microsoft.network/publicipaddresses", json!({})),
-    ]})
+    ];
+    table_answer(5, Some(DEMO_SKIP_TOKEN), &INVENTORY_COLUMNS, rows)
 }
 
 /// The second (last) inventory page: two resources, no `$skipToken`.
 pub fn inventory_page_two() -> Value {
-    json!({"totalRecords": 5, "count": 2, "resultTruncated": "false", "facets": [], "data": [
+    let rows = vec![
         resource_row(DEMO_NSG_ID, "soc-vm01-nsg", "microsoft.network/networksecuritygroups", json!({})),
         resource_row(WORKSPACE_ID, "soc-workspace", "microsoft.operationalinsights/workspaces", json!({"env": "prod"})),
-    ]})
+    ];
+    table_answer(5, None, &INVENTORY_COLUMNS, rows)
 }
 
 /// The answer to a lookup of `soc-vm01` by name or computer name.
 fn vm_lookup() -> Value {
-    let row = json!({"id": DEMO_VM_ID, "name": DEMO_VM_NAME, "resourceGroup": DEMO_RESOURCE_GROUP, "subscriptionId": DEMO_SUBSCRIPTION_ID,
-                     "location": "eastus", "computerName": DEMO_VM_NAME});
-    json!({"totalRecords": 1, "count": 1, "resultTruncated": "false", "facets": [], "data": [row]})
+    let columns = [("id", "string"), ("name", "string"), ("resourceGroup", "string"), ("subscriptionId", "string"), ("location", "string"), ("computerName", "string")];
+    let row = json!([DEMO_VM_ID, DEMO_VM_NAME, DEMO_RESOURCE_GROUP, DEMO_SUBSCRIPTION_ID, "eastus", DEMO_VM_NAME]);
+    table_answer(1, None, &columns, vec![row])
 }
 
 /// `GET virtualMachines/soc-vm01?$expand=instanceView`.
@@ -143,7 +173,7 @@ fn network_interface() -> Value {
                 "name": "ipconfig1", "id": format!("{DEMO_NIC_ID}/ipConfigurations/ipconfig1"),
                 "properties": {
                     "privateIPAddress": DEMO_VM_PRIVATE_IP, "privateIPAllocationMethod": "Dynamic", "privateIPAddressVersion": "IPv4",
-                    "publicIPAddress": {"id": DEMO_PUBLIC_IP_ID}, "subnet": {"id": SUBNET_ID}, "primary": true
+                    "publicIPAddress": {"id": DEMO_PUBLIC_IP_ID}, "subnet": {"id": DEMO_SUBNET_ID}, "primary": true
                 }
             }],
             "networkSecurityGroup": {"id": DEMO_NSG_ID},
@@ -166,9 +196,17 @@ fn public_ip() -> Value {
     })
 }
 
-fn rule(name: &str, priority: u32, direction: &str, access: &str, protocol: &str, source: &str, port: &str) -> Value {
+/// One security rule: name, priority, direction, access, protocol, source prefix, destination port.
+type RuleSpec<'a> = (&'a str, u32, &'a str, &'a str, &'a str, &'a str, &'a str);
+
+/// The `securityRules` of the group `group_id`.
+fn rules(group_id: &str, specs: &[RuleSpec]) -> Value {
+    specs.iter().map(|spec| rule(group_id, spec)).collect()
+}
+
+fn rule(group_id: &str, &(name, priority, direction, access, protocol, source, port): &RuleSpec) -> Value {
     json!({
-        "name": name, "id": format!("{DEMO_NSG_ID}/securityRules/{name}"), "type": "Microsoft.Network/networkSecurityGroups/securityRules",
+        "name": name, "id": format!("{group_id}/securityRules/{name}"), "type": "Microsoft.Network/networkSecurityGroups/securityRules",
         "properties": {
             "provisioningState": "Succeeded", "protocol": protocol, "sourcePortRange": "*", "destinationPortRange": port,
             "sourceAddressPrefix": source, "destinationAddressPrefix": "*", "access": access, "priority": priority, "direction": direction,
@@ -184,12 +222,36 @@ fn security_group() -> Value {
         "name": "soc-vm01-nsg", "id": DEMO_NSG_ID, "type": "Microsoft.Network/networkSecurityGroups", "location": "eastus",
         "properties": {
             "provisioningState": "Succeeded",
-            "securityRules": [
-                rule("RDP", 300, "Inbound", "Allow", "Tcp", "*", "3389"),
-                rule("AllowHttpsFromVnet", 310, "Inbound", "Allow", "Tcp", "VirtualNetwork", "443"),
-                rule("DenySmbOutbound", 400, "Outbound", "Deny", "*", "*", "445"),
-            ],
+            "securityRules": rules(DEMO_NSG_ID, &[
+                ("RDP", 300, "Inbound", "Allow", "Tcp", "*", "3389"),
+                ("AllowHttpsFromVnet", 310, "Inbound", "Allow", "Tcp", "VirtualNetwork", "443"),
+                ("DenySmbOutbound", 400, "Outbound", "Deny", "*", "*", "445"),
+            ]),
             "networkInterfaces": [{"id": DEMO_NIC_ID}]
+        }
+    })
+}
+
+/// `GET virtualNetworks/soc-vnet/subnets/default`: the VM's subnet, with a network security group.
+fn subnet() -> Value {
+    json!({
+        "name": "default", "id": DEMO_SUBNET_ID, "type": "Microsoft.Network/virtualNetworks/subnets",
+        "properties": {
+            "provisioningState": "Succeeded", "addressPrefix": "10.1.0.0/24",
+            "networkSecurityGroup": {"id": DEMO_SUBNET_NSG_ID},
+            "ipConfigurations": [{"id": format!("{DEMO_NIC_ID}/ipConfigurations/ipconfig1")}]
+        }
+    })
+}
+
+/// `GET networkSecurityGroups/soc-vnet-default-nsg`: the subnet's group, denying SSH from the Internet.
+fn subnet_security_group() -> Value {
+    json!({
+        "name": "soc-vnet-default-nsg", "id": DEMO_SUBNET_NSG_ID, "type": "Microsoft.Network/networkSecurityGroups", "location": "eastus",
+        "properties": {
+            "provisioningState": "Succeeded",
+            "securityRules": rules(DEMO_SUBNET_NSG_ID, &[("DenySshFromInternet", 4000, "Inbound", "Deny", "Tcp", "Internet", "22")]),
+            "subnets": [{"id": DEMO_SUBNET_ID}]
         }
     })
 }

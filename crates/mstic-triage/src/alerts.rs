@@ -1,21 +1,73 @@
 //! Alerts from `SecurityAlert` rows: a [`Frame`] from Log Analytics (or a CSV export) becomes
 //! [`Alert`]s with their entities (`$ref` links resolved), tactics, techniques, remediation steps
-//! and extended properties — and back to a table with [`alerts_frame`].
+//! and extended properties — and back to a table with [`alerts_frame`]. Sentinel's management API
+//! lists an incident's alerts without their entities; [`Incident::add_alert_entities`] reads them
+//! from the workspace's `SecurityAlert` rows.
 //!
 //! Column names are Sentinel's (`SystemAlertId`, `AlertName`, `AlertSeverity`, `StartTime`…), with
 //! the older names of exported data accepted too (`AlertDisplayName`, `Severity`,
 //! `ProviderAlertId`, `StartTimeUtc`, `EndTimeUtc`). A JSON cell that does not parse is an error
 //! naming the row, the alert and the column — never silently dropped.
 
-use crate::model::{Alert, Severity};
+use crate::model::{Alert, Incident, Severity};
 use arrow::array::{ArrayRef, StringArray, TimestampNanosecondArray};
 use arrow::datatypes::DataType;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use mstic_core::{Error, Frame, Result};
+use mstic_data::provider::QueryProvider;
 use mstic_pivot::entity::{Entity, EntityKind, entities_from_json};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// The workspace query that reads one alert by its `SystemAlertId`, in its latest state.
+pub const GET_ALERT_QUERY: &str = "SecurityAlert.get_alert";
+
+impl Incident {
+    /// Gives each of the incident's alerts that lists no entities the entities of its
+    /// `SecurityAlert` row in the workspace `provider` queries (and the extended properties the
+    /// alert lacks) — one
+    /// [`GET_ALERT_QUERY`] per alert — so the entity graph links alerts to their entities.
+    /// Returns how many alerts got entities; an alert the workspace does not hold keeps none, and
+    /// a failing query is an error naming the alert.
+    ///
+    /// # Example
+    /// ```
+    /// use mstic_data::provider::QueryProvider;
+    /// use mstic_demo::DemoServer;
+    /// use mstic_triage::sentinel::SentinelApi;
+    /// let _demo = DemoServer::start()?;
+    /// let mut incident = SentinelApi::new("Default")?.incident(1042)?;
+    /// assert!(incident.alerts.iter().all(|alert| alert.entities.is_empty()));
+    /// let mut workspace = QueryProvider::new("MSSentinel")?;
+    /// workspace.connect()?;
+    /// assert_eq!(incident.add_alert_entities(&workspace)?, 3);
+    /// assert!(incident.alerts.iter().all(|alert| !alert.entities.is_empty()));
+    /// # Ok::<(), mstic_core::Error>(())
+    /// ```
+    pub fn add_alert_entities(&mut self, provider: &QueryProvider) -> Result<usize> {
+        let mut added = 0;
+        for alert in self.alerts.iter_mut().filter(|a| a.entities.is_empty() && !a.system_alert_id.is_empty()) {
+            let id = alert.system_alert_id.clone();
+            let in_context = |e: Error| {
+                if e.is_interrupted() { e } else { Error::Other(format!("reading alert '{}' ({id}) from the workspace: {e}", alert.name)) }
+            };
+            let rows = provider.query(GET_ALERT_QUERY).param("system_alert_id", id.as_str()).run().map_err(in_context)?;
+            let Some(found) = alerts_from_frame(&rows).map_err(in_context)?.into_iter().find(|a| a.system_alert_id.eq_ignore_ascii_case(&id)) else {
+                continue;
+            };
+            if found.entities.is_empty() {
+                continue;
+            }
+            alert.entities = found.entities;
+            for (key, value) in found.extended_properties {
+                alert.extended_properties.entry(key).or_insert(value);
+            }
+            added += 1;
+        }
+        Ok(added)
+    }
+}
 
 /// The columns each alert field is read from, in order of preference.
 mod columns {

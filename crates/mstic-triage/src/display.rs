@@ -26,6 +26,33 @@ const STYLE: &str = "<style>.mstic-triage{font-family:sans-serif;font-size:13px}
 .mstic-triage .sev{border-radius:3px;padding:1px 6px;font-weight:bold;font-size:11px}\
 .mstic-triage h3,.mstic-triage h4{margin:6px 0 4px 0}</style>";
 
+/// Gives a type with `to_html` and `Display` its notebook display: `mime_bundle` (`text/html` and
+/// `text/plain`), `evcxr_display` (the cell's result) and `display` (an output now).
+macro_rules! html_and_text_display {
+    ($type:ty, $what:literal) => {
+        impl $type {
+            #[doc = concat!("The ", $what, "'s display bundle: `text/html` and `text/plain`.")]
+            pub fn mime_bundle(&self) -> MimeBundle {
+                MimeBundle::new().with_text("text/html", self.to_html()).with_text("text/plain", self.to_string())
+            }
+
+            #[doc = concat!("Shows the ", $what, " as the cell's result (called by evcxr for a cell's final value).")]
+            pub fn evcxr_display(&self) {
+                self.mime_bundle().emit_as_result();
+            }
+
+            #[doc = concat!("Shows the ", $what, " now, as its own output.")]
+            pub fn display(&self) {
+                self.mime_bundle().display();
+            }
+        }
+    };
+}
+
+html_and_text_display!(Incident, "incident");
+html_and_text_display!(Alert, "alert");
+html_and_text_display!(IncidentList, "list");
+
 /// A time as shown in views: `2024-05-01 10:00:00 UTC`.
 fn time_text(time: Option<DateTime<Utc>>) -> Option<String> {
     time.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
@@ -264,21 +291,6 @@ impl Incident {
             comments_html(&self.comments),
         )
     }
-
-    /// The incident's display bundle: `text/html` and `text/plain`.
-    pub fn mime_bundle(&self) -> MimeBundle {
-        MimeBundle::new().with_text("text/html", self.to_html()).with_text("text/plain", self.to_string())
-    }
-
-    /// Shows the incident as the cell's result (called by evcxr for a cell's final value).
-    pub fn evcxr_display(&self) {
-        self.mime_bundle().emit_as_result();
-    }
-
-    /// Shows the incident now, as its own output.
-    pub fn display(&self) {
-        self.mime_bundle().display();
-    }
 }
 
 impl fmt::Display for Incident {
@@ -361,21 +373,6 @@ impl Alert {
             entities_html(&self.entities),
             extended_properties_html(&self.extended_properties),
         )
-    }
-
-    /// The alert's display bundle: `text/html` and `text/plain`.
-    pub fn mime_bundle(&self) -> MimeBundle {
-        MimeBundle::new().with_text("text/html", self.to_html()).with_text("text/plain", self.to_string())
-    }
-
-    /// Shows the alert as the cell's result (called by evcxr for a cell's final value).
-    pub fn evcxr_display(&self) {
-        self.mime_bundle().emit_as_result();
-    }
-
-    /// Shows the alert now, as its own output.
-    pub fn display(&self) {
-        self.mime_bundle().display();
     }
 }
 
@@ -464,21 +461,6 @@ impl IncidentList {
 
     fn heading(&self) -> String {
         format!("{} incident{}", self.0.len(), if self.0.len() == 1 { "" } else { "s" })
-    }
-
-    /// The list's display bundle: `text/html` and `text/plain`.
-    pub fn mime_bundle(&self) -> MimeBundle {
-        MimeBundle::new().with_text("text/html", self.to_html()).with_text("text/plain", self.to_string())
-    }
-
-    /// Shows the list as the cell's result (called by evcxr for a cell's final value).
-    pub fn evcxr_display(&self) {
-        self.mime_bundle().emit_as_result();
-    }
-
-    /// Shows the list now, as its own output.
-    pub fn display(&self) {
-        self.mime_bundle().display();
     }
 }
 

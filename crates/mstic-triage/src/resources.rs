@@ -1,6 +1,7 @@
 //! Azure resource lookups for investigations: the virtual machine behind a host (by resource ID,
 //! VM name or computer name, found with Azure Resource Graph), its network interfaces, public IP
-//! addresses and the security rules of its network security groups — read with Azure Resource
+//! addresses and the security rules of the network security groups on its interfaces and their
+//! subnets — read with Azure Resource
 //! Manager (`Microsoft.Compute/virtualMachines` 2024-07-01, `Microsoft.Network` 2024-05-01).
 //! [`AzureResources::add_pivots`] makes them pivots of `Host` and `AzureResource` entities
 //! (`Host.azure.vm`, `AzureResource.azure.vm_details`).
@@ -344,35 +345,57 @@ impl AzureResources {
         table(&columns, &rows)
     }
 
-    /// The security rules of the network security groups on the VM's network interfaces, by
-    /// direction and priority: `nsg`, `name`, `direction`, `priority`, `access`, `protocol`,
-    /// `source_prefixes`, `source_ports`, `destination_prefixes`, `destination_ports`,
-    /// `default_rule` (Azure's built-in rules, when the answer lists them).
+    /// The security rules that filter the VM's traffic — of the network security groups on its
+    /// network interfaces and on their subnets (Azure applies both) — by direction and priority:
+    /// `nsg`, `attached_to` (`network interface soc-vm01-nic`, `subnet soc-vnet/default`), `name`,
+    /// `direction`, `priority`, `access`, `protocol`, `source_prefixes`, `source_ports`,
+    /// `destination_prefixes`, `destination_ports`, `default_rule` (Azure's built-in rules, when
+    /// the answer lists them).
     pub fn network_security_groups(&self, vm: &VirtualMachine) -> Result<Frame> {
-        let mut ids: Vec<String> = Vec::new();
-        for nic in self.interface_documents(vm)? {
-            if let Some(id) = text_at(&nic, "properties/networkSecurityGroup/id").filter(|id| !ids.contains(id)) {
-                ids.push(id);
-            }
-        }
         let mut rows: Vec<Vec<Value>> = Vec::new();
-        for id in &ids {
-            let group = self.client.get(id, NETWORK_API_VERSION, &[], READER_ROLE)?;
-            let nsg = text_at(&group, "name").unwrap_or_else(|| id_name(id));
+        for (id, attached_to) in self.security_group_ids(vm)? {
+            let group = self.client.get(&id, NETWORK_API_VERSION, &[], READER_ROLE)?;
+            let nsg = text_at(&group, "name").unwrap_or_else(|| id_name(&id));
             for (list, default) in [("properties/securityRules", false), ("properties/defaultSecurityRules", true)] {
                 for rule in at(&group, list).and_then(Value::as_array).into_iter().flatten() {
-                    rows.push(rule_row(&nsg, rule, default));
+                    rows.push(rule_row(&nsg, &attached_to, rule, default));
                 }
             }
         }
-        let key = |row: &Vec<Value>| (row[2].as_str().unwrap_or_default().to_string(), row[3].as_i64().unwrap_or(i64::MAX));
+        let key = |row: &Vec<Value>| (row[3].as_str().unwrap_or_default().to_string(), row[4].as_i64().unwrap_or(i64::MAX));
         rows.sort_by_key(key);
         let columns = [
-            ("nsg", "string"), ("name", "string"), ("direction", "string"), ("priority", "long"), ("access", "string"), ("protocol", "string"),
-            ("source_prefixes", "string"), ("source_ports", "string"), ("destination_prefixes", "string"), ("destination_ports", "string"),
-            ("default_rule", "bool"),
+            ("nsg", "string"), ("attached_to", "string"), ("name", "string"), ("direction", "string"), ("priority", "long"), ("access", "string"),
+            ("protocol", "string"), ("source_prefixes", "string"), ("source_ports", "string"), ("destination_prefixes", "string"),
+            ("destination_ports", "string"), ("default_rule", "bool"),
         ];
         table(&columns, &rows)
+    }
+
+    /// The network security groups on the VM's network interfaces and on their subnets, each
+    /// once: (resource ID, where it is attached).
+    fn security_group_ids(&self, vm: &VirtualMachine) -> Result<Vec<(String, String)>> {
+        let mut groups: Vec<(String, String)> = Vec::new();
+        let mut add = |id: Option<String>, attached_to: String| {
+            if let Some(id) = id.filter(|id| !groups.iter().any(|(known, _)| known.eq_ignore_ascii_case(id))) {
+                groups.push((id, attached_to));
+            }
+        };
+        let mut subnets: Vec<String> = Vec::new();
+        for nic in self.interface_documents(vm)? {
+            add(text_at(&nic, "properties/networkSecurityGroup/id"), format!("network interface {}", text_at(&nic, "name").unwrap_or_default()));
+            for subnet in ip_configurations(&nic).into_iter().filter_map(|c| text_at(c, "properties/subnet/id")) {
+                if !subnets.contains(&subnet) {
+                    subnets.push(subnet);
+                }
+            }
+        }
+        for subnet_id in &subnets {
+            let subnet = self.client.get(subnet_id, NETWORK_API_VERSION, &[], READER_ROLE)?;
+            let network = id_part(subnet_id, "virtualNetworks").unwrap_or_default();
+            add(text_at(&subnet, "properties/networkSecurityGroup/id"), format!("subnet {network}/{}", id_name(subnet_id)));
+        }
+        Ok(groups)
     }
 
     /// The network interface documents of `vm`.
@@ -431,7 +454,7 @@ fn ip_configurations(nic: &Value) -> Vec<&Value> {
 }
 
 /// One security rule as a row: singular and plural prefix/port fields joined.
-fn rule_row(nsg: &str, rule: &Value, default: bool) -> Vec<Value> {
+fn rule_row(nsg: &str, attached_to: &str, rule: &Value, default: bool) -> Vec<Value> {
     let joined = |single: &str, plural: &str| {
         let mut values: Vec<String> = text_at(rule, &format!("properties/{single}")).into_iter().collect();
         if let Some(items) = at(rule, &format!("properties/{plural}")).and_then(Value::as_array) {
@@ -441,6 +464,7 @@ fn rule_row(nsg: &str, rule: &Value, default: bool) -> Vec<Value> {
     };
     vec![
         json!(nsg),
+        json!(attached_to),
         json!(text_at(rule, "name")),
         json!(text_at(rule, "properties/direction")),
         at(rule, "properties/priority").cloned().unwrap_or(Value::Null),

@@ -32,6 +32,7 @@ fn driver_sends_query_scope_and_options_and_pages_through_skip_tokens() {
     let frame = driver.query("Resources | take 5", &QueryOptions::default()).unwrap();
 
     assert_eq!(frame.column_strings("name").unwrap(), strings(&["soc-vm01", "soc-vm01-nic", "soc-vm01-ip", "soc-vm01-nsg", "soc-workspace"]));
+    assert_eq!(frame.columns(), ["id", "name", "type", "location", "resourceGroup", "subscriptionId", "tags"], "the answer's column order");
     assert_eq!(frame.column_strings("id").unwrap()[0].as_deref(), Some(DEMO_VM_ID));
     assert_eq!(frame.column_strings("resourceGroup").unwrap()[4].as_deref(), Some(DEMO_RESOURCE_GROUP));
     let tags: serde_json::Value = serde_json::from_str(frame.column_strings("tags").unwrap()[0].as_deref().unwrap()).unwrap();
@@ -42,7 +43,7 @@ fn driver_sends_query_scope_and_options_and_pages_through_skip_tokens() {
     assert!(requests.iter().all(|r| r.method == "POST" && r.path == format!("{GRAPH}?api-version=2022-10-01")), "{:?}", requests[0].path);
     assert_eq!(requests[0].header("authorization"), Some("Bearer arm-access-token"));
     let bodies = graph_bodies(&server);
-    assert_eq!(bodies[0], json!({"subscriptions": [DEMO_SUBSCRIPTION_ID], "query": "Resources | take 5", "options": {"resultFormat": "objectArray", "$top": 1000}}));
+    assert_eq!(bodies[0], json!({"subscriptions": [DEMO_SUBSCRIPTION_ID], "query": "Resources | take 5", "options": {"resultFormat": "table", "$top": 1000}}));
     assert_eq!(bodies[1]["options"]["$skipToken"], DEMO_SKIP_TOKEN);
     assert_eq!(bodies[1]["query"], "Resources | take 5");
 
@@ -73,6 +74,19 @@ fn scope_and_paging_settings_reach_the_request() {
 }
 
 #[test]
+fn connect_signs_in_so_a_refused_credential_fails_there() {
+    let server = RecordedServer::start().unwrap();
+    let refused = r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}"#;
+    server.route("POST", "/oauth2/v2.0/token", vec![Reply::json(401, refused)]);
+    let mut driver = ResourceGraphDriver::with_config("ResourceGraph", &fast_retries(), config(&server.base_url()));
+    let error = driver.connect().unwrap_err().to_string();
+    assert!(error.contains("AADSTS7000215"), "{error}");
+    assert!(!error.contains(CLIENT_SECRET), "{error}");
+    assert!(!driver.is_connected());
+    assert!(server.requests_to(GRAPH).is_empty(), "no query is sent");
+}
+
+#[test]
 fn an_empty_result_is_an_empty_frame() {
     let server = server_with_token();
     server.route("POST", GRAPH, vec![Reply::json(200, json!({"totalRecords": 0, "count": 0, "data": [], "facets": [], "resultTruncated": "false"}))]);
@@ -88,7 +102,17 @@ fn a_truncated_answer_without_skip_token_warns() {
     server.route("POST", GRAPH, vec![Reply::json(200, answer)]);
     let frame = connected_driver(&server, fast_retries()).query("Resources | project name, location", &QueryOptions::default()).unwrap();
     assert_eq!(frame.column_strings("name").unwrap(), strings(&["vm-1"]));
+    assert_eq!(frame.column_strings("location").unwrap(), strings(&["eastus"]), "an objectArray answer is read too");
     assert!(frame.warnings().iter().any(|w| w.contains("resultTruncated") && w.contains("'id'")), "{:?}", frame.warnings());
+}
+
+#[test]
+fn a_table_row_of_the_wrong_width_is_an_error_naming_it() {
+    let server = server_with_token();
+    let data = json!({"columns": [{"name": "name", "type": "string"}, {"name": "location", "type": "string"}], "rows": [["vm-1", "eastus"], ["vm-2"]]});
+    server.route("POST", GRAPH, vec![Reply::json(200, json!({"totalRecords": 2, "count": 2, "resultTruncated": "false", "data": data}))]);
+    let error = connected_driver(&server, fast_retries()).query("Resources | project name, location", &QueryOptions::default()).unwrap_err().to_string();
+    assert!(error.contains("row 1 that is not a list of 2 values"), "{error}");
 }
 
 #[test]
@@ -169,15 +193,18 @@ fn vm_by_resource_id_with_network_context() {
     assert_eq!(ips.column_strings("fqdn").unwrap(), strings(&["soc-vm01.eastus.cloudapp.azure.com"]));
     assert_eq!(ips.column_strings("allocation").unwrap(), strings(&["Static"]));
 
+    // The rules of the interface's group and of the subnet's, by direction and priority.
     let rules = azure.network_security_groups(&vm).unwrap();
-    assert_eq!(rules.column_strings("name").unwrap(), strings(&["RDP", "AllowHttpsFromVnet", "DenySmbOutbound"]));
-    assert_eq!(rules.values::<i64>("priority").unwrap(), vec![Some(300), Some(310), Some(400)]);
-    assert_eq!(rules.column_strings("direction").unwrap(), strings(&["Inbound", "Inbound", "Outbound"]));
-    assert_eq!(rules.column_strings("access").unwrap(), strings(&["Allow", "Allow", "Deny"]));
-    assert_eq!(rules.column_strings("source_prefixes").unwrap(), strings(&["*", "VirtualNetwork", "*"]));
-    assert_eq!(rules.column_strings("destination_ports").unwrap(), strings(&["3389", "443", "445"]));
-    assert_eq!(rules.column_strings("nsg").unwrap()[0].as_deref(), Some("soc-vm01-nsg"));
-    assert_eq!(rules.values::<bool>("default_rule").unwrap(), vec![Some(false); 3]);
+    assert_eq!(rules.column_strings("name").unwrap(), strings(&["RDP", "AllowHttpsFromVnet", "DenySshFromInternet", "DenySmbOutbound"]));
+    assert_eq!(rules.values::<i64>("priority").unwrap(), vec![Some(300), Some(310), Some(4000), Some(400)]);
+    assert_eq!(rules.column_strings("direction").unwrap(), strings(&["Inbound", "Inbound", "Inbound", "Outbound"]));
+    assert_eq!(rules.column_strings("access").unwrap(), strings(&["Allow", "Allow", "Deny", "Deny"]));
+    assert_eq!(rules.column_strings("source_prefixes").unwrap(), strings(&["*", "VirtualNetwork", "Internet", "*"]));
+    assert_eq!(rules.column_strings("destination_ports").unwrap(), strings(&["3389", "443", "22", "445"]));
+    assert_eq!(rules.column_strings("nsg").unwrap(), strings(&["soc-vm01-nsg", "soc-vm01-nsg", "soc-vnet-default-nsg", "soc-vm01-nsg"]));
+    let attached = rules.column_strings("attached_to").unwrap();
+    assert_eq!((attached[0].as_deref(), attached[2].as_deref()), (Some("network interface soc-vm01-nic"), Some("subnet soc-vnet/default")));
+    assert_eq!(rules.values::<bool>("default_rule").unwrap(), vec![Some(false); 4]);
 }
 
 #[test]

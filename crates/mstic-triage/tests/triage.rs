@@ -120,3 +120,38 @@ fn the_demo_incident_is_fetched_and_triaged_end_to_end() {
     let signins = report.result("sign-ins on ann.lee@contoso.com").unwrap();
     assert_eq!(signins.values::<String>("IPAddress").unwrap().iter().filter(|ip| ip.as_deref() == Some("185.220.101.7")).count(), 2);
 }
+
+#[test]
+fn alert_entities_from_the_workspace_link_alerts_to_entities_in_the_graph() {
+    let _demo = one_demo_at_a_time();
+    let services = DemoServer::start().unwrap();
+    let sentinel = mstic_triage::sentinel::SentinelApi::new("Default").unwrap();
+    let mut incident = sentinel.incident(mstic_demo::arm::DEMO_INCIDENT_NUMBER).unwrap();
+    let before = mstic_triage::graph::incident_graph(&incident).unwrap();
+    assert!(before.edges().iter().all(|e| e.source == "incident"), "ARM lists the alerts without entities");
+
+    let mut qp = QueryProvider::new("MSSentinel").unwrap();
+    qp.connect().unwrap();
+    assert_eq!(incident.add_alert_entities(&qp).unwrap(), 3);
+    let queries: Vec<String> = services.server().requests_to("/v1/workspaces/").iter().map(|r| r.body.clone()).filter(|b| b.contains("SystemAlertId ==")).collect();
+    assert_eq!(queries.len(), 3, "one SecurityAlert query per alert");
+    for id in mstic_demo::arm::DEMO_ALERT_IDS {
+        assert!(queries.iter().any(|q| q.contains(id)), "{id}");
+    }
+    let kinds = |i: usize| -> Vec<EntityKind> { incident.alerts[i].entities.iter().map(Entity::kind).collect() };
+    assert_eq!(kinds(0), [EntityKind::Account, EntityKind::IpAddress]);
+    assert_eq!(kinds(1), [EntityKind::Host, EntityKind::Account, EntityKind::Process]);
+    assert_eq!(incident.alerts[1].entities[2].get_entity("Host").and_then(|h| h.get_str("HostName")).as_deref(), Some("soc-vm01"), "$ref resolved");
+    assert_eq!(incident.alerts[2].extended_properties.get("Detection source").and_then(|v| v.as_str()), Some("Network protection"));
+
+    let graph = mstic_triage::graph::incident_graph(&incident).unwrap();
+    let edge = |source: &str, target: &str| graph.edges().iter().any(|e| e.source == source && e.target == target);
+    assert!(edge("alert:0", "IpAddress:185.220.101.7") && edge("alert:2", "IpAddress:185.220.101.7"), "{:?}", graph.edges());
+    assert!(edge("alert:1", "Host:soc-vm01.contoso.local") && edge("alert:2", &format!("Url:{}", mstic_demo::arm::DEMO_URL)), "{:?}", graph.edges());
+    assert!(edge("alert:1", "Process:4711") && edge("alert:2", "Host:soc-vm01.contoso.local"), "{:?}", graph.edges());
+    assert!(!edge("incident", "IpAddress:185.220.101.7"), "a linked entity hangs off its alerts only");
+    assert!(edge("incident", &format!("IpAddress:{}", mstic_demo::arm::DEMO_PRIVATE_IP)), "entities no alert lists stay on the incident");
+    assert_eq!(graph.nodes().len(), before.nodes().len(), "the alerts' entities are the incident's: no new nodes");
+    // A second call finds every alert with entities and sends nothing.
+    assert_eq!(incident.add_alert_entities(&qp).unwrap(), 0);
+}

@@ -80,6 +80,17 @@ impl ArmClient {
         &self.endpoint
     }
 
+    /// Signs in now (a token for the Resource Manager scope), so a wrong credential shows when a
+    /// driver connects rather than at its first query.
+    pub fn check_credentials(&self) -> Result<()> {
+        run(self.client.check_credentials())
+    }
+
+    /// Shows in the notebook that the client is connected to `target`, and with which credential.
+    pub fn announce_connection(&self, target: &str) {
+        self.client.announce_connection(target);
+    }
+
     /// `GET {endpoint}{path}?api-version=…&query…` (query values are percent-encoded); the JSON
     /// answer. `needs` is the Azure role the call needs (e.g. `"Microsoft Sentinel Reader"`),
     /// named in the error of a `403`.

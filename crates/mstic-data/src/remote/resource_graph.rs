@@ -1,9 +1,11 @@
 //! Azure Resource Graph (`ResourceGraph`, `AzureResourceGraph`): the query text is Resource Graph
 //! KQL (`Resources | where type =~ 'microsoft.compute/virtualmachines' | project name, location`),
 //! sent with `POST {resource_manager}/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01`
-//! as `{"subscriptions", "managementGroups"?, "query", "options": {"resultFormat": "objectArray",
+//! as `{"subscriptions", "managementGroups"?, "query", "options": {"resultFormat": "table",
 //! "$top", "$skipToken"?}}`. Pages are read while the answer carries a `$skipToken`; every page's
-//! `data` objects become one [`Frame`] (nested objects and lists as JSON text).
+//! `data` rows become one [`Frame`] whose columns keep the query's order (the `table` format lists
+//! the columns; an `objectArray` answer is read too, its columns in name order), nested
+//! objects and lists as JSON text.
 //!
 //! Scope: the `subscriptions` (or `subscription_id`) setting, else every `SubscriptionId` of the
 //! `AzureSentinel.Workspaces` in `msticpyconfig.yaml`, else none (the whole tenant the identity can
@@ -41,7 +43,7 @@ const DEFAULT_MAX_PAGES: usize = 100;
 /// let body = query.request_body(Some("token-2"), 100);
 /// assert_eq!(body["query"], "Resources | take 5");
 /// assert_eq!(body["subscriptions"][0], "sub-1");
-/// assert_eq!(body["options"]["resultFormat"], "objectArray");
+/// assert_eq!(body["options"]["resultFormat"], "table");
 /// assert_eq!((body["options"]["$top"].as_u64(), body["options"]["$skipToken"].as_str()), (Some(100), Some("token-2")));
 /// assert!(body.get("managementGroups").is_none());
 /// ```
@@ -55,10 +57,12 @@ pub struct ResourceGraphQuery {
     max_pages: usize,
 }
 
-/// The rows of a Resource Graph query (the `data` objects of every page, in order).
+/// The rows of a Resource Graph query (the `data` rows of every page, in order).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceGraphRows {
-    /// One JSON object per row.
+    /// The column names in the query's order (from the answer's `columns`).
+    pub columns: Vec<String>,
+    /// One JSON object per row, keyed by column name.
     pub rows: Vec<Value>,
     /// The service's `totalRecords` of the first page, when given.
     pub total_records: Option<u64>,
@@ -111,7 +115,7 @@ impl ResourceGraphQuery {
 
     /// The JSON body of one request: `top` rows, continuing at `skip_token`.
     pub fn request_body(&self, skip_token: Option<&str>, top: usize) -> Value {
-        let mut options = json!({"resultFormat": "objectArray", "$top": top});
+        let mut options = json!({"resultFormat": "table", "$top": top});
         if let Some(token) = skip_token {
             options["$skipToken"] = json!(token);
         }
@@ -128,7 +132,7 @@ impl ResourceGraphQuery {
         if self.query.is_empty() {
             return Err(Error::invalid("Resource Graph query", "the query text is empty"));
         }
-        let mut result = ResourceGraphRows { rows: Vec::new(), total_records: None, warning: None };
+        let mut result = ResourceGraphRows { columns: Vec::new(), rows: Vec::new(), total_records: None, warning: None };
         if self.max_rows == Some(0) {
             return Ok(result);
         }
@@ -144,7 +148,13 @@ impl ResourceGraphQuery {
             if page == 0 {
                 result.total_records = answer.get("totalRecords").and_then(Value::as_u64);
             }
-            result.rows.extend(page_rows(&answer)?);
+            let (columns, rows) = page_rows(&answer)?;
+            for column in columns {
+                if !result.columns.contains(&column) {
+                    result.columns.push(column);
+                }
+            }
+            result.rows.extend(rows);
             skip_token = answer.get("$skipToken").and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_string);
             if self.max_rows.is_some_and(|max| result.rows.len() >= max) {
                 break;
@@ -186,15 +196,54 @@ impl ResourceGraphQuery {
     }
 }
 
-/// The `data` objects of one answer.
-fn page_rows(answer: &Value) -> Result<Vec<Value>> {
+/// The column names and the rows (as objects) of one answer's `data`: a `table`
+/// (`{"columns": [{"name", "type"}], "rows": [[…]]}`) or an `objectArray` (`[{…}]`).
+fn page_rows(answer: &Value) -> Result<(Vec<String>, Vec<Value>)> {
+    let malformed = |what: &str| Error::Remote {
+        service: "Azure Resource Graph".into(),
+        message: format!("POST {RESOURCE_GRAPH_PATH}: the answer's 'data' {what}"),
+    };
     match answer.get("data") {
-        Some(Value::Array(rows)) => Ok(rows.clone()),
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(_) => Err(Error::Remote {
-            service: "Azure Resource Graph".into(),
-            message: format!("POST {RESOURCE_GRAPH_PATH}: the answer's 'data' is not a list of objects (resultFormat objectArray)"),
-        }),
+        None | Some(Value::Null) => Ok((Vec::new(), Vec::new())),
+        Some(Value::Array(objects)) => {
+            let mut columns: Vec<String> = Vec::new();
+            for object in objects {
+                let Value::Object(fields) = object else { return Err(malformed("has an item that is not an object (resultFormat objectArray)")) };
+                for key in fields.keys() {
+                    if !columns.contains(key) {
+                        columns.push(key.clone());
+                    }
+                }
+            }
+            Ok((columns, objects.clone()))
+        }
+        Some(Value::Object(table)) => {
+            let columns: Vec<String> = match table.get("columns") {
+                Some(Value::Array(columns)) => columns
+                    .iter()
+                    .map(|c| c.get("name").and_then(Value::as_str).map(str::to_string))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| malformed("has a column without a name (resultFormat table)"))?,
+                _ => return Err(malformed("has no 'columns' list (resultFormat table)")),
+            };
+            let rows = match table.get("rows") {
+                Some(Value::Array(rows)) => rows,
+                None | Some(Value::Null) => return Ok((columns, Vec::new())),
+                Some(_) => return Err(malformed("has a 'rows' that is not a list (resultFormat table)")),
+            };
+            let objects = rows
+                .iter()
+                .enumerate()
+                .map(|(index, row)| match row {
+                    Value::Array(cells) if cells.len() == columns.len() => {
+                        Ok(Value::Object(columns.iter().cloned().zip(cells.iter().cloned()).collect()))
+                    }
+                    _ => Err(malformed(&format!("has row {index} that is not a list of {} values (resultFormat table)", columns.len()))),
+                })
+                .collect::<Result<_>>()?;
+            Ok((columns, objects))
+        }
+        Some(_) => Err(malformed("is neither a table nor a list of objects")),
     }
 }
 
@@ -207,11 +256,17 @@ fn is_truncated(answer: &Value) -> bool {
 }
 
 impl ResourceGraphRows {
-    /// The rows as a table: a column per key, nested objects and lists as JSON text, date-time
-    /// text as timestamps; the warning, if any, is carried by the frame.
+    /// The rows as a table: the columns in the query's order, nested objects and lists as JSON
+    /// text, date-time text as timestamps; the warning, if any, is carried by the frame.
     pub fn to_frame(&self) -> Result<Frame> {
         let body = serde_json::to_vec(&json!({"value": self.rows})).map_err(|e| Error::invalid("Resource Graph rows", e.to_string()))?;
         let (frame, _) = odata_to_frame(&body)?;
+        // The frame's columns in the answer's order.
+        let present = frame.columns();
+        let listed = self.columns.iter().filter(|c| present.contains(c));
+        let unlisted = present.iter().filter(|c| !self.columns.contains(c));
+        let ordered: Vec<&str> = listed.chain(unlisted).map(String::as_str).collect();
+        let frame = frame.select(&ordered)?;
         Ok(match &self.warning {
             Some(warning) => frame.with_warning(warning.clone()),
             None => frame,
@@ -357,8 +412,9 @@ impl Driver for ResourceGraphDriver {
 
     fn connect(&mut self) -> Result<()> {
         let client = arm_client(&self.settings, &self.config)?;
+        client.check_credentials()?;
         let scope = ResourceGraphQuery::new("").subscriptions(self.subscriptions()).scope_text();
-        mstic_core::MimeBundle::new().with_text("text/plain", format!("Azure Resource Graph at {} ({scope}).", client.endpoint())).display();
+        client.announce_connection(&format!("Azure Resource Graph at {} ({scope})", client.endpoint()));
         self.connection = Some(client);
         Ok(())
     }
