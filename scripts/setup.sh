@@ -36,8 +36,9 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-PACKAGES=(jupyter_client nbclient nbconvert jupyterlab jupyter-kernel-test pytest pandas vl-convert-python playwright papermill)
-if ! .venv/bin/python -c "import jupyter_client, nbclient, nbconvert, jupyterlab, jupyter_kernel_test, pytest, pandas, vl_convert, playwright, papermill" 2>/dev/null; then
+# ipywidgets brings JupyterLab's widget manager (jupyterlab_widgets), which renders the kernel's widgets.
+PACKAGES=(jupyter_client nbclient nbconvert jupyterlab ipywidgets jupyter-kernel-test pytest pandas vl-convert-python playwright papermill)
+if ! .venv/bin/python -c "import jupyter_client, nbclient, nbconvert, jupyterlab, jupyterlab_widgets, jupyter_kernel_test, pytest, pandas, vl_convert, playwright, papermill" 2>/dev/null; then
     .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q "${PACKAGES[@]}"
 fi

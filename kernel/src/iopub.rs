@@ -21,7 +21,18 @@ pub struct Iopub {
 impl Iopub {
     /// Publishes `msg_type` with `content`, as a child of `parent`; waits while the queue is full.
     pub fn publish(&self, parent: Option<&Message>, msg_type: &str, content: Value) {
+        self.send(self.session.broadcast(parent, msg_type, content));
+    }
+
+    /// Publishes a message with its own `metadata` and binary `buffers` (comm messages).
+    pub fn publish_with(&self, parent: Option<&Message>, msg_type: &str, content: Value, metadata: Value, buffers: Vec<bytes::Bytes>) {
         let mut message = self.session.broadcast(parent, msg_type, content);
+        message.metadata = metadata;
+        message.buffers = buffers;
+        self.send(message);
+    }
+
+    fn send(&self, mut message: Message) {
         loop {
             match self.tx.try_send(message) {
                 Ok(()) | Err(TrySendError::Closed(_)) => return,
@@ -63,6 +74,12 @@ pub fn channel(session: Session) -> (Iopub, Unbound) {
 }
 
 impl Unbound {
+    /// The queue's receiving end, for tests that read what was published.
+    #[cfg(test)]
+    pub fn into_receiver(self) -> Receiver<Message> {
+        self.rx
+    }
+
     /// Binds the IOPub socket and starts its task.
     pub async fn bind(self, endpoint: &str) -> anyhow::Result<()> {
         let mut socket = XPubSocket::new();

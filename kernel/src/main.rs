@@ -9,6 +9,7 @@
 //! template, for the workspace's tests).
 
 mod cellbuild;
+mod comms;
 mod connection;
 mod engine;
 mod errors;
@@ -133,6 +134,8 @@ pub struct Launch {
     /// The template key of `workspace` (see `template::key`).
     key: String,
     progress: progress::Progress,
+    /// The socket cell processes use for comms, until the engine boots.
+    comm_listener: std::sync::Mutex<Option<comms::Listener>>,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -143,15 +146,23 @@ impl Launch {
         let scratch = template::kernel_dir_path()?;
         template::set_runtime_library_path();
         cellbuild::install_shim();
+        let comm_listener = comms::Listener::bind()
+            .inspect_err(|e| eprintln!("rust-mstic: comms and widgets are unavailable: {e:#}"))
+            .ok();
         // SAFETY: no other thread exists yet; evcxr and its child read these.
         unsafe {
             std::env::set_var("EVCXR_TMPDIR", &scratch);
             std::env::set_var("MSTIC_KERNEL", "1");
+            match &comm_listener {
+                Some(listener) => std::env::set_var(comms::SOCKET_VARIABLE, listener.path()),
+                None => std::env::remove_var(comms::SOCKET_VARIABLE),
+            }
         }
         let progress = progress::Progress::default();
         progress.tap_stderr();
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-        Ok(Launch { scratch, workspace: workspace.to_path_buf(), key, progress, runtime })
+        let comm_listener = std::sync::Mutex::new(comm_listener);
+        Ok(Launch { scratch, workspace: workspace.to_path_buf(), key, progress, comm_listener, runtime })
     }
 
     /// Starts the engine: fills the scratch directory, starts evcxr and loads the crates.
@@ -159,7 +170,8 @@ impl Launch {
         let (dir, ws, key) = (self.scratch.clone(), self.workspace.clone(), self.key.clone());
         let prepare: engine::Prepare = Box::new(move || template::populate_kernel_dir(&dir, &ws, &key));
         let preload = engine::Preload { code: template::preload(&self.workspace), sources: self.workspace.join("crates") };
-        server::boot(self.progress.clone(), preload, prepare)
+        let comm_listener = self.comm_listener.lock().unwrap_or_else(|e| e.into_inner()).take();
+        server::boot(self.progress.clone(), preload, prepare, comm_listener)
     }
 
     /// Serves `info`'s connection until a shutdown request.

@@ -1,6 +1,8 @@
 //! The five sockets and request dispatch: heartbeat echo, IOPub, shell and control (ROUTER, with
 //! busy/idle around every request), stdin. Requests with a bad signature are dropped and logged.
+//! Comm messages go to the comm registry (`crate::comms`).
 
+use crate::comms::{Comms, Listener};
 use crate::connection::ConnectionInfo;
 use crate::engine::{EngineHandle, Job};
 use crate::history::History;
@@ -20,6 +22,7 @@ pub struct Kernel {
     iopub: Iopub,
     engine: EngineHandle,
     progress: Progress,
+    comms: Comms,
     history: Mutex<History>,
     count: Mutex<u32>,
     rustc_version: String,
@@ -35,21 +38,26 @@ pub struct Booted {
     /// The engine: cells, completions and hovers.
     pub engine: EngineHandle,
     progress: Progress,
+    comms: Comms,
 }
 
 /// Starts the engine (scratch directory, evcxr, preload) before any socket exists.
-pub fn boot(progress: Progress, preload: crate::engine::Preload, prepare: crate::engine::Prepare) -> Booted {
+pub fn boot(progress: Progress, preload: crate::engine::Preload, prepare: crate::engine::Prepare, comm_listener: Option<Listener>) -> Booted {
     let session = Session::new("");
     let (iopub, iopub_socket) = iopub::channel(session.clone());
     progress.set_iopub(iopub.clone());
+    let comms = Comms::new(iopub.clone());
+    if let Some(listener) = comm_listener {
+        comms.accept(listener);
+    }
     let (stdin, stdin_socket) = crate::stdin::channel(session.clone());
     let engine = crate::engine::start(iopub.clone(), stdin, progress.clone(), preload, prepare);
-    Booted { session, iopub, iopub_socket, stdin_socket, engine, progress }
+    Booted { session, iopub, iopub_socket, stdin_socket, engine, progress, comms }
 }
 
 /// Binds all sockets of `info` and serves until a shutdown request.
 pub async fn serve(booted: Booted, info: ConnectionInfo, on_shutdown: Box<dyn Fn() + Send + Sync>) -> anyhow::Result<()> {
-    let Booted { session, iopub, iopub_socket, stdin_socket, engine, progress } = booted;
+    let Booted { session, iopub, iopub_socket, stdin_socket, engine, progress, comms } = booted;
     session.set_key(&info.key);
     iopub_socket.bind(&info.endpoint(info.iopub_port)).await?;
     stdin_socket.bind(&info.endpoint(info.stdin_port)).await?;
@@ -58,6 +66,7 @@ pub async fn serve(booted: Booted, info: ConnectionInfo, on_shutdown: Box<dyn Fn
         iopub,
         engine,
         progress,
+        comms,
         history: Mutex::new(History::default()),
         count: Mutex::new(0),
         rustc_version: rustc_version(),
@@ -140,7 +149,10 @@ impl Kernel {
         let reply = |msg_type: &str, content: Value| vec![self.session.reply(request, msg_type, content)];
         match request.msg_type() {
             "kernel_info_request" => reply("kernel_info_reply", self.kernel_info()),
-            "execute_request" if channel == "shell" => self.execute(request).await,
+            "execute_request" if channel == "shell" => {
+                self.comms.set_parent(request);
+                self.execute(request).await
+            }
             "complete_request" => {
                 let code = content["code"].as_str().unwrap_or("").to_string();
                 let cursor = content["cursor_pos"].as_u64().unwrap_or(code.chars().count() as u64) as usize;
@@ -178,7 +190,10 @@ impl Kernel {
                 reply("is_complete_reply", answer)
             }
             "history_request" => reply("history_reply", self.history.lock().await.reply(content)),
-            "comm_info_request" => reply("comm_info_reply", json!({"status": "ok", "comms": {}})),
+            "comm_info_request" => {
+                let comms = self.comms.info(content["target_name"].as_str());
+                reply("comm_info_reply", json!({"status": "ok", "comms": comms}))
+            }
             "interrupt_request" => {
                 // Answered once the cell has stopped (or has been stopped by ending its process).
                 let engine = self.engine.clone();
@@ -192,10 +207,17 @@ impl Kernel {
                 self.iopub.publish(Some(request), "shutdown_reply", answer.clone());
                 reply("shutdown_reply", answer)
             }
+            // Comm messages have no reply; what the cell process answers goes out on IOPub.
             "comm_open" => {
-                // No comm targets are registered: close the comm so the frontend does not wait.
-                let comm_id = content["comm_id"].clone();
-                self.iopub.publish(Some(request), "comm_close", json!({"comm_id": comm_id, "data": {}}));
+                self.comms.open_from_frontend(request);
+                vec![]
+            }
+            "comm_msg" => {
+                self.comms.message_from_frontend(request);
+                vec![]
+            }
+            "comm_close" => {
+                self.comms.close_from_frontend(request);
                 vec![]
             }
             other => {
@@ -262,6 +284,8 @@ impl Kernel {
             // A dropped reply means the engine stopped on a fault (it restarts itself): the cell
             // failed, and says so, rather than reading as a success without output.
             let outcome = if sent { rx.await.ok() } else { None };
+            // What the cell sent on its comms goes out before its reply.
+            tokio::task::block_in_place(|| self.comms.settle(std::time::Duration::from_millis(500)));
             Some(outcome.unwrap_or_else(|| engine_stopped(&self.iopub, request, silent)))
         };
         if store_history

@@ -7,6 +7,9 @@ build/ as test artefacts.
   table, and a chart bundle (Vega-Lite + SVG, written by the `write_specs` example of mstic-vis)
   shown with `MimeBundle::display`.
 * `test_visualization_notebook_renders_in_jupyterlab` executes examples/visualization.ipynb.
+* `test_query_time_slider_in_jupyterlab` runs cells in the browser on a live kernel: JupyterLab's
+  widget manager renders a `QueryTime`, the test moves its slider with the keyboard, and the next
+  cell reads the changed start.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ def free_port() -> int:
 class JupyterLab:
     """A JupyterLab server on 127.0.0.1 serving `root`, that starts no kernel on opening a notebook."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, starts_kernel: bool = False):
         self.root = root
         self.port = free_port()
         self.token = secrets.token_hex(16)
@@ -95,7 +98,7 @@ class JupyterLab:
                 sys.executable, "-m", "jupyter", "lab", "--no-browser",
                 "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
                 f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}",
-                "--LabApp.notebook_starts_kernel=False", "--LabApp.news_url=",
+                f"--LabApp.notebook_starts_kernel={starts_kernel}", "--LabApp.news_url=",
                 "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                 f"--LabApp.user_settings_dir={root / '.lab-settings'}", f"--LabApp.workspaces_dir={root / '.lab-workspaces'}",
                 # Containers and CI machines often run tests as root.
@@ -217,3 +220,69 @@ def test_visualization_notebook_renders_in_jupyterlab(lab, tmp_path):
     # Every chart bundle carried its SVG too (what nbconvert's HTML export shows).
     svgs = sum(1 for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []) if "image/svg+xml" in o.get("data", {}))
     assert svgs == charts
+
+
+def run_cell_in_page(page, index: int) -> None:
+    """Selects cell `index` of the open notebook and runs it with Shift+Enter."""
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+
+
+def test_query_time_slider_in_jupyterlab(tmp_path):
+    origin = "2024-05-01T12:00:00Z"
+    setup = f"""let qt = QueryTime::new()
+    .origin("{origin}")?
+    .units("day")?
+    .before(1)
+    .after(0);
+qt"""
+    read = 'println!("START {}", qt.start().to_rfc3339());'
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Rust MSTIC", "language": "rust"}
+    notebook.cells = [nbformat.v4.new_code_cell(setup), nbformat.v4.new_code_cell(read)]
+    path = tmp_path / "widgets.ipynb"
+    nbformat.write(notebook, path)
+    lab = JupyterLab(tmp_path, starts_kernel=True)
+    try:
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.goto(lab.url(path.name), wait_until="domcontentloaded", timeout=120_000)
+                page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+                # The kernel has started and the widget manager has talked to it.
+                page.wait_for_function("() => document.body.innerText.includes('Rust MSTIC | Idle')", timeout=300_000)
+                run_cell_in_page(page, 0)
+                handle = page.locator(".jp-Notebook .jp-Cell").nth(0).locator(".widget-slider .noUi-handle-lower")
+                handle.wait_for(timeout=600_000)
+                # The readout shows the range with typographic signs: "−1 – 0".
+                slider_text = page.locator(".jp-Notebook .jp-Cell").nth(0).locator(".widget-readout").first
+                assert slider_text.inner_text().replace("\u2212", "-").strip().startswith("-1"), slider_text.inner_text()
+                # Move the lower handle one step left: one more day before the origin.
+                handle.focus()
+                page.keyboard.press("ArrowLeft")
+                page.wait_for_function(
+                    "() => [...document.querySelectorAll('.widget-readout')].some(e => e.innerText.replace('\u2212', '-').trim().startsWith('-2'))",
+                    timeout=30_000,
+                )
+                # The start shown in the widget follows (the kernel updated it).
+                page.wait_for_function(
+                    """() => [...document.querySelectorAll('.jp-Notebook input')].some(i => i.value.includes('2024-04-29'))
+                             || document.querySelector('.jp-Notebook').innerText.includes('2024-04-29')""",
+                    timeout=30_000,
+                )
+                BUILD.mkdir(exist_ok=True)
+                page.screenshot(path=str(BUILD / "browser-widgets.png"))
+                run_cell_in_page(page, 1)
+                output = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-OutputArea-output")
+                output.wait_for(timeout=300_000)
+                page.wait_for_function(
+                    "() => document.querySelectorAll('.jp-Notebook .jp-Cell')[1].innerText.includes('START ')", timeout=300_000
+                )
+                text = output.first.inner_text()
+                assert "START 2024-04-29T12:00:00+00:00" in text, text
+            finally:
+                browser.close()
+    finally:
+        lab.stop()

@@ -1,7 +1,9 @@
 //! Core of Rust MSTIC: the Arrow-backed [`Frame`] table, the rich-display protocol shared with the
-//! kernel, the async runtime that drives DataFusion from synchronous notebook calls, and errors.
+//! kernel, Jupyter comms and widget models ([`comm`], [`widget`]), the async runtime that drives
+//! DataFusion from synchronous notebook calls, and errors.
 
 pub mod azure;
+pub mod comm;
 pub mod config;
 pub mod display;
 pub mod error;
@@ -16,6 +18,7 @@ pub mod runtime;
 pub mod session;
 pub mod timespan;
 pub mod web;
+pub mod widget;
 
 pub use display::{DisplayHandle, MimeBundle};
 pub use error::{Error, Result};

@@ -186,14 +186,27 @@ impl<E: std::fmt::Debug + std::fmt::Display> std::error::Error for CappedReadErr
 /// The body of `response`, read chunk by chunk and stopped as soon as it passes `cap` (a declared
 /// `Content-Length` above the cap fails before anything is read). Nothing is allocated from the
 /// declared length. `source` (a URL without secrets) names the body in the error.
-pub async fn read_response(mut response: reqwest::Response, cap: ByteCap, source: &str) -> Result<Vec<u8>, CappedReadError<reqwest::Error>> {
-    if let Some(declared) = response.content_length() {
+pub async fn read_response(response: reqwest::Response, cap: ByteCap, source: &str) -> Result<Vec<u8>, CappedReadError<reqwest::Error>> {
+    read_response_reporting(response, cap, source, |_, _| {}).await
+}
+
+/// [`read_response`] that calls `on_chunk(bytes read so far, declared length)` after each chunk
+/// (for a download's progress bar).
+pub async fn read_response_reporting(
+    mut response: reqwest::Response,
+    cap: ByteCap,
+    source: &str,
+    mut on_chunk: impl FnMut(u64, Option<u64>),
+) -> Result<Vec<u8>, CappedReadError<reqwest::Error>> {
+    let declared = response.content_length();
+    if let Some(declared) = declared {
         cap.check(declared, source).map_err(CappedReadError::TooLarge)?;
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(CappedReadError::Failed)? {
         cap.check((body.len() + chunk.len()) as u64, source).map_err(CappedReadError::TooLarge)?;
         body.extend_from_slice(&chunk);
+        on_chunk(body.len() as u64, declared);
     }
     Ok(body)
 }

@@ -347,6 +347,13 @@ impl TimeSpan {
     }
 }
 
+/// Lets time-range parameters (`impl Into<TimeSpan>`) take `&span` as well as spans and widgets.
+impl From<&TimeSpan> for TimeSpan {
+    fn from(span: &TimeSpan) -> Self {
+        *span
+    }
+}
+
 impl std::fmt::Display for TimeSpan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

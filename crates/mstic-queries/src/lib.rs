@@ -65,8 +65,8 @@ pub trait TypedQuery<'a>: Sized {
         Self::from_call(self.into_call().set_time("end", value.into()))
     }
 
-    /// Sets `start` and `end` from a [`TimeSpan`].
-    fn time_range(self, span: &TimeSpan) -> Self {
+    /// Sets `start` and `end` from a [`TimeSpan`] (or `&TimeSpan`, or a `QueryTime` widget).
+    fn time_range(self, span: impl Into<TimeSpan>) -> Self {
         Self::from_call(self.into_call().time_range(span))
     }
 

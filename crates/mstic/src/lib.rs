@@ -19,6 +19,9 @@ pub use mstic_queries as queries;
 pub use mstic_transform as transform;
 pub use mstic_triage as triage;
 pub use mstic_vis as vis;
+/// Notebook widgets: ipywidgets controls (`widgets::controls::IntSlider`…) and the investigation
+/// widgets also in the prelude (`QueryTime`, `SelectItem`, `SelectSubset`, `OutputArea`).
+pub use mstic_widgets as widgets;
 pub use serde_json;
 
 /// Everything a notebook cell needs, imported by the kernel at start (`use mstic::prelude::*;`).
@@ -33,7 +36,7 @@ pub mod prelude {
     /// `evcxr_input::get_string("Name")` asks the notebook user for a value (the stdin channel).
     pub use evcxr_input;
     // The crates by domain, for items outside the prelude: `vis::Chart`, `analysis::Cmd`…
-    pub use crate::{analysis, context, data, pivot, queries, transform, triage, vis};
+    pub use crate::{analysis, context, data, pivot, queries, transform, triage, vis, widgets};
     /// MSTICPy's entities (`entities::IpAddress`, `entities::Host`, `entities::File`…).
     pub use mstic_pivot::entity as entities;
     pub use mstic_core::display::{clear_output, page};
@@ -77,6 +80,8 @@ pub mod prelude {
     pub use mstic_triage::resources::AzureResources;
     pub use mstic_triage::sentinel::{IncidentFilter, IncidentUpdate, SentinelApi};
     pub use mstic_triage::triage::Triage;
+    // Investigation widgets (MSTICPy's nbwidgets); the controls stay behind `widgets::controls`.
+    pub use mstic_widgets::{OutputArea, QueryTime, QueryTimeUnit, SelectItem, SelectSubset};
     pub use mstic_vis::{
         AnomaliesPlot, FramePlot, Legend, MatrixPlot, MatrixSort, PidFormat, ProcessTreePlot, Timeline, TimelineDuration,
         TimelineValues, TreePlot, ValueKind,

@@ -39,6 +39,7 @@ fn refusal(ask: &AdoptRequest, identity: &str) -> Option<String> {
 fn kernel_managed(name: &str) -> bool {
     name.starts_with("EVCXR_")
         || matches!(name, "MSTIC_KERNEL" | "MSTIC_STANDBY_ADOPT" | "MSTIC_FLUSH_FDS" | "LD_LIBRARY_PATH")
+        || name == crate::comms::SOCKET_VARIABLE
 }
 
 /// Gives this process and its cell process the adopter's directory and environment: the cell
@@ -259,7 +260,7 @@ mod tests {
 
     #[test]
     fn the_kernels_own_variables_are_not_copied() {
-        for name in ["EVCXR_TMPDIR", "MSTIC_KERNEL", "MSTIC_FLUSH_FDS", "LD_LIBRARY_PATH", "MSTIC_STANDBY_ADOPT"] {
+        for name in ["EVCXR_TMPDIR", "MSTIC_KERNEL", "MSTIC_FLUSH_FDS", "LD_LIBRARY_PATH", "MSTIC_STANDBY_ADOPT", "MSTIC_COMM_SOCKET"] {
             assert!(kernel_managed(name), "{name}");
         }
         for name in ["MSTIC_FIXTURES", "HOME", "AZURE_CLIENT_ID", "JPY_PARENT_PID"] {

@@ -73,8 +73,9 @@ impl<'a> QueryCall<'a> {
         self.set_time("end", value.into())
     }
 
-    /// Sets `start` and `end` from a [`TimeSpan`].
-    pub fn time_range(self, span: &TimeSpan) -> Self {
+    /// Sets `start` and `end` from a [`TimeSpan`] (or `&TimeSpan`, or a `QueryTime` widget).
+    pub fn time_range(self, span: impl Into<TimeSpan>) -> Self {
+        let span = span.into();
         self.start(span.start()).end(span.end())
     }
 

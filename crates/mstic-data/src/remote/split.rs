@@ -15,6 +15,7 @@
 use crate::provider::QueryProvider;
 use crate::template::ParamValue;
 use chrono::{DateTime, Duration, Utc};
+use mstic_core::progress::{Ending, Progress};
 use mstic_core::timespan::{TimeInput, TimeValue, resolve_time_at};
 use mstic_core::{Error, Frame, Result, interrupt};
 use std::sync::Mutex;
@@ -75,7 +76,8 @@ pub fn split_ranges(start: DateTime<Utc>, end: DateTime<Utc>, delta: Duration) -
 /// Runs `chunks` with at most `max_parallel` at once and concatenates the results in chunk
 /// order. Failed chunks are named by time range: a warning on the frame, or an error when
 /// `fail_on_partial` is set or every chunk failed. An interrupt is never a partial result: no
-/// further chunk starts and the call returns `Error::Interrupted`.
+/// further chunk starts and the call returns `Error::Interrupted`. In the notebook, a call of
+/// several chunks shows a progress bar of the chunks done.
 pub fn run_chunks<F>(chunks: &[(DateTime<Utc>, DateTime<Utc>)], max_parallel: usize, fail_on_partial: bool, run: F) -> Result<Frame>
 where
     F: Fn(DateTime<Utc>, DateTime<Utc>) -> Result<Frame> + Sync,
@@ -83,6 +85,7 @@ where
     let results: Vec<Mutex<Option<Result<Frame>>>> = chunks.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let workers = max_parallel.clamp(1, chunks.len().max(1));
+    let progress = Progress::start(&format!("Split query ({} chunks)", chunks.len()), chunks.len(), chunks.len() > 1);
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
@@ -96,6 +99,7 @@ where
                     if let Ok(mut slot) = results[index].lock() {
                         *slot = Some(result);
                     }
+                    progress.advance();
                 }
             });
         }
@@ -111,6 +115,7 @@ where
             None => failures.push(format!("chunk {} – {} did not run", iso(start), iso(end))),
         }
     }
+    progress.end(if failures.is_empty() { Ending::Finished } else { Ending::Stopped });
     if !failures.is_empty() && (fail_on_partial || frames.is_empty()) {
         return Err(Error::Query(format!("{} of {} query chunks failed: {}", failures.len(), chunks.len(), failures.join("; "))));
     }

@@ -4,7 +4,8 @@
 
 use super::catalog::DATASETS_PREFIX;
 use mstic_core::interruptible::{InterruptibleReader, after_failure};
-use mstic_core::limits::{CappedReadError, ReadLimits, read_capped, read_response};
+use mstic_core::limits::{CappedReadError, ReadLimits, read_capped, read_response_reporting};
+use mstic_core::progress::Progress;
 use mstic_core::{Error, Frame, Result, interrupt};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -87,6 +88,9 @@ pub fn cache_file_name(link: &str) -> String {
     relative.split('/').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
 }
 
+/// Downloads of at least this size show a progress bar in the notebook.
+const PROGRESS_FROM_BYTES: u64 = 1 << 20;
+
 /// Downloads `url` to `target` (written to a temporary name first, so a failed download leaves
 /// nothing behind). Errors name the URL and the target. A file larger than the download cap of
 /// [`ReadLimits::from_env`] fails with an error naming the URL and the cap.
@@ -107,7 +111,15 @@ pub fn download_with_limits(url: &str, target: &Path, limits: ReadLimits) -> Res
         if !status.is_success() {
             return Err(fail(format!("HTTP {status}")));
         }
-        read_response(response, limits.download(), url).await.map_err(|e| match e {
+        // A large file shows its download in the notebook, in KiB of the declared length.
+        let name = url.rsplit('/').next().unwrap_or(url);
+        let total_kib = response.content_length().filter(|n| *n >= PROGRESS_FROM_BYTES).map(|n| n.div_ceil(1024) as usize);
+        let progress = Progress::start(&format!("Downloading {name} (KiB)"), total_kib.unwrap_or(0), total_kib.is_some());
+        let body = read_response_reporting(response, limits.download(), url, |read, _| progress.set((read / 1024) as usize)).await;
+        if body.is_ok() {
+            progress.finish();
+        }
+        body.map_err(|e| match e {
             CappedReadError::TooLarge(e) => Error::Remote { service: "OTRF download".into(), message: e.to_string() },
             CappedReadError::Failed(e) => fail(error_chain(&e)),
         })
