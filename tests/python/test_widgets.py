@@ -260,3 +260,43 @@ def test_comms_of_an_ended_cell_process_close_and_new_ones_work():
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=False)
+
+
+def test_comm_lifecycle_of_user_code(kernel):
+    """Plain comms, as the JupyterLab services tests exercise them: a cell opens, sends on and
+    closes a comm; a cell registers a target, and a comm the front end opens on it is echoed and
+    closed by the Rust handler; comm_info filters by target."""
+    _, kc, _ = kernel
+    front = FrontEnd(kc)
+    blip = """let blip = mstic::core::comm::Comm::open("test.blip", mstic::serde_json::json!({"hello": 1}),
+    mstic::serde_json::json!({"kind": "blip"}), vec![vec![1u8, 2]], |_, _| {});
+blip.send(mstic::serde_json::json!({"again": 2}), vec![]);
+blip.close();"""
+    reply, outputs = run_cell(kc, blip)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    comm_messages = [m for m in outputs if m["msg_type"].startswith("comm_")]
+    assert [m["msg_type"] for m in comm_messages] == ["comm_open", "comm_msg", "comm_close"]
+    opened = comm_messages[0]
+    assert opened["content"]["target_name"] == "test.blip" and opened["content"]["data"] == {"hello": 1}
+    assert opened["metadata"] == {"kind": "blip"} and bytes(opened["buffers"][0]) == b"\x01\x02"
+    assert comm_messages[1]["content"]["data"] == {"again": 2}
+    assert len({m["content"]["comm_id"] for m in comm_messages}) == 1
+
+    echo = """use mstic::core::comm::{register_target, CommEvent};
+register_target("test.echo", |comm, event| match event {
+    CommEvent::Message(m) if m.data["quit"] == true => comm.close(),
+    CommEvent::Message(m) => comm.send(m.data.clone(), m.buffers.clone()),
+    _ => {}
+});"""
+    reply, _ = run_cell(kc, echo)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    comm_id = uuid.uuid4().hex
+    msg_id = front.send("comm_open", {"comm_id": comm_id, "target_name": "test.echo", "data": {}})
+    assert not [m for m in collect_iopub(kc, msg_id) if m["msg_type"] == "comm_close"], "the target is known"
+    assert front.comm_info("test.echo") == {comm_id: {"target_name": "test.echo"}}
+    assert comm_id not in front.comm_info("jupyter.widget")
+    answers = front.message(comm_id, {"x": [1, "two"]})
+    assert [(m["msg_type"], m["content"]["data"]) for m in answers] == [("comm_msg", {"x": [1, "two"]})]
+    answers = front.message(comm_id, {"quit": True})
+    assert [m["msg_type"] for m in answers] == ["comm_close"]
+    assert front.comm_info("test.echo") == {}

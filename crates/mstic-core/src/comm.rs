@@ -423,14 +423,17 @@ fn send(message: Outbound) {
 }
 
 /// Routes comms the front end opens on `target_name` to `handler` (it sees
-/// [`CommEvent::Opened`] first, then the comm's messages). The kernel is told at once when
-/// connected, otherwise at the connection.
+/// [`CommEvent::Opened`] first, then the comm's messages). The kernel is told at once: this
+/// connects to it if no comm has yet (the connection sends every registered target).
 pub fn register_target(target_name: &str, handler: impl Fn(&Comm, &CommEvent) + Send + Sync + 'static) {
     let hub = hub();
     hub.targets.lock().unwrap_or_else(|e| e.into_inner()).insert(target_name.to_string(), Arc::new(handler));
     let connected = !matches!(*hub.link.lock().unwrap_or_else(|e| e.into_inner()), Link::Unconnected { .. });
     if connected {
         send(Outbound::Register { target_name: target_name.to_string() });
+    } else {
+        // Connecting registers the targets known so far, this one included.
+        let _ = transport();
     }
 }
 
