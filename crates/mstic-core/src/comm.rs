@@ -330,15 +330,20 @@ fn open_socket(path: &Path) -> std::io::Result<Arc<SocketTransport>> {
             line.clear();
             match reader.read_line(&mut line) {
                 Ok(0) | Err(_) => break,
-                Ok(_) => match sync_id(&line) {
-                    // Everything sent before this point is written: the lines go out under one lock.
-                    Some(id) => {
+                Ok(_) => {
+                    // A line the kernel garbled is skipped: one bad message must not stop the reader.
+                    let Ok(value) = serde_json::from_str::<Value>(line.trim()) else { continue };
+                    if value.get("op").and_then(Value::as_str) == Some("sync") {
+                        // Everything sent before this point is written: the lines go out under one lock.
                         if let Some(transport) = reading.upgrade() {
-                            transport.write_line(&json!({"op": "sync", "id": id}));
+                            transport.write_line(
+                                &json!({"op": "sync", "id": value.get("id").cloned().unwrap_or(Value::Null)}),
+                            );
                         }
+                    } else if let Ok(inbound) = Inbound::from_json(&value) {
+                        deliver(inbound);
                     }
-                    None => deliver_line(&line),
-                },
+                }
             }
         }
         disconnected(&path, reading.as_ptr());
@@ -364,12 +369,6 @@ fn send_registrations(transport: &dyn CommTransport) {
     for target_name in names {
         transport.send(&Outbound::Register { target_name });
     }
-}
-
-/// The `id` of a kernel's `sync` line.
-fn sync_id(line: &str) -> Option<Value> {
-    let value: Value = serde_json::from_str(line.trim()).ok()?;
-    (value.get("op")? == "sync").then(|| value.get("id").cloned().unwrap_or(Value::Null))
 }
 
 fn deliver_line(line: &str) {

@@ -146,12 +146,10 @@ struct ProgressWidget {
 impl ProgressWidget {
     fn show(label: &str, total: usize) -> ProgressWidget {
         let (bar, count, row) = progress_models(label, total);
-        let text = format!("{label}: 0/{total}");
-        let html = format!(
-            "<div><progress value=\"0\" max=\"{total}\" style=\"width:300px\"></progress> {}</div>",
-            escape_html(&text)
-        );
-        row.view_bundle_for(true, &text, &html).display();
+        let start = bundle(label, 0, total, None);
+        let (text, html) =
+            (start.plain_text().unwrap_or_default(), start.data["text/html"].as_str().unwrap_or_default());
+        row.view_bundle_for(true, text, html).display();
         ProgressWidget { bar, count }
     }
 
