@@ -8,6 +8,8 @@ that adopts a ready standby engine — it prints:
 
 * start -> kernel_info reply; the first cell; start -> first cell done;
 * median and p90 of N trivial cells (`x + i`, each one a new cell text);
+* the median and p90 of `%%kql` cells (and the median of `%%sql` cells): small queries over a
+  1,000-row registered table, run in the cell process without compiling;
 * a `let` with a typo (an error found by a type check); a cell that builds and displays a
   100,000-row Frame, and trivial cells after it;
 * the median phase breakdown of the trivial cells, from the kernel's `MSTIC_TIMING` log:
@@ -46,6 +48,13 @@ let big = Frame::from_columns(vec![
 ]).unwrap();
 big.display();
 big.len()"""
+
+MAGIC_TABLE = """let hosts: Vec<String> = (0..1000).map(|i| format!("ws{}", i % 20)).collect();
+let ids = mstic::arrow::array::Int64Array::from((0..1000).map(|i| 4600 + i % 50).collect::<Vec<i64>>());
+register_table("magic_events", &Frame::from_columns(vec![
+    ("Host".to_string(), std::sync::Arc::new(mstic::arrow::array::StringArray::from(hosts)) as mstic::arrow::array::ArrayRef),
+    ("EventID".to_string(), std::sync::Arc::new(ids) as mstic::arrow::array::ArrayRef),
+])?);"""
 
 PHASES = ("analysis", "compile", "link", "load+run", "kernel")
 PHASE_LINE = re.compile(r"rust-mstic timing: cell (\d+): .*; phases: (.*) \(builds: ([^)]*)\)")
@@ -167,6 +176,14 @@ def measure(kernel_name: str, cells: int, with_frame: bool, env: dict[str, str] 
         figures[f"trivial cell median ({cells})"] = statistics.median(trivial)
         figures[f"trivial cell p90 ({cells})"] = p90(trivial)
         figures.update(phase_medians(log, set(range(first_count + 1, first_count + 1 + cells))))
+        # `%%kql` / `%%sql` cells run in the cell process without compiling: a table of 1,000 rows,
+        # then small queries (each a new text).
+        run(kc, MAGIC_TABLE)
+        kql = [run(kc, f"%%kql\nmagic_events | where EventID == {4600 + i % 50} | summarize n = count() by Host")[0] for i in range(cells)]
+        figures[f"%%kql cell median ({cells})"] = statistics.median(kql)
+        figures[f"%%kql cell p90 ({cells})"] = p90(kql)
+        sql = [run(kc, f"%%sql\nSELECT Host, count(*) AS n FROM magic_events WHERE \"EventID\" = {4600 + i % 50} GROUP BY Host")[0] for i in range(cells)]
+        figures[f"%%sql cell median ({cells})"] = statistics.median(sql)
         # A typo in a `let`: evcxr cannot infer the type, so it type-checks the cell (`cargo check`).
         figures["`let` with a typo (type-check error)"] = run(kc, "let y = x.no_such_method();", expect_error=True)[0]
         if with_frame:

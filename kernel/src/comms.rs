@@ -16,6 +16,16 @@
 //!   after everything it sent before; the kernel syncs when a cell ends, so a cell's comm messages
 //!   reach the front end before its reply.
 //!
+//! Magic cells (`%%sql`, `%%kql`; see `crate::magic` and `mstic_core::magic`) use the same socket.
+//! Every cell process connects at start (the support code calls `mstic::core::magic::listen()`):
+//! - cell process → kernel: `magic_ready` (`pid`): this process answers magic requests (the kernel
+//!   sends them to the connection whose pid is the engine's cell process); `tables` (`names`): the
+//!   tables magic cells can query, for completion; `magic_result` (`id`, `ok`; then `data` (a
+//!   MIME bundle), `rows` and `columns`, or `ename` and `evalue`).
+//! - kernel → cell process: `magic` (`id`, `language`, `name` or null, `body`): run this query; the
+//!   answer comes back as `magic_result` with the same `id`. If the process ends first, the waiting
+//!   request gets an error answer from the kernel itself.
+//!
 //! The kernel answers the front end at once and never waits for the cell process: messages to it
 //! are queued for a writer thread per connection. When the cell process ends (a restart after an
 //! interrupt or a fault), its connection closes and the kernel closes its comms on the front end.
@@ -31,7 +41,8 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::time::{Duration, Instant};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The environment variable that gives the cell process the socket path.
@@ -72,6 +83,13 @@ struct State {
     /// A front end has opened a widget-control comm: it renders widgets. Stays set when that comm
     /// closes (front ends close it once they have the states).
     widget_manager: bool,
+    /// Cell processes that answer magic requests: connection → process id.
+    magic_processes: HashMap<u64, u32>,
+    /// Magic requests waiting for their answer: request id → (connection, where the answer goes).
+    magic_calls: HashMap<u64, (u64, Sender<Value>)>,
+    next_magic: u64,
+    /// The table names each cell process announced, by connection.
+    tables: HashMap<u64, Vec<String>>,
 }
 
 impl State {
@@ -247,6 +265,22 @@ impl Comms {
                     let _ = done.send(());
                 }
             }
+            "magic_ready" => {
+                if let Some(pid) = message["pid"].as_u64() {
+                    state.magic_processes.insert(connection, pid as u32);
+                }
+            }
+            "magic_result" => {
+                if let Some((_, answer)) = message["id"].as_u64().and_then(|id| state.magic_calls.remove(&id)) {
+                    let _ = answer.send(message.clone());
+                } else {
+                    eprintln!("rust-mstic: dropped the answer to a magic request nobody waits for");
+                }
+            }
+            "tables" => {
+                let names = message["names"].as_array().map(|names| names.iter().filter_map(|n| n.as_str().map(str::to_string)).collect());
+                state.tables.insert(connection, names.unwrap_or_default());
+            }
             "register" => {
                 let Some(target) = message["target_name"].as_str() else { return };
                 state.targets.insert(target.to_string(), connection);
@@ -301,6 +335,15 @@ impl Comms {
             let mut state = self.lock();
             state.connections.remove(&connection);
             state.targets.retain(|_, c| *c != connection);
+            state.magic_processes.remove(&connection);
+            state.tables.remove(&connection);
+            let waiting: Vec<u64> = state.magic_calls.iter().filter(|(_, (c, _))| *c == connection).map(|(id, _)| *id).collect();
+            for id in waiting {
+                if let Some((_, answer)) = state.magic_calls.remove(&id) {
+                    let _ = answer.send(json!({"op": "magic_result", "id": id, "ok": false, "ename": "ProcessEnded",
+                        "evalue": "the process that runs cells ended during the query"}));
+                }
+            }
             let mut closed = Vec::new();
             state.comms.retain(|id, comm| {
                 if comm.owner != Owner::Connection(connection) {
@@ -428,6 +471,77 @@ impl Comms {
             .map(|(id, c)| (id.clone(), json!({"target_name": c.target})))
             .collect();
         Value::Object(comms)
+    }
+}
+
+/// A magic cell's query sent to a cell process (see [`Comms::send_magic`]). Dropping it forgets the
+/// request: an answer that comes later is dropped.
+pub struct MagicCall {
+    id: u64,
+    answer: Receiver<Value>,
+    comms: Comms,
+}
+
+impl MagicCall {
+    /// Waits at most `timeout` for the `magic_result` line.
+    pub fn wait(&self, timeout: Duration) -> Result<Value, RecvTimeoutError> {
+        self.answer.recv_timeout(timeout)
+    }
+}
+
+impl Drop for MagicCall {
+    fn drop(&mut self) {
+        self.comms.lock().magic_calls.remove(&self.id);
+    }
+}
+
+impl Comms {
+    /// Sends a magic cell's query to the cell process `pid` (or, when the pid is unknown, to the
+    /// latest process that answers magic requests), waiting at most `wait_for_process` for that
+    /// process to connect. Errors when no such process is connected.
+    pub fn send_magic(
+        &self,
+        pid: Option<u32>,
+        language: &str,
+        name: Option<&str>,
+        body: &str,
+        wait_for_process: Duration,
+    ) -> Result<MagicCall, String> {
+        let deadline = Instant::now() + wait_for_process;
+        loop {
+            {
+                let mut state = self.lock();
+                let connection = match pid {
+                    Some(pid) => state.magic_processes.iter().find(|(_, p)| **p == pid).map(|(c, _)| *c),
+                    None => state.magic_processes.keys().max().copied(),
+                };
+                if let Some(connection) = connection {
+                    state.next_magic += 1;
+                    let id = state.next_magic;
+                    let (sender, answer) = channel();
+                    state.magic_calls.insert(id, (connection, sender));
+                    let line = json!({"op": "magic", "id": id, "language": language, "name": name, "body": body});
+                    state.send(connection, &line);
+                    return Ok(MagicCall { id, answer, comms: self.clone() });
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err("the process that runs cells is not connected to the kernel's comm socket, so %%sql and \
+                            %%kql cells cannot run (see the kernel log)"
+                    .to_string());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The table names the cell process `pid` announced (the latest process's when `pid` is unknown).
+    pub fn table_names(&self, pid: Option<u32>) -> Vec<String> {
+        let state = self.lock();
+        let connection = match pid {
+            Some(pid) => state.magic_processes.iter().find(|(_, p)| **p == pid).map(|(c, _)| *c),
+            None => state.magic_processes.keys().max().copied(),
+        };
+        connection.and_then(|c| state.tables.get(&c).cloned()).unwrap_or_default()
     }
 }
 
@@ -607,6 +721,42 @@ mod tests {
         let started = std::time::Instant::now();
         h.comms.settle(std::time::Duration::from_millis(200));
         assert!(started.elapsed() >= std::time::Duration::from_millis(200), "an unanswered sync waits for its time-out");
+    }
+
+    #[test]
+    fn magic_requests_go_to_the_engines_process_and_answers_come_back_by_id() {
+        let h = harness();
+        let (mut old_reader, mut old_writer) = connect(&h);
+        let (mut reader, mut writer) = connect(&h);
+        read_line(&mut old_reader);
+        read_line(&mut reader);
+        writeln!(old_writer, "{}", json!({"op": "magic_ready", "pid": 100})).unwrap();
+        writeln!(writer, "{}", json!({"op": "tables", "names": ["logons", "hosts"]})).unwrap();
+        writeln!(writer, "{}", json!({"op": "magic_ready", "pid": 200})).unwrap();
+
+        let call = h.comms.send_magic(Some(200), "sql", Some("counts"), "select 1", Duration::from_secs(5)).unwrap();
+        let request = read_line(&mut reader);
+        assert_eq!(request, json!({"op": "magic", "id": request["id"], "language": "sql", "name": "counts", "body": "select 1"}));
+        assert_eq!(h.comms.table_names(Some(200)), vec!["logons".to_string(), "hosts".to_string()]);
+        assert_eq!(h.comms.table_names(Some(100)), Vec::<String>::new());
+        // An answer to another id is not this call's.
+        writeln!(writer, "{}", json!({"op": "magic_result", "id": 999, "ok": true})).unwrap();
+        writeln!(writer, "{}", json!({"op": "magic_result", "id": request["id"], "ok": true, "rows": 1, "data": {"text/plain": "1"}})).unwrap();
+        let answer = call.wait(Duration::from_secs(5)).unwrap();
+        assert_eq!((answer["ok"].as_bool(), answer["rows"].as_u64()), (Some(true), Some(1)));
+
+        // Without a pid the latest process is used; a process that ends fails its waiting call.
+        let call = h.comms.send_magic(None, "kql", None, "T | take 1", Duration::from_secs(5)).unwrap();
+        assert_eq!(read_line(&mut reader)["name"], Value::Null);
+        drop((reader, writer));
+        let answer = call.wait(Duration::from_secs(5)).unwrap();
+        assert_eq!((answer["ok"].as_bool(), answer["ename"].as_str()), (Some(false), Some("ProcessEnded")));
+
+        let started = Instant::now();
+        let missing = h.comms.send_magic(Some(300), "sql", None, "select 1", Duration::from_millis(100));
+        assert!(missing.err().unwrap().contains("not connected"));
+        assert!(started.elapsed() >= Duration::from_millis(100), "waits for the process to connect");
+        drop((old_reader, old_writer));
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! The evcxr engine: one worker thread owns the `CommandContext`, loads the `mstic` facade, and runs
 //! cells, completions and hovers in order. The protocol side talks to it through [`EngineHandle`].
+//! Magic cells (`%%sql`, `%%kql`) run in the same order but skip evcxr: their query goes to the
+//! cell process over the comm socket (see `crate::magic`).
 
+use crate::comms::{Comms, MagicCall};
 use crate::errors::{self, CellError};
+use crate::magic::{self, MagicCell, PendingBindings};
 use crate::interrupt;
 use crate::iopub::Iopub;
 use crate::output::OutputPump;
@@ -65,6 +69,8 @@ pub struct EngineHandle {
     pub warmed: Arc<AtomicBool>,
     /// Set when evcxr or the preload failed at boot.
     pub boot_failed: Arc<AtomicBool>,
+    /// The magic cell being run (its number, as in `running`), or 0.
+    running_magic: Arc<AtomicU64>,
     /// The cell being run (a number from 1, counting cells run by this engine), or 0. Interrupts
     /// and their outcome belong to one cell: a request that arrives as a cell ends never touches
     /// the next one.
@@ -122,6 +128,19 @@ impl EngineHandle {
         }
         self.interrupted.store(cell, Ordering::SeqCst);
         let still_running = || self.running.load(Ordering::SeqCst) == cell;
+        if self.running_magic.load(Ordering::SeqCst) == cell {
+            // A magic query runs on a thread of its own in the cell process: it is asked to stop,
+            // and if it does not, the engine stops waiting for it after the grace period; the
+            // process and its variables stay either way.
+            if self.cooperative.load(Ordering::SeqCst) {
+                interrupt::signal(self.child_pid().unwrap_or(0), interrupt::STOP_CELL);
+            }
+            let deadline = Instant::now() + interrupt::grace() + Duration::from_secs(2);
+            while still_running() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            return InterruptOutcome::Stopped;
+        }
         let deadline = Instant::now() + interrupt::grace();
         let mut asked = false;
         while still_running() && Instant::now() < deadline {
@@ -190,6 +209,8 @@ struct EngineParts {
     stdin: Stdin,
     progress: Progress,
     preload: Preload,
+    /// The comm registry, which carries magic cells' queries to the cell process.
+    comms: Comms,
 }
 
 /// What the engine loads at start: the preload cell and the folder of the crates it loads.
@@ -212,7 +233,7 @@ const IDLE_BEFORE_TRIM: Duration = Duration::from_millis(1500);
 pub type Prepare = Box<dyn FnOnce() -> anyhow::Result<()> + Send>;
 
 /// Starts the engine thread: `prepare`, then evcxr, then the `preload` code.
-pub fn start(iopub: Iopub, stdin: Stdin, progress: Progress, preload: Preload, prepare: Prepare) -> EngineHandle {
+pub fn start(iopub: Iopub, stdin: Stdin, progress: Progress, preload: Preload, comms: Comms, prepare: Prepare) -> EngineHandle {
     let (tx, rx) = mpsc::channel();
     let handle = EngineHandle {
         tx: Arc::new(Mutex::new(tx)),
@@ -220,12 +241,13 @@ pub fn start(iopub: Iopub, stdin: Stdin, progress: Progress, preload: Preload, p
         warmed: Arc::new(AtomicBool::new(false)),
         boot_failed: Arc::new(AtomicBool::new(false)),
         running: Arc::new(AtomicU64::new(0)),
+        running_magic: Arc::new(AtomicU64::new(0)),
         interrupted: Arc::new(AtomicU64::new(0)),
         killed: Arc::new(AtomicU64::new(0)),
         cells_started: Arc::new(AtomicU64::new(0)),
         cooperative: Arc::new(AtomicBool::new(false)),
         child: Arc::new(Mutex::new(None)),
-        parts: Arc::new(EngineParts { iopub, stdin, progress, preload }),
+        parts: Arc::new(EngineParts { iopub, stdin, progress, preload, comms }),
     };
     spawn_engine(handle.clone(), rx, prepare, None);
     handle
@@ -285,6 +307,8 @@ struct Engine {
     /// The owner (crate, type) of the receiver of a completion, by the completions offered, once
     /// the hover of one of its private methods told it.
     method_owners: std::collections::HashMap<String, (String, String)>,
+    /// Results of magic cells to bind as Rust variables before the next Rust cell.
+    pending: PendingBindings,
 }
 
 impl Engine {
@@ -303,6 +327,7 @@ impl Engine {
             sources: preload.sources.clone(),
             private_methods: std::sync::OnceLock::new(),
             method_owners: std::collections::HashMap::new(),
+            pending: PendingBindings::default(),
         };
         let booting = std::time::Instant::now();
         match catch_unwind(CommandContext::new) {
@@ -337,6 +362,11 @@ impl Engine {
 
     /// Runs the support code in a new cell process (after the previous one ended).
     fn install_support(&mut self) {
+        if !self.pending.names().is_empty() {
+            // The results lived in the process that ended.
+            eprintln!("rust-mstic: results of magic cells lost with the cell process: {}", self.pending.names().join(", "));
+            self.pending.clear();
+        }
         let _ = self.run_quietly(SUPPORT_CODE);
         let listening = self.preloaded && self.run_quietly(support::INTERRUPT_SUPPORT).is_ok();
         self.handle.cooperative.store(listening, Ordering::SeqCst);
@@ -408,6 +438,9 @@ impl Engine {
     }
 
     fn execute(&mut self, code: &str, parent: &Message, silent: bool, allow_stdin: bool, count: u32) -> ExecOutcome {
+        if let Some(magic) = magic::parse(code) {
+            return self.execute_magic(magic, parent, silent, count);
+        }
         let mut timer = CellTimer::start();
         let cell = self.handle.cells_started.fetch_add(1, Ordering::SeqCst) + 1;
         if self.handle.cooperative.load(Ordering::SeqCst) {
@@ -420,6 +453,15 @@ impl Engine {
         if self.needs_support {
             self.needs_support = false;
             self.install_support();
+        }
+        if let Some(bindings) = self.pending.code() {
+            let names = self.pending.names().join(", ");
+            self.pending.clear();
+            if let Err(e) = self.run_quietly(&bindings) {
+                let text = format!("rust-mstic: the results of magic cells ({names}) could not be bound as variables: {e}\n");
+                self.iopub.publish(Some(parent), "stream", json!({"name": "stderr", "text": text}));
+            }
+            timer.mark("magic bindings");
         }
         let (Some(ctx), Some(pump)) = (self.ctx.as_mut(), self.pump.clone()) else {
             let error = Some(CellError::plain("KernelError", "evcxr is not available"));
@@ -527,6 +569,126 @@ impl Engine {
             );
         }
         ExecOutcome { error, pages: pump.take_pages(), result_text }
+    }
+
+    /// Runs a magic cell (`%%sql`, `%%kql`): its query goes to the cell process over the comm
+    /// socket and its result table comes back; evcxr and its variables are not touched and nothing
+    /// is compiled. A named result is bound as a Rust variable before the next Rust cell.
+    fn execute_magic(&mut self, magic: Result<MagicCell, String>, parent: &Message, silent: bool, count: u32) -> ExecOutcome {
+        let started = Instant::now();
+        let cell = self.handle.cells_started.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.handle.cooperative.load(Ordering::SeqCst) {
+            // Forget a stop request that arrived after the previous cell ended.
+            interrupt::signal(self.handle.child_pid().unwrap_or(0), interrupt::NEW_CELL);
+        }
+        if let Some(e) = self.startup_error.take() {
+            self.iopub.publish(Some(parent), "stream", json!({"name": "stderr", "text": format!("rust-mstic: {e}\n")}));
+        }
+        if self.needs_support {
+            self.needs_support = false;
+            self.install_support();
+        }
+        let language = magic.as_ref().map(|m| m.language.clone()).unwrap_or_default();
+        let answer = match magic {
+            Err(message) => Err(CellError::plain("MagicError", message)),
+            Ok(_) if !self.preloaded || self.ctx.is_none() => Err(CellError::plain(
+                "KernelError",
+                "%%sql and %%kql cells need the mstic crates, which did not load (see the first cell's error)",
+            )),
+            Ok(magic) => self.run_magic(&magic, parent, silent, cell).map(|answer| (magic, answer)),
+        };
+        let interrupted = self.handle.interrupted.load(Ordering::SeqCst) == cell;
+        let mut result_text = None;
+        let error = match answer {
+            Ok((magic, answer)) if answer["ok"] == true => {
+                let data = if answer["data"].is_object() { answer["data"].clone() } else { json!({}) };
+                result_text = data["text/plain"].as_str().map(str::to_string);
+                if !silent {
+                    self.iopub.publish(Some(parent), "execute_result", json!({"execution_count": count, "data": data, "metadata": {}}));
+                }
+                if let Some(name) = &magic.name {
+                    self.pending.add(name);
+                }
+                None
+            }
+            Ok((_, answer)) => {
+                let ename = answer["ename"].as_str().unwrap_or("Error");
+                let ename = if interrupted && ename != "Interrupted" { "Interrupted" } else { ename };
+                Some(CellError::plain(ename, answer["evalue"].as_str().unwrap_or("the query failed")))
+            }
+            Err(error) => Some(error),
+        };
+        if let Some(error) = &error
+            && !silent
+        {
+            if error.ename == "Interrupted" {
+                let text = format!("Interrupted: {}\n", error.evalue);
+                self.iopub.publish(Some(parent), "stream", json!({"name": "stderr", "text": text}));
+            }
+            self.iopub.publish(Some(parent), "error", json!({"ename": error.ename, "evalue": error.evalue, "traceback": error.traceback}));
+        }
+        if timing::enabled() {
+            eprintln!(
+                "rust-mstic timing: cell {count} (%%{language}): total {:.0} ms; magic query, no compile",
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        ExecOutcome { error, pages: vec![], result_text }
+    }
+
+    /// Sends a magic cell's query to the cell process and waits for the answer (the
+    /// `magic_result` line). An interrupt asks the query to stop; one that does not stop within
+    /// the grace period is left to finish in the background, its result dropped.
+    fn run_magic(&mut self, magic: &MagicCell, parent: &Message, silent: bool, cell: u64) -> Result<Value, CellError> {
+        let pump = self.pump.clone();
+        if let Some(pump) = &pump {
+            // What the query prints belongs to this cell.
+            pump.begin(parent, silent);
+        }
+        self.handle.running_magic.store(cell, Ordering::SeqCst);
+        self.handle.running.store(cell, Ordering::SeqCst);
+        let comms = &self.handle.parts.comms;
+        let sent = comms.send_magic(self.handle.child_pid(), &magic.language, magic.name.as_deref(), &magic.body, Duration::from_secs(10));
+        let answer = match sent {
+            Ok(call) => self.wait_for_magic(&call, cell, &magic.language),
+            Err(message) => Err(CellError::plain("KernelError", message)),
+        };
+        self.handle.running.store(0, Ordering::SeqCst);
+        self.handle.running_magic.store(0, Ordering::SeqCst);
+        if let Some(pump) = &pump {
+            pump.finish(pump.syncs(), Duration::ZERO);
+            // A panic in the query was already turned into its error.
+            let _ = pump.take_panic();
+        }
+        answer
+    }
+
+    fn wait_for_magic(&self, call: &MagicCall, cell: u64, language: &str) -> Result<Value, CellError> {
+        let mut give_up: Option<Instant> = None;
+        loop {
+            match call.wait(Duration::from_millis(20)) {
+                Ok(answer) => return Ok(answer),
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(CellError::plain("KernelError", "the answer to the query was lost"));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if self.handle.interrupted.load(Ordering::SeqCst) != cell {
+                        continue;
+                    }
+                    let deadline = *give_up.get_or_insert_with(|| Instant::now() + interrupt::grace());
+                    if Instant::now() >= deadline {
+                        return Err(CellError::plain(
+                            "Interrupted",
+                            format!(
+                                "the {language} query did not stop within {:.0} s of the interrupt; it goes on in the \
+                                 background and its result will be dropped. No variables were lost.",
+                                interrupt::grace().as_secs_f64()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
     }
 
     /// Runs one completion over a typed variable: the first analysis after start loads the

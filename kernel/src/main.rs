@@ -19,6 +19,7 @@ mod interrupt;
 mod iopub;
 mod memory;
 mod is_complete;
+mod magic;
 mod output;
 mod progress;
 mod relay;

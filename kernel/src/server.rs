@@ -1,6 +1,7 @@
 //! The five sockets and request dispatch: heartbeat echo, IOPub, shell and control (ROUTER, with
 //! busy/idle around every request), stdin. Requests with a bad signature are dropped and logged.
-//! Comm messages go to the comm registry (`crate::comms`).
+//! Comm messages go to the comm registry (`crate::comms`). Completion, inspection and
+//! `is_complete` of magic cells (`%%sql`, `%%kql`) are answered here, never by rust-analyzer.
 
 use crate::comms::{Comms, Listener};
 use crate::connection::ConnectionInfo;
@@ -51,7 +52,7 @@ pub fn boot(progress: Progress, preload: crate::engine::Preload, prepare: crate:
         comms.accept(listener);
     }
     let (stdin, stdin_socket) = crate::stdin::channel(session.clone());
-    let engine = crate::engine::start(iopub.clone(), stdin, progress.clone(), preload, prepare);
+    let engine = crate::engine::start(iopub.clone(), stdin, progress.clone(), preload, comms.clone(), prepare);
     Booted { session, iopub, iopub_socket, stdin_socket, engine, progress, comms }
 }
 
@@ -157,6 +158,13 @@ impl Kernel {
                 let code = content["code"].as_str().unwrap_or("").to_string();
                 let cursor = content["cursor_pos"].as_u64().unwrap_or(code.chars().count() as u64) as usize;
                 let pos = byte_offset(&code, cursor);
+                if crate::magic::is_magic(&code) {
+                    // A query, not Rust: table names, never rust-analyzer.
+                    let tables = self.comms.table_names(self.engine.child_pid());
+                    let (matches, start, end) = crate::magic::complete(&code, pos, &tables);
+                    let (start, end) = (char_offset(&code, start), char_offset(&code, end));
+                    return reply("complete_reply", json!({"status": "ok", "matches": matches, "cursor_start": start, "cursor_end": end, "metadata": {}}));
+                }
                 if !self.engine.ready.load(Ordering::SeqCst) {
                     return reply("complete_reply", json!({"status": "ok", "matches": [], "cursor_start": cursor, "cursor_end": cursor, "metadata": {}}));
                 }
@@ -172,7 +180,7 @@ impl Kernel {
             "inspect_request" => {
                 let code = content["code"].as_str().unwrap_or("").to_string();
                 let cursor = content["cursor_pos"].as_u64().unwrap_or(0) as usize;
-                if !self.engine.ready.load(Ordering::SeqCst) {
+                if !self.engine.ready.load(Ordering::SeqCst) || crate::magic::is_magic(&code) {
                     return reply("inspect_reply", json!({"status": "ok", "found": false, "data": {}, "metadata": {}}));
                 }
                 let (tx, rx) = oneshot::channel();
@@ -180,6 +188,11 @@ impl Kernel {
                 let _ = tokio::task::block_in_place(|| self.engine.send(Job::Inspect { code, pos, reply: tx }));
                 let answer = rx.await.unwrap_or_else(|_| json!({"status": "ok", "found": false, "data": {}, "metadata": {}}));
                 reply("inspect_reply", answer)
+            }
+            "is_complete_request" if crate::magic::is_magic(content["code"].as_str().unwrap_or("")) => {
+                let status = crate::magic::completeness(content["code"].as_str().unwrap_or(""));
+                let answer = if status == "complete" { json!({"status": status}) } else { json!({"status": status, "indent": ""}) };
+                reply("is_complete_reply", answer)
             }
             "is_complete_request" => {
                 let answer = match is_complete::check(content["code"].as_str().unwrap_or("")) {

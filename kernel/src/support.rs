@@ -54,8 +54,10 @@ pub const SUPPORT_CODE: &str = r#"{
 
 /// Code run in every cell process once the `mstic` crates are loaded: it listens for the
 /// kernel's stop request, so the library's long operations end with an `Interrupted` error and the
-/// variables of earlier cells stay (see `crate::interrupt`).
-pub const INTERRUPT_SUPPORT: &str = "{ if let Err(e) = mstic::core::interrupt::install() { eprintln!(\"rust-mstic: {e}\"); } }";
+/// variables of earlier cells stay (see `crate::interrupt`), and connects to the kernel's comm
+/// socket to answer `%%sql` and `%%kql` cells (see `crate::magic`).
+pub const INTERRUPT_SUPPORT: &str =
+    "{ if let Err(e) = mstic::core::interrupt::install() { eprintln!(\"rust-mstic: {e}\"); } mstic::kql::install_magic(); mstic::core::magic::listen(); }";
 
 /// A statement using `?`, run with the preload. evcxr wraps cells in a function that returns a
 /// `Result` only after a cell has failed to compile because of a `?`; its retry of that first cell

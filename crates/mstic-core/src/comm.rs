@@ -12,6 +12,14 @@
 //! (the kernel syncs at the end of a cell, so the cell's comm messages precede its reply). A reader
 //! thread receives inbound messages at any time and calls the comm's handler on that thread.
 //!
+//! Magic cells (`%%sql`, `%%kql`, see [`crate::magic`]) use the same socket. The process connects
+//! at start (the kernel's support code calls `magic::listen`) and sends `magic_ready` (`pid`: this
+//! process's id, so the kernel talks to the process that runs its cells) and `tables` (`names`:
+//! the registered tables, again whenever they change). Inbound `magic` (`id`, `language`, `name`
+//! or null, `body`) runs a query on a thread of its own; the answer is `magic_result` with the
+//! same `id` and either `"ok": true`, `data` (the result's MIME bundle), `rows` and `columns`, or
+//! `"ok": false`, `ename` and `evalue` (the error text, verbatim).
+//!
 //! Outside the kernel, or when the socket is gone, comms are *detached*: messages are dropped and
 //! [`widget_manager_present`] is false. [`install_transport`] puts another [`CommTransport`] in
 //! place (tests record messages with [`RecordingTransport`]); [`deliver`] hands one inbound message
@@ -104,6 +112,18 @@ pub enum Outbound {
         /// The target name.
         target_name: String,
     },
+    /// Tells the kernel this process answers magic requests (see [`crate::magic::listen`]).
+    MagicReady {
+        /// This process's id.
+        pid: u32,
+    },
+    /// The answer to a magic request: the whole `magic_result` line (see [`crate::magic::answer`]).
+    MagicResult(Value),
+    /// The names of the tables magic cells can query, for completion in the kernel.
+    Tables {
+        /// The table names, sorted.
+        names: Vec<String>,
+    },
 }
 
 impl Outbound {
@@ -118,14 +138,17 @@ impl Outbound {
             Outbound::Msg(message) => Value::Object(message.fields("msg")),
             Outbound::Close(message) => Value::Object(message.fields("close")),
             Outbound::Register { target_name } => json!({"op": "register", "target_name": target_name}),
+            Outbound::MagicReady { pid } => json!({"op": "magic_ready", "pid": pid}),
+            Outbound::MagicResult(line) => line.clone(),
+            Outbound::Tables { names } => json!({"op": "tables", "names": names}),
         }
     }
 
-    /// The comm message carried, if any (not for `register`).
+    /// The comm message carried, if any (not for `register` and the magic lines).
     pub fn message(&self) -> Option<&CommMessage> {
         match self {
             Outbound::Open { message, .. } | Outbound::Msg(message) | Outbound::Close(message) => Some(message),
-            Outbound::Register { .. } => None,
+            Outbound::Register { .. } | Outbound::MagicReady { .. } | Outbound::MagicResult(_) | Outbound::Tables { .. } => None,
         }
     }
 }
@@ -149,6 +172,8 @@ pub enum Inbound {
     Msg(CommMessage),
     /// The front end closed a comm.
     Close(CommMessage),
+    /// A magic cell's query to run (see [`crate::magic`]).
+    Magic(crate::magic::MagicRequest),
 }
 
 impl Inbound {
@@ -164,6 +189,7 @@ impl Inbound {
             }),
             Some("msg") => Ok(Inbound::Msg(CommMessage::from_fields(line)?)),
             Some("close") => Ok(Inbound::Close(CommMessage::from_fields(line)?)),
+            Some("magic") => Ok(Inbound::Magic(crate::magic::MagicRequest::from_json(line)?)),
             Some(other) => Err(format!("unknown op {other:?}")),
             None => Err("no op".to_string()),
         }
@@ -363,11 +389,17 @@ fn disconnected(path: &Path, transport: *const SocketTransport) {
     }
 }
 
+/// Announces what the kernel must know of this process on a new transport: the registered
+/// targets and, once [`crate::magic::listen`] has run, that it answers magic requests.
 fn send_registrations(transport: &dyn CommTransport) {
     let mut names: Vec<String> = hub().targets.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
     names.sort();
     for target_name in names {
         transport.send(&Outbound::Register { target_name });
+    }
+    if crate::magic::is_listening() {
+        transport.send(&Outbound::MagicReady { pid: std::process::id() });
+        transport.send(&Outbound::Tables { names: crate::magic::table_names() });
     }
 }
 
@@ -421,6 +453,11 @@ fn send(message: Outbound) {
     }
 }
 
+/// Sends `message` to the kernel (connecting first if needed); dropped when detached.
+pub(crate) fn send_outbound(message: Outbound) {
+    send(message);
+}
+
 /// Routes comms the front end opens on `target_name` to `handler` (it sees
 /// [`CommEvent::Opened`] first, then the comm's messages). The kernel is told at once: this
 /// connects to it if no comm has yet (the connection sends every registered target).
@@ -464,6 +501,8 @@ pub fn deliver(inbound: Inbound) {
                 handler(&comm, &CommEvent::Closed(message));
             }
         }
+        // Runs on a thread of its own: the reader keeps serving syncs and comms meanwhile.
+        Inbound::Magic(request) => crate::magic::handle(request),
     }
 }
 

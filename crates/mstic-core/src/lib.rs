@@ -1,5 +1,6 @@
 //! Core of Rust MSTIC: the Arrow-backed [`Frame`] table, the rich-display protocol shared with the
-//! kernel, Jupyter comms and widget models ([`comm`], [`widget`]), the async runtime that drives
+//! kernel, Jupyter comms and widget models ([`comm`], [`widget`]), the tables and languages of
+//! `%%sql`/`%%kql` cells ([`magic`]), the async runtime that drives
 //! DataFusion from synchronous notebook calls, and errors.
 
 pub mod azure;
@@ -11,6 +12,7 @@ pub mod frame;
 pub mod interrupt;
 pub mod interruptible;
 pub mod limits;
+pub mod magic;
 pub mod paths;
 pub mod plain_display;
 pub mod progress;
@@ -23,3 +25,4 @@ pub mod widget;
 pub use display::{DisplayHandle, MimeBundle};
 pub use error::{Error, Result};
 pub use frame::{Frame, FrameValue, Row, SqlSession};
+pub use magic::register_table;

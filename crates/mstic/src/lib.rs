@@ -11,6 +11,8 @@ pub use mstic_analysis as analysis;
 pub use mstic_context as context;
 pub use mstic_core as core;
 pub use mstic_data as data;
+/// KQL on local data: `KqlSession`, `frame.kql(…)`, and the `%%kql` cells.
+pub use mstic_kql as kql;
 /// Demo services and test helpers (not in the prelude): `use mstic::demo::*;` brings
 /// `DemoServer`, `DemoTiServer`, the local HTTP server and `fixture`.
 pub use mstic_demo as demo;
@@ -43,7 +45,8 @@ pub mod prelude {
     // A cell's final value of a standard type shows with one compile (see `plain_display`).
     pub use mstic_core::plain_display::PlainDisplay as _;
     pub use mstic_core::paths::{fixture, fixtures_dir};
-    pub use mstic_core::{DisplayHandle, Error, Frame, MimeBundle, Result, SqlSession};
+    // `register_table("logons", &frame)` makes a frame queryable by `%%sql` and `%%kql` cells.
+    pub use mstic_core::{DisplayHandle, Error, Frame, MimeBundle, Result, SqlSession, register_table};
     pub use mstic_core::config::{MsticConfig, ProviderSettings, Setting, WorkspaceSettings};
     pub use mstic_core::timespan::{TimeInput, TimeSpan, TimeSpanSpec, TimeValue, parse_period, resolve_time};
     pub use mstic_data::provider::{DataEnvironment, DriverSettings, QueryCall, QueryHelp, QueryList, QueryProvider};
@@ -82,6 +85,7 @@ pub mod prelude {
     pub use mstic_triage::triage::Triage;
     // Investigation widgets (MSTICPy's nbwidgets); the controls stay behind `widgets::controls`.
     pub use mstic_widgets::{OutputArea, QueryTime, QueryTimeUnit, SelectItem, SelectSubset};
+    pub use mstic_kql::{FrameKql, KqlSession, driver::KqlLocalDriver, tables::LocalTables};
     pub use mstic_vis::{
         AnomaliesPlot, FramePlot, Legend, MatrixPlot, MatrixSort, PidFormat, ProcessTreePlot, Timeline, TimelineDuration,
         TimelineValues, TreePlot, ValueKind,
