@@ -437,11 +437,10 @@ impl Engine {
         }
     }
 
-    fn execute(&mut self, code: &str, parent: &Message, silent: bool, allow_stdin: bool, count: u32) -> ExecOutcome {
-        if let Some(magic) = magic::parse(code) {
-            return self.execute_magic(magic, parent, silent, count);
-        }
-        let mut timer = CellTimer::start();
+    /// What every cell does first (Rust or magic): numbers it, forgets a stop request left from
+    /// the previous cell, shows a startup error once, and runs the support code in a new cell
+    /// process. Returns the cell's number.
+    fn begin_cell(&mut self, parent: &Message) -> u64 {
         let cell = self.handle.cells_started.fetch_add(1, Ordering::SeqCst) + 1;
         if self.handle.cooperative.load(Ordering::SeqCst) {
             // Forget a stop request that arrived after the previous cell ended.
@@ -454,6 +453,15 @@ impl Engine {
             self.needs_support = false;
             self.install_support();
         }
+        cell
+    }
+
+    fn execute(&mut self, code: &str, parent: &Message, silent: bool, allow_stdin: bool, count: u32) -> ExecOutcome {
+        if let Some(magic) = magic::parse(code) {
+            return self.execute_magic(magic, parent, silent, count);
+        }
+        let mut timer = CellTimer::start();
+        let cell = self.begin_cell(parent);
         if let Some(bindings) = self.pending.code() {
             let names = self.pending.names().join(", ");
             self.pending.clear();
@@ -576,18 +584,7 @@ impl Engine {
     /// is compiled. A named result is bound as a Rust variable before the next Rust cell.
     fn execute_magic(&mut self, magic: Result<MagicCell, String>, parent: &Message, silent: bool, count: u32) -> ExecOutcome {
         let started = Instant::now();
-        let cell = self.handle.cells_started.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.handle.cooperative.load(Ordering::SeqCst) {
-            // Forget a stop request that arrived after the previous cell ended.
-            interrupt::signal(self.handle.child_pid().unwrap_or(0), interrupt::NEW_CELL);
-        }
-        if let Some(e) = self.startup_error.take() {
-            self.iopub.publish(Some(parent), "stream", json!({"name": "stderr", "text": format!("rust-mstic: {e}\n")}));
-        }
-        if self.needs_support {
-            self.needs_support = false;
-            self.install_support();
-        }
+        let cell = self.begin_cell(parent);
         let language = magic.as_ref().map(|m| m.language.clone()).unwrap_or_default();
         let answer = match magic {
             Err(message) => Err(CellError::plain("MagicError", message)),

@@ -178,7 +178,7 @@ pub fn all() -> Vec<ScalarUDF> {
 
 /// A scalar function over whole arrays: `body` gets the arguments as arrays of one length (the
 /// inputs already coerced to `inputs`) and returns the result array.
-fn array_udf(
+pub(crate) fn array_udf(
     name: &str,
     inputs: Vec<DataType>,
     output: DataType,
@@ -200,28 +200,22 @@ fn text_list_type() -> DataType {
 
 /// A function of a list of texts (an `array_agg` result) returning text.
 fn list_to_text(name: &str, make: fn(&[Option<String>]) -> Option<String>) -> ScalarUDF {
-    array_udf(
-        name,
-        vec![text_list_type()],
-        DataType::Utf8,
-        move |arrays: &[ArrayRef]| {
-            let lists = arrays[0]
-                .as_any()
-                .downcast_ref::<ListArray>()
-                .ok_or_else(|| DataFusionError::Internal("expected a list".into()))?;
-            let mut out = Vec::with_capacity(lists.len());
-            for i in 0..lists.len() {
-                if lists.is_null(i) {
-                    out.push(None);
-                    continue;
-                }
-                let items = utf8(&lists.value(i))?;
-                let items: Vec<Option<String>> = items.iter().map(|t| t.map(str::to_string)).collect();
-                out.push(make(&items));
-            }
-            Ok(Arc::new(StringArray::from(out)) as ArrayRef)
-        },
-    )
+    array_udf(name, vec![text_list_type()], DataType::Utf8, move |arrays: &[ArrayRef]| {
+        map_lists(&arrays[0], |items| {
+            let items: Vec<Option<String>> = utf8(items)?.iter().map(|t| t.map(str::to_string)).collect();
+            Ok(make(&items))
+        })
+    })
+}
+
+/// Text made from each list of a list array (null lists stay null).
+fn map_lists(array: &ArrayRef, make: impl Fn(&ArrayRef) -> Result<Option<String>>) -> Result<ArrayRef> {
+    let lists = array.as_any().downcast_ref::<ListArray>().ok_or_else(|| DataFusionError::Internal("expected a list".into()))?;
+    let mut out = Vec::with_capacity(lists.len());
+    for i in 0..lists.len() {
+        out.push(if lists.is_null(i) { None } else { make(&lists.value(i))? });
+    }
+    Ok(Arc::new(StringArray::from(out)))
 }
 
 /// `make_set`/`make_list`: a list (of any element type) as a JSON array, numbers and booleans
@@ -244,19 +238,8 @@ impl datafusion::logical_expr::ScalarUDFImpl for ListJson {
     }
     fn invoke_with_args(&self, args: datafusion::logical_expr::ScalarFunctionArgs) -> Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let lists = arrays[0]
-            .as_any()
-            .downcast_ref::<ListArray>()
-            .ok_or_else(|| DataFusionError::Internal("make_set/make_list expected a list".into()))?;
-        let mut out = Vec::with_capacity(lists.len());
-        for i in 0..lists.len() {
-            if lists.is_null(i) {
-                out.push(None);
-                continue;
-            }
-            out.push(Some(Value::Array(json_values(&lists.value(i))?.into_iter().flatten().collect()).to_string()));
-        }
-        Ok(ColumnarValue::Array(Arc::new(StringArray::from(out))))
+        let json = map_lists(&arrays[0], |items| Ok(Some(Value::Array(json_values(items)?.into_iter().flatten().collect()).to_string())))?;
+        Ok(ColumnarValue::Array(json))
     }
 }
 
@@ -357,7 +340,7 @@ fn lower(text: &str) -> String {
 }
 
 /// The argument as a string array (other types are cast to text first).
-fn utf8(array: &ArrayRef) -> Result<StringArray> {
+pub(crate) fn utf8(array: &ArrayRef) -> Result<StringArray> {
     let cast = cast(array, &DataType::Utf8)?;
     cast.as_any()
         .downcast_ref::<StringArray>()

@@ -47,12 +47,13 @@ impl<'a> Planner<'a> {
                     let frame = self.table(name)?;
                     self.scope.tables.insert(statement.name.name.clone(), frame);
                 }
-                mstic_kql_syntax::ast::LetValue::Scalar(Expr::Call { name, args })
-                    if name.name == "materialize" && matches!(args.as_slice(), [Expr::Tabular(_)]) =>
-                {
+                mstic_kql_syntax::ast::LetValue::Scalar(Expr::Call { name, args }) if name.name == "materialize" && args.len() == 1 => {
                     // `materialize(T | …)` caches a tabular value; here it is the value itself.
-                    let [Expr::Tabular(query)] = args.as_slice() else { unreachable!() };
-                    let frame = self.tabular(query)?;
+                    let frame = match &args[0] {
+                        Expr::Tabular(query) => self.tabular(query)?,
+                        Expr::Column(table) => self.table(table)?,
+                        other => return Err(PlanError::new("materialize() takes a tabular expression", other.span())),
+                    };
                     self.scope.tables.insert(statement.name.name.clone(), frame);
                 }
                 mstic_kql_syntax::ast::LetValue::Scalar(e) => {
@@ -176,7 +177,7 @@ impl<'a> Planner<'a> {
                 frame.filter(predicate).map_err(df)
             }
             Operator::Project(items) => {
-                let exprs = self.named(items, &frame, false)?;
+                let exprs = self.named(items, &frame)?;
                 frame.select(exprs).map_err(df)
             }
             Operator::Extend(items) | Operator::Serialize(items) => {
@@ -240,7 +241,7 @@ impl<'a> Planner<'a> {
                 if items.is_empty() {
                     frame.distinct().map_err(df)
                 } else {
-                    let exprs = self.named(items, &frame, false)?;
+                    let exprs = self.named(items, &frame)?;
                     frame.select(exprs).and_then(|f| f.distinct()).map_err(df)
                 }
             }
@@ -280,7 +281,7 @@ impl<'a> Planner<'a> {
     }
 
     /// `Name = expr` items as aliased expressions (project, distinct).
-    fn named(&mut self, items: &[NamedExpr], frame: &DataFrame, _aggregate: bool) -> PResult<Vec<DfExpr>> {
+    fn named(&mut self, items: &[NamedExpr], frame: &DataFrame) -> PResult<Vec<DfExpr>> {
         let existing = names(frame);
         let mut counter = 0;
         let mut out = Vec::with_capacity(items.len());

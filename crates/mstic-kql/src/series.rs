@@ -30,7 +30,7 @@ pub(crate) fn make_series(planner: &mut Planner, frame: DataFrame, spec: &MakeSe
     let axis_name = natural_name(&spec.on).unwrap_or_else(|| "Column1".to_string());
     let is_time = matches!(axis_value.get_type(&schema).map_err(df)?, DataType::Timestamp(_, _));
     let (start, stop, step) = (constant(planner, from)?, constant(planner, to)?, constant(planner, &spec.step)?);
-    let bins = axis_points(&start, &stop, &step, is_time, span)?;
+    let bins = axis_points(&start, &stop, &step, span)?;
     let keys = group_keys(planner, &spec.by, &schema)?;
 
     // Aggregate each (keys, bin) present in the data.
@@ -108,7 +108,7 @@ fn one_row(planner: &Planner, span: Span) -> PResult<DataFrame> {
 }
 
 /// The bin starts from `start` (inclusive) to `stop` (exclusive).
-fn axis_points(start: &ScalarValue, stop: &ScalarValue, step: &ScalarValue, is_time: bool, span: Span) -> PResult<Vec<f64>> {
+fn axis_points(start: &ScalarValue, stop: &ScalarValue, step: &ScalarValue, span: Span) -> PResult<Vec<f64>> {
     let number = |v: &ScalarValue| -> Option<f64> {
         match v {
             ScalarValue::Int64(Some(n)) => Some(*n as f64),
@@ -126,7 +126,6 @@ fn axis_points(start: &ScalarValue, stop: &ScalarValue, step: &ScalarValue, is_t
     if s <= 0.0 || ((b - a) / s) > MAX_BINS as f64 {
         return Err(PlanError::new(format!("make-series would make more than {MAX_BINS} bins or never end"), span));
     }
-    let _ = is_time;
     Ok((0..).map(|i| a + i as f64 * s).take_while(|v| *v < b).collect())
 }
 

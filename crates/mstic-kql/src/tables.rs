@@ -200,14 +200,14 @@
 //! | Type | string | `Syslog` |
 
 use crate::KqlSession;
-use arrow::array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray};
+use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::common::ScalarValue;
 use datafusion::dataframe::DataFrame;
 use datafusion::datasource::MemTable;
 use datafusion::functions::expr_fn as df;
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ExprSchemable, ScalarUDF, Volatility, cast, create_udf, ident, lit, try_cast, when,
+    Expr, ExprSchemable, ScalarUDF, cast, ident, lit, try_cast, when,
 };
 use mstic_core::{Error, Frame, Result};
 use std::collections::BTreeMap;
@@ -1147,22 +1147,10 @@ fn convert(value: Expr, kind: KustoType, frame: &DataFrame) -> datafusion::error
 fn number_udf() -> &'static ScalarUDF {
     static UDF: OnceLock<ScalarUDF> = OnceLock::new();
     UDF.get_or_init(|| {
-        create_udf(
-            "mstic_text_to_number",
-            vec![DataType::Utf8],
-            DataType::Int64,
-            Volatility::Immutable,
-            Arc::new(|args: &[ColumnarValue]| {
-                let arrays = ColumnarValue::values_to_arrays(args)?;
-                let text = arrow::compute::cast(&arrays[0], &DataType::Utf8)?;
-                let text = text
-                    .as_any()
-                    .downcast_ref::<StringArray>()
-                    .ok_or_else(|| datafusion::error::DataFusionError::Internal("expected text".into()))?;
-                let numbers: Int64Array = text.iter().map(|t| t.and_then(parse_number)).collect();
-                Ok(ColumnarValue::Array(Arc::new(numbers)))
-            }),
-        )
+        crate::functions::array_udf("mstic_text_to_number", vec![DataType::Utf8], DataType::Int64, |arrays: &[ArrayRef]| {
+            let numbers: Int64Array = crate::functions::utf8(&arrays[0])?.iter().map(|t| t.and_then(parse_number)).collect();
+            Ok(Arc::new(numbers) as ArrayRef)
+        })
     })
 }
 
@@ -1179,25 +1167,13 @@ fn parse_number(text: &str) -> Option<i64> {
 fn xml_escape_udf() -> &'static ScalarUDF {
     static UDF: OnceLock<ScalarUDF> = OnceLock::new();
     UDF.get_or_init(|| {
-        create_udf(
-            "mstic_xml_escape",
-            vec![DataType::Utf8],
-            DataType::Utf8,
-            Volatility::Immutable,
-            Arc::new(|args: &[ColumnarValue]| {
-                let arrays = ColumnarValue::values_to_arrays(args)?;
-                let text = arrow::compute::cast(&arrays[0], &DataType::Utf8)?;
-                let text = text
-                    .as_any()
-                    .downcast_ref::<StringArray>()
-                    .ok_or_else(|| datafusion::error::DataFusionError::Internal("expected text".into()))?;
-                let escaped: StringArray = text
-                    .iter()
-                    .map(|t| t.map(|t| t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")))
-                    .collect();
-                Ok(ColumnarValue::Array(Arc::new(escaped)))
-            }),
-        )
+        crate::functions::array_udf("mstic_xml_escape", vec![DataType::Utf8], DataType::Utf8, |arrays: &[ArrayRef]| {
+            let escaped: StringArray = crate::functions::utf8(&arrays[0])?
+                .iter()
+                .map(|t| t.map(|t| t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")))
+                .collect();
+            Ok(Arc::new(escaped) as ArrayRef)
+        })
     })
 }
 
