@@ -158,8 +158,9 @@ def prelude_items(source: str) -> tuple[list[str], list[str]]:
             entries = [(path, last.strip())]
         for path, entry in entries:
             original, _, alias = (part.strip() for part in entry.partition(" as "))
-            shown = alias or original
             full = f"{path}::{original}" if path else original
+            # `pub use a::{b::C}` imports `C`.
+            shown = alias or original.rpartition("::")[2]
             if alias == "_":
                 skipped.append(f"{full} (imported as _)")
             elif path in ("", "crate") or not path.startswith("mstic"):
@@ -190,12 +191,13 @@ def test_prelude_parser_reads_groups_aliases_and_skips():
     pub use mstic_core::{Frame, Result,
         SqlSession};
     pub use mstic_data::sample;
+    pub use mstic_kql::{KqlSession, driver::KqlLocalDriver};
     // pub use mstic_core::Commented;
     pub use mstic_core::frame::Frame as Table;
 }
 pub fn after() {}"""
     names, skipped = prelude_items(source)
-    assert names == ["Frame", "Result", "SqlSession", "sample", "Table"]
+    assert names == ["Frame", "Result", "SqlSession", "sample", "KqlSession", "KqlLocalDriver", "Table"]
     assert skipped == [
         "evcxr_input (crate re-export)",
         "crate::analysis (crate re-export)",

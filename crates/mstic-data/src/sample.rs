@@ -1,8 +1,9 @@
 //! Realistic, deterministic sample security data: Windows logons (4624/4625), process creation
-//! (4688, hex PIDs, parents that exist), Sysmon network connections (event 3) and Azure network
-//! flows over a time range, with suspicious activity seeded in (encoded PowerShell, a burst of
-//! failed RDP logons, connections to a few public IPs and domains). The same seed gives the same
-//! rows; sizes scale to millions of rows.
+//! (4688, hex PIDs, parents that exist), Sysmon network connections (event 3), Azure network
+//! flows and Entra ID sign-ins over a time range, with suspicious activity seeded in (encoded
+//! PowerShell, a burst of failed RDP logons, connections to a few public IPs and domains, a
+//! password spray and an MFA-fatigue run). The same seed gives the same rows; sizes scale to
+//! millions of rows.
 //!
 //! ```
 //! let procs = mstic_data::sample::process_events(1_000, 42);
@@ -12,12 +13,14 @@
 mod network;
 mod processes;
 mod rng;
+mod sign_ins;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use mstic_core::{Error, Frame, Result};
 use std::path::{Path, PathBuf};
 
 pub use rng::SampleRng;
+pub use sign_ins::{SIGN_IN_USERS, UPN_DOMAIN};
 
 /// Host names of the sample estate (Windows workstations and servers).
 pub const HOSTS: &[&str] = &["WKS-FIN-01", "WKS-FIN-02", "WKS-HR-07", "WKS-DEV-12", "SRV-FILE-01", "SRV-SQL-02", "SRV-WEB-03", "DC-01"];
@@ -87,6 +90,22 @@ impl SampleData {
         network::network_flows(self, n)
     }
 
+    /// `n` Entra ID sign-ins in the shape of Sentinel's `SigninLogs` (dynamic columns as JSON
+    /// text): everyday sign-ins of [`SIGN_IN_USERS`], and from 100 rows on a password spray over
+    /// IMAP from `SUSPICIOUS_IPS[2]` that ends with erin's account signing in, six MFA denials
+    /// of alice from `SUSPICIOUS_IPS[0]` and a device-code sign-in of dave.
+    ///
+    /// ```
+    /// let sign_ins = mstic_data::sample::SampleData::new(1).sign_in_events(400);
+    /// assert_eq!(sign_ins.len(), 400);
+    /// let results = sign_ins.column_strings("ResultType")?;
+    /// assert!(results.iter().any(|r| r.as_deref() == Some("50126")));
+    /// # Ok::<(), mstic_core::Error>(())
+    /// ```
+    pub fn sign_in_events(&self, n: usize) -> Frame {
+        sign_ins::sign_in_events(self, n)
+    }
+
     /// The time of event `index` of `count`, spread evenly over the range with jitter.
     pub(crate) fn time_of(&self, index: usize, count: usize, rng: &mut SampleRng) -> i64 {
         let start = self.start.timestamp_nanos_opt().unwrap_or(0);
@@ -115,6 +134,11 @@ pub fn network_events(n: usize, seed: u64) -> Frame {
 /// `n` Azure network flows with seed `seed` over the fixed sample day.
 pub fn network_flows(n: usize, seed: u64) -> Frame {
     SampleData::new(seed).network_flows(n)
+}
+
+/// `n` Entra ID sign-ins with seed `seed` over the fixed sample day.
+pub fn sign_in_events(n: usize, seed: u64) -> Frame {
+    SampleData::new(seed).sign_in_events(n)
 }
 
 /// The files [`generate_dataset`] writes, with their row counts.

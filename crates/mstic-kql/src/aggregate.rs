@@ -173,7 +173,34 @@ pub(crate) fn aggregate_call(planner: &mut Planner, name: &str, args: &[Expr], s
         }
         "any" | "take_any" => {
             need(1)?;
-            vec![(format!("any_{column}"), agg::first_value(v(0), vec![]))]
+            if args.iter().any(|a| matches!(a, Expr::Star(_))) {
+                return Err(PlanError::new(format!("{name}(*) is not supported by local KQL: list the columns"), span));
+            }
+            // take_any names its column after the expression (any, deprecated, adds `any_`).
+            let label = |i: usize, column: &str| match (name, column.is_empty()) {
+                ("any", _) => format!("any_{column}"),
+                (_, false) => column.to_string(),
+                (_, true) => format!("take_any_{i}"),
+            };
+            if let [single] = args
+                && natural_name(single).is_some()
+            {
+                // A single column: a non-null, non-empty value when the group has one.
+                let value = v(0);
+                let is_text = matches!(
+                    datafusion::logical_expr::ExprSchemable::get_type(&value, schema),
+                    Ok(arrow::datatypes::DataType::Utf8 | arrow::datatypes::DataType::LargeUtf8 | arrow::datatypes::DataType::Utf8View)
+                );
+                let present = if is_text { value.clone().is_not_null().and(value.clone().not_eq(lit(""))) } else { value.clone().is_not_null() };
+                let chosen = agg::first_value(value.clone(), vec![]).filter(present).build().map_err(|e| PlanError::datafusion(e, span))?;
+                let chosen = if is_text { datafusion::functions::expr_fn::coalesce(vec![chosen, lit("")]) } else { chosen };
+                vec![(label(1, &column), chosen)]
+            } else {
+                args.iter()
+                    .enumerate()
+                    .map(|(i, arg)| (label(i + 1, &natural_name(arg).unwrap_or_default()), agg::first_value(v(i), vec![])))
+                    .collect()
+            }
         }
         "make_set" | "make_list" | "make_set_if" | "make_list_if" => {
             need(1)?;

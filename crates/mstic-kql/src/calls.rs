@@ -22,7 +22,7 @@ pub(crate) const FUNCTIONS: &[&str] = &[
     "bag_keys", "pack", "bag_pack", "pack_array", "parse_url", "parse_path", "ipv4_is_private",
     "ipv4_is_in_range", "hash_sha256", "base64_decode_tostring", "base64_encode_tostring", "extract",
     "extract_all", "not", "abs", "round", "log", "log10", "exp", "sqrt", "pow", "toscalar", "prev",
-    "next", "row_number", "array_concat", "unixtime_seconds_todatetime", "unixtime_milliseconds_todatetime",
+    "next", "row_number", "array_concat", "set_union", "set_intersect", "set_difference", "set_has_element", "unixtime_seconds_todatetime", "unixtime_milliseconds_todatetime",
     "unixtime_microseconds_todatetime", "unixtime_nanoseconds_todatetime",
 ];
 
@@ -327,6 +327,14 @@ pub(crate) fn call(planner: &mut Planner, name: &Ident, args: &[Expr], schema: &
             udf("kql_extract_all", vec![text(v(0)), text(v(1))])?
         }
         "array_concat" => udf("kql_array_concat", values.into_iter().map(text).collect())?,
+        "set_union" | "set_intersect" | "set_difference" => {
+            arity(name, args, 2, 64)?;
+            udf(&format!("kql_{}", name.name), values.into_iter().map(text).collect())?
+        }
+        "set_has_element" => {
+            arity(name, args, 2, 2)?;
+            udf("kql_set_has_element", vec![text(v(0)), text(v(1))])?
+        }
         "unixtime_seconds_todatetime" | "unixtime_milliseconds_todatetime" | "unixtime_microseconds_todatetime" | "unixtime_nanoseconds_todatetime" => {
             arity(name, args, 1, 1)?;
             let per_second: i64 = match name.name.as_str() {

@@ -170,6 +170,13 @@ pub fn all() -> Vec<ScalarUDF> {
         }
         Some(Value::Array(items).to_string())
     }));
+    udfs.push(variadic_json("kql_set_union", |values| set_combine(values, SetOp::Union)));
+    udfs.push(variadic_json("kql_set_intersect", |values| set_combine(values, SetOp::Intersect)));
+    udfs.push(variadic_json("kql_set_difference", |values| set_combine(values, SetOp::Difference)));
+    udfs.push(text_predicate("kql_set_has_element", |set, element| match serde_json::from_str::<Value>(set) {
+        Ok(Value::Array(items)) => items.iter().any(|item| value_text(item).as_deref() == Some(element)),
+        _ => false,
+    }));
     udfs.push(variadic_json("kql_pack_array", |values| {
         Some(Value::Array(values.iter().map(|v| v.clone().unwrap_or(Value::Null)).collect()).to_string())
     }));
@@ -559,6 +566,50 @@ fn normalize_json(text: &str) -> String {
 
 /// The text form of a dynamic value: strings without quotes, scalars as written, objects and
 /// arrays as JSON; JSON null is null.
+/// A dynamic argument as an array: a JSON array, or text holding one; `None` otherwise.
+fn as_array(value: &Option<Value>) -> Option<Vec<Value>> {
+    match value {
+        Some(Value::Array(items)) => Some(items.clone()),
+        Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(items)) => Some(items),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Which set function [`set_combine`] computes.
+#[derive(Clone, Copy)]
+enum SetOp {
+    Union,
+    Intersect,
+    Difference,
+}
+
+/// `set_union` (distinct items of all arrays), `set_intersect` (of the first array, those in
+/// every other) and `set_difference` (of the first array, those in no other), in order of
+/// appearance. Null when an argument is not an array.
+fn set_combine(values: &[Option<Value>], op: SetOp) -> Option<String> {
+    let sets: Vec<Vec<Value>> = values.iter().map(as_array).collect::<Option<_>>()?;
+    let (first, rest) = sets.split_first()?;
+    let candidates: Vec<&Value> = match op {
+        SetOp::Union => sets.iter().flatten().collect(),
+        SetOp::Intersect | SetOp::Difference => first.iter().collect(),
+    };
+    let mut out: Vec<Value> = Vec::new();
+    for item in candidates {
+        let keep = match op {
+            SetOp::Union => true,
+            SetOp::Intersect => rest.iter().all(|set| set.contains(item)),
+            SetOp::Difference => !rest.iter().any(|set| set.contains(item)),
+        };
+        if keep && !out.contains(item) {
+            out.push(item.clone());
+        }
+    }
+    Some(Value::Array(out).to_string())
+}
+
 pub fn value_text(value: &Value) -> Option<String> {
     match value {
         Value::Null => None,

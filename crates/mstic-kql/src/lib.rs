@@ -31,7 +31,9 @@ mod sources;
 pub mod driver;
 pub mod tables;
 
+pub use driver::KqlLocalDriver;
 pub use plan::RenderSpec;
+pub use tables::LocalTables;
 
 use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::logical_expr::{Expr as DfExpr, ScalarUDF};

@@ -138,10 +138,14 @@ pub(crate) fn mv_expand(planner: &mut Planner, frame: DataFrame, columns: &[MvEx
         frame = replace_or_append(frame, &name, items, span)?;
         expanded.push((name, column.to_type.clone()));
     }
-    let list: Vec<&str> = expanded.iter().map(|(n, _)| n.as_str()).collect();
-    frame = frame
-        .unnest_columns_with_options(&list, UnnestOptions::new().with_preserve_nulls(true))
+    // Columns by exact name: DataFrame::unnest_columns would read `Step` as SQL and fold it to `step`.
+    let list: Vec<datafusion::common::Column> = expanded.iter().map(|(n, _)| datafusion::common::Column::new_unqualified(n)).collect();
+    let (state, plan) = frame.into_parts();
+    let plan = datafusion::logical_expr::LogicalPlanBuilder::from(plan)
+        .unnest_columns_with_options(list, UnnestOptions::new().with_preserve_nulls(true))
+        .and_then(|builder| builder.build())
         .map_err(|e| PlanError::datafusion(e, span))?;
+    frame = DataFrame::new(state, plan);
     for (name, to_type) in expanded {
         if let Some(t) = to_type {
             let data_type = kusto_type(&t).ok_or_else(|| PlanError::new(format!("unknown type `{t}`"), span))?;

@@ -52,9 +52,7 @@
 //! | `DeviceImageLoadEvents` | Sysmon event 7 rows (`ImageLoaded` present) |
 //! | `DeviceLogonEvents` | Security 4624 and 4625 rows (`TargetUserName` present) |
 //! | `Syslog` | rows with `SyslogMessage` |
-//!
-//! `SigninLogs` is not provided: `mstic_data::sample` generates no sign-in data, and no fixture
-//! holds Azure AD sign-ins.
+//! | `SigninLogs` | rows with `UserPrincipalName`, `ResultType` and `AppDisplayName` or `AppId` (a CSV export of SigninLogs; the sample's Entra ID sign-ins) |
 //!
 //! # SecurityEvent (Windows Security log)
 //!
@@ -198,6 +196,28 @@
 //! | Facility, SeverityLevel, ProcessName, SyslogMessage, HostIP, SourceSystem, CollectorHostName, TenantId, MG, _ResourceId, _SubscriptionId | string | same name |
 //! | ProcessID | int | `ProcessID` |
 //! | Type | string | `Syslog` |
+//!
+//! # SigninLogs (Microsoft Entra ID interactive sign-ins)
+//!
+//! | column | type | source field, conversion |
+//! |---|---|---|
+//! | TimeGenerated | datetime | `TimeGenerated`, else `CreatedDateTime` |
+//! | CreatedDateTime | datetime | `CreatedDateTime`, else `TimeGenerated` |
+//! | UserPrincipalName, UserDisplayName, UserId, UserType, AlternateSignInName, SignInIdentifier, SignInIdentifierType | string | same name |
+//! | Identity | string | `Identity`, else `UserDisplayName` |
+//! | IPAddress, Location, AutonomousSystemNumber (int), NetworkLocationDetails | | same name |
+//! | LocationDetails, DeviceDetail, Status, ConditionalAccessPolicies, MfaDetail | dynamic | same name (JSON text); `Status` when absent: `{"errorCode": ResultType}` |
+//! | AppDisplayName, AppId, ResourceDisplayName, ResourceIdentity, ResourceTenantId, HomeTenantId, ClientAppUsed, UserAgent | string | same name |
+//! | ResultType | string | `ResultType` (a number read from a CSV file becomes its text) |
+//! | ResultDescription, ResultSignature | string | same name |
+//! | ConditionalAccessStatus, AuthenticationRequirement, AuthenticationRequirementPolicies, AuthenticationDetails, AuthenticationMethodsUsed, AuthenticationProcessingDetails, AuthenticationProtocol, AuthenticationContextClassReferences | string | same name |
+//! | RiskDetail, RiskEventTypes, RiskEventTypes_V2, RiskLevelAggregated, RiskLevelDuringSignIn, RiskState | string | same name |
+//! | IsInteractive, IsRisky | bool | same name (`true`/`false` text converted) |
+//! | CorrelationId, Id, OriginalRequestId, UniqueTokenIdentifier, CrossTenantAccessType, TokenIssuerName, TokenIssuerType, ServicePrincipalId, ServicePrincipalName, SessionLifetimePolicies, ProcessingTimeInMilliseconds, OperationVersion, Level, ResourceId, Resource, ResourceGroup, ResourceProvider, TenantId, SourceSystem | string | same name |
+//! | DurationMs | long | same name |
+//! | Category | string | `Category`, else `SignInLogs` |
+//! | OperationName | string | `OperationName`, else `Sign-in activity` |
+//! | Type | string | `SigninLogs` |
 
 use crate::KqlSession;
 use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
@@ -225,6 +245,7 @@ pub const TABLES: &[&str] = &[
     "DeviceImageLoadEvents",
     "DeviceLogonEvents",
     "Syslog",
+    "SigninLogs",
 ];
 
 /// A Kusto column type of a mapped table.
@@ -386,6 +407,29 @@ const DEVICE_LOGON_EVENTS: &[(&str, KustoType)] = &[
     ("RemoteIPType", Str), ("RemotePort", Int),
 ];
 
+/// The columns of `SigninLogs`.
+const SIGNIN_LOGS: &[(&str, KustoType)] = &[
+    ("TenantId", Str), ("SourceSystem", Str), ("TimeGenerated", Dt), ("ResourceId", Str), ("OperationName", Str),
+    ("OperationVersion", Str), ("Category", Str), ("ResultType", Str), ("ResultSignature", Str),
+    ("ResultDescription", Str), ("DurationMs", Long), ("CorrelationId", Str), ("Resource", Str),
+    ("ResourceGroup", Str), ("ResourceProvider", Str), ("Identity", Str), ("Level", Str), ("Location", Str),
+    ("AlternateSignInName", Str), ("AppDisplayName", Str), ("AppId", Str),
+    ("AuthenticationContextClassReferences", Str), ("AuthenticationDetails", Str),
+    ("AuthenticationMethodsUsed", Str), ("AuthenticationProcessingDetails", Str), ("AuthenticationProtocol", Str),
+    ("AuthenticationRequirement", Str), ("AuthenticationRequirementPolicies", Str),
+    ("AutonomousSystemNumber", Int), ("ClientAppUsed", Str), ("ConditionalAccessPolicies", Dyn),
+    ("ConditionalAccessStatus", Str), ("CreatedDateTime", Dt), ("CrossTenantAccessType", Str),
+    ("DeviceDetail", Dyn), ("HomeTenantId", Str), ("Id", Str), ("IPAddress", Str),
+    ("IsInteractive", KustoType::Bool), ("IsRisky", KustoType::Bool), ("LocationDetails", Dyn), ("MfaDetail", Dyn),
+    ("NetworkLocationDetails", Str), ("OriginalRequestId", Str), ("ProcessingTimeInMilliseconds", Str),
+    ("ResourceDisplayName", Str), ("ResourceIdentity", Str), ("ResourceTenantId", Str), ("RiskDetail", Str),
+    ("RiskEventTypes", Str), ("RiskEventTypes_V2", Str), ("RiskLevelAggregated", Str),
+    ("RiskLevelDuringSignIn", Str), ("RiskState", Str), ("ServicePrincipalId", Str), ("ServicePrincipalName", Str),
+    ("SessionLifetimePolicies", Str), ("SignInIdentifier", Str), ("SignInIdentifierType", Str), ("Status", Dyn),
+    ("TokenIssuerName", Str), ("TokenIssuerType", Str), ("UniqueTokenIdentifier", Str), ("UserAgent", Str),
+    ("UserDisplayName", Str), ("UserId", Str), ("UserPrincipalName", Str), ("UserType", Str), ("Type", Str),
+];
+
 /// The columns of `Syslog`.
 const SYSLOG: &[(&str, KustoType)] = &[
     ("TenantId", Str), ("SourceSystem", Str), ("TimeGenerated", Dt), ("Computer", Str), ("EventTime", Dt),
@@ -400,7 +444,8 @@ const SYSLOG: &[(&str, KustoType)] = &[
 /// use mstic_kql::tables::{KustoType, schema};
 /// let columns = schema("DeviceProcessEvents").unwrap();
 /// assert!(columns.contains(&("ProcessId", KustoType::Long)));
-/// assert!(schema("SigninLogs").is_none());
+/// assert!(schema("SigninLogs").unwrap().contains(&("LocationDetails", KustoType::Dynamic)));
+/// assert!(schema("AADNonInteractiveUserSignInLogs").is_none());
 /// ```
 pub fn schema(table: &str) -> Option<&'static [(&'static str, KustoType)]> {
     type Schemas = BTreeMap<&'static str, Vec<(&'static str, KustoType)>>;
@@ -419,6 +464,7 @@ pub fn schema(table: &str) -> Option<&'static [(&'static str, KustoType)]> {
             ("DeviceImageLoadEvents", device(DEVICE_IMAGE_LOAD_EVENTS, &[])),
             ("DeviceLogonEvents", device(DEVICE_LOGON_EVENTS, &[])),
             ("Syslog", SYSLOG.to_vec()),
+            ("SigninLogs", SIGNIN_LOGS.to_vec()),
         ])
     });
     schemas.get(table).map(Vec::as_slice)
@@ -622,6 +668,22 @@ const SYSLOG_VIEW: View = View {
     extra: &[],
 };
 
+const SIGNIN_VIEW: View = View {
+    table: "SigninLogs",
+    requires: &[&["UserPrincipalName"], &["ResultType"], &["AppDisplayName", "AppId"]],
+    filter: &[],
+    columns: &[
+        ("TimeGenerated", &[F("TimeGenerated"), F("CreatedDateTime")]),
+        ("CreatedDateTime", &[F("CreatedDateTime"), F("TimeGenerated")]),
+        ("Identity", &[F("Identity"), F("UserDisplayName")]),
+        ("Status", &[F("Status"), Sql(r#"concat('{"errorCode": ', CAST("ResultType" AS VARCHAR), '}')"#, &["ResultType"])]),
+        ("Category", &[F("Category"), Text("SignInLogs")]),
+        ("OperationName", &[F("OperationName"), Text("Sign-in activity")]),
+        ("Type", &[Text("SigninLogs")]),
+    ],
+    extra: &[],
+};
+
 /// Every view, in the order frames are read.
 const VIEWS: &[View] = &[
     SECURITY_VIEW,
@@ -635,6 +697,7 @@ const VIEWS: &[View] = &[
     SYSMON_IMAGE_LOAD_VIEW,
     SECURITY_LOGON_VIEW,
     SYSLOG_VIEW,
+    SIGNIN_VIEW,
 ];
 
 const SYSMON_CHANNEL: &str = "Microsoft-Windows-Sysmon/Operational";
@@ -879,7 +942,7 @@ const NOT_EVENT_DATA: &[&str] = &[
 /// use mstic_kql::tables::LocalTables;
 /// let mut tables = LocalTables::new();
 /// let fed = tables.add_sample(&mstic_data::sample::SampleData::new(7), 200)?;
-/// assert_eq!(fed, vec!["SecurityEvent", "Event", "DeviceProcessEvents", "DeviceNetworkEvents", "DeviceLogonEvents"]);
+/// assert_eq!(fed, vec!["SecurityEvent", "Event", "DeviceProcessEvents", "DeviceNetworkEvents", "DeviceLogonEvents", "SigninLogs"]);
 /// let mut session = KqlSession::new();
 /// tables.register(&mut session)?;
 /// let processes = session.query("DeviceProcessEvents | count")?;
@@ -930,11 +993,12 @@ impl LocalTables {
     }
 
     /// Adds `rows` rows each of the sample's logon events (SecurityEvent, DeviceLogonEvents),
-    /// process events (SecurityEvent 4688, DeviceProcessEvents) and Sysmon network events (Event,
-    /// DeviceNetworkEvents).
+    /// process events (SecurityEvent 4688, DeviceProcessEvents), Sysmon network events (Event,
+    /// DeviceNetworkEvents) and Entra ID sign-ins (SigninLogs).
     pub fn add_sample(&mut self, sample: &mstic_data::sample::SampleData, rows: usize) -> Result<Vec<String>> {
         let mut fed = self.add_events(&sample.logon_events(rows))?;
         fed.extend(self.add_events(&sample.process_events(rows))?);
+        fed.extend(self.add_events(&sample.sign_in_events(rows))?);
         let network = with_text_column(&sample.network_events(rows), "Channel", SYSMON_CHANNEL)?;
         fed.extend(self.add_events(&network)?);
         let mut unique: Vec<String> = Vec::new();
@@ -1267,6 +1331,60 @@ mod tests {
         assert_eq!(rows.column_strings("HostName").expect("HostName"), vec![Some("squid".to_string())]);
         assert_eq!(rows.value::<i32>(0, "ProcessID").expect("ProcessID"), Some(412));
         assert_eq!(rows.column_strings("Type").expect("Type"), vec![Some("Syslog".to_string())]);
+    }
+
+    #[test]
+    fn signin_export_maps_columns() {
+        let text = |values: &[&str]| Arc::new(StringArray::from(values.to_vec())) as ArrayRef;
+        let export = Frame::from_columns(vec![
+            ("CreatedDateTime".to_string(), text(&["2024-05-01T08:00:00Z", "2024-05-01T08:05:00Z"])),
+            ("UserPrincipalName".to_string(), text(&["ann@contoso.com", "ann@contoso.com"])),
+            ("AppDisplayName".to_string(), text(&["Azure Portal", "Azure Portal"])),
+            ("ResultType".to_string(), Arc::new(Int64Array::from(vec![50126, 0])) as ArrayRef),
+            ("IsInteractive".to_string(), text(&["true", "False"])),
+            ("LocationDetails".to_string(), text(&[r#"{"countryOrRegion": "NL"}"#, r#"{"countryOrRegion": "US"}"#])),
+        ])
+        .expect("frame");
+        let session = session_with(&export);
+        let rows = session
+            .query("SigninLogs | sort by TimeGenerated asc | project ResultType, Status, IsInteractive, Country = tostring(LocationDetails.countryOrRegion), Type, Category, OperationName")
+            .expect("query");
+        assert_eq!(rows.column_strings("ResultType").expect("ResultType"), vec![Some("50126".to_string()), Some("0".to_string())]);
+        assert_eq!(rows.column_strings("Status").expect("Status")[0], Some(r#"{"errorCode": 50126}"#.to_string()));
+        assert_eq!(rows.value::<bool>(0, "IsInteractive").expect("IsInteractive"), Some(true));
+        assert_eq!(rows.value::<bool>(1, "IsInteractive").expect("IsInteractive"), Some(false));
+        assert_eq!(rows.column_strings("Country").expect("Country"), vec![Some("NL".to_string()), Some("US".to_string())]);
+        assert_eq!(rows.column_strings("Type").expect("Type")[1], Some("SigninLogs".to_string()));
+        assert_eq!(rows.column_strings("Category").expect("Category")[1], Some("SignInLogs".to_string()));
+        assert_eq!(rows.column_strings("OperationName").expect("OperationName")[1], Some("Sign-in activity".to_string()));
+        let security = session.query("SecurityEvent | count").expect("query");
+        assert_eq!(security.value::<i64>(0, "Count").expect("Count"), Some(0));
+    }
+
+    #[test]
+    fn sample_sign_ins_show_the_seeded_attacks() {
+        let mut session = KqlSession::new();
+        let fed = register_sample(&mut session, &mstic_data::sample::SampleData::new(42), 2_000).expect("sample");
+        assert!(fed.iter().any(|t| t == "SigninLogs"), "{fed:?}");
+        let all = session.query("SigninLogs | count").expect("query");
+        assert_eq!(all.value::<i64>(0, "Count").expect("Count"), Some(2_000));
+        let spray = session
+            .query(r#"SigninLogs | where ResultType in ("50126", "50053") and ClientAppUsed == "IMAP4" | summarize AccountsTried = dcount(UserPrincipalName), Apps = make_set(ClientAppUsed) by IPAddress"#)
+            .expect("query");
+        assert_eq!(spray.column_strings("IPAddress").expect("IPAddress"), vec![Some("91.219.236.174".to_string())]);
+        assert_eq!(spray.value::<i64>(0, "AccountsTried").expect("AccountsTried"), Some(12));
+        assert_eq!(spray.column_strings("Apps").expect("Apps"), vec![Some(r#"["IMAP4"]"#.to_string())]);
+        let compromised = session
+            .query(r#"SigninLogs | where IPAddress == "91.219.236.174" and ResultType == "0" | project UserPrincipalName, AuthenticationRequirement"#)
+            .expect("query");
+        assert_eq!(compromised.column_strings("UserPrincipalName").expect("upn"), vec![Some("erin@contoso.com".to_string())]);
+        assert_eq!(compromised.column_strings("AuthenticationRequirement").expect("req"), vec![Some("singleFactorAuthentication".to_string())]);
+        let fatigue = session
+            .query(r#"SigninLogs | where ResultType == "500121" | mv-expand Step = todynamic(AuthenticationDetails) | where tostring(Step.succeeded) == "false" | summarize Denials = count() by UserPrincipalName, Country = tostring(LocationDetails.countryOrRegion)"#)
+            .expect("query");
+        assert_eq!(fatigue.column_strings("UserPrincipalName").expect("upn"), vec![Some("alice@contoso.com".to_string())]);
+        assert_eq!(fatigue.column_strings("Country").expect("Country"), vec![Some("SG".to_string())]);
+        assert_eq!(fatigue.value::<i64>(0, "Denials").expect("Denials"), Some(6));
     }
 
     #[test]

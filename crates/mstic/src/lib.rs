@@ -85,7 +85,7 @@ pub mod prelude {
     pub use mstic_triage::triage::Triage;
     // Investigation widgets (MSTICPy's nbwidgets); the controls stay behind `widgets::controls`.
     pub use mstic_widgets::{OutputArea, QueryTime, QueryTimeUnit, SelectItem, SelectSubset};
-    pub use mstic_kql::{FrameKql, KqlSession, driver::KqlLocalDriver, tables::LocalTables};
+    pub use mstic_kql::{FrameKql, KqlLocalDriver, KqlSession, LocalTables};
     pub use mstic_vis::{
         AnomaliesPlot, FramePlot, Legend, MatrixPlot, MatrixSort, PidFormat, ProcessTreePlot, Timeline, TimelineDuration,
         TimelineValues, TreePlot, ValueKind,
