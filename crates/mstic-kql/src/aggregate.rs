@@ -3,7 +3,7 @@
 //! as "the row with the largest value per group".
 
 use crate::plan::{Planner, names, natural_name, next_free, select_names};
-use crate::scalar::{convert, to_text};
+use crate::scalar::{convert, is_text, to_text};
 use crate::{PResult, PlanError};
 use datafusion::common::ScalarValue;
 use datafusion::dataframe::DataFrame;
@@ -187,13 +187,10 @@ pub(crate) fn aggregate_call(planner: &mut Planner, name: &str, args: &[Expr], s
             {
                 // A single column: a non-null, non-empty value when the group has one.
                 let value = v(0);
-                let is_text = matches!(
-                    datafusion::logical_expr::ExprSchemable::get_type(&value, schema),
-                    Ok(arrow::datatypes::DataType::Utf8 | arrow::datatypes::DataType::LargeUtf8 | arrow::datatypes::DataType::Utf8View)
-                );
-                let present = if is_text { value.clone().is_not_null().and(value.clone().not_eq(lit(""))) } else { value.clone().is_not_null() };
+                let text = datafusion::logical_expr::ExprSchemable::get_type(&value, schema).is_ok_and(|t| is_text(&t));
+                let present = if text { value.clone().is_not_null().and(value.clone().not_eq(lit(""))) } else { value.clone().is_not_null() };
                 let chosen = agg::first_value(value.clone(), vec![]).filter(present).build().map_err(|e| PlanError::datafusion(e, span))?;
-                let chosen = if is_text { datafusion::functions::expr_fn::coalesce(vec![chosen, lit("")]) } else { chosen };
+                let chosen = if text { datafusion::functions::expr_fn::coalesce(vec![chosen, lit("")]) } else { chosen };
                 vec![(label(1, &column), chosen)]
             } else {
                 args.iter()

@@ -270,7 +270,7 @@ pub(crate) fn call(planner: &mut Planner, name: &Ident, args: &[Expr], schema: &
         "coalesce" => {
             arity(name, args, 1, 64)?;
             // Kusto skips empty strings as well as nulls.
-            if values.iter().any(|v| matches!(type_of(v), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)) {
+            if values.iter().any(|v| scalar::is_text(&type_of(v))) {
                 f::coalesce(values.into_iter().map(|v| f::nullif(text(v), lit(""))).collect())
             } else {
                 f::coalesce(values)
@@ -279,7 +279,7 @@ pub(crate) fn call(planner: &mut Planner, name: &Ident, args: &[Expr], schema: &
         "isempty" | "isnotempty" => {
             arity(name, args, 1, 1)?;
             let value = v(0);
-            let empty = if matches!(type_of(&value), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
+            let empty = if scalar::is_text(&type_of(&value)) {
                 value.clone().is_null().or(value.eq(lit("")))
             } else {
                 value.is_null()

@@ -111,7 +111,7 @@ fn render_chart(frame: &Frame, render: &RenderSpec) -> Result<mstic_vis::Chart> 
         .and_then(|v| v.split(',').next().map(|s| s.trim().to_string()))
         .or_else(|| first(|t| t.is_numeric(), Some(&x)))
         .ok_or_else(|| Error::Invalid { what: "render".into(), message: "the result has no numeric column to draw".into() })?;
-    let series = property("series").or_else(|| first(|t| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View), Some(&x)));
+    let series = property("series").or_else(|| first(scalar::is_text, Some(&x)));
     let mut builder = mstic_vis::TimelineValues::new(frame, &y).kind(kind).time_column(&x);
     if let Some(series) = series {
         builder = builder.group_by(&series);

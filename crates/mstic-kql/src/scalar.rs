@@ -74,7 +74,8 @@ pub(crate) fn convert_to_kusto_type(value: DfExpr, type_name: &str, span: Span) 
     }
 }
 
-fn is_text(t: &DataType) -> bool {
+/// Whether `t` is one of Arrow's text types.
+pub(crate) fn is_text(t: &DataType) -> bool {
     matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }
 

@@ -1184,7 +1184,7 @@ fn missing(kind: KustoType) -> Expr {
 /// `value` converted to `kind` (see "Conversions" in the module docs).
 fn convert(value: Expr, kind: KustoType, frame: &DataFrame) -> datafusion::error::Result<Expr> {
     let source = value.get_type(frame.schema())?;
-    let is_text = matches!(source, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+    let is_text = crate::scalar::is_text(&source);
     let target = kind.arrow_type();
     if source == target {
         return Ok(value);

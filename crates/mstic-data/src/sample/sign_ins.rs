@@ -277,26 +277,26 @@ pub(super) fn sign_in_events(sample: &SampleData, n: usize) -> Frame {
     Frame::from_columns(arrays).unwrap_or_else(|e| unreachable!("sample columns have equal lengths: {e}"))
 }
 
-/// Attempt `step` of a spray of `length` attempts.
+/// Attempt `step` of a spray of `length` attempts, all over IMAP (no browser, no MFA).
 fn spray_attempt(step: usize, length: usize, rng: &mut SampleRng) -> SignIn {
     const MADE_UP: &[&str] = &["admin", "helpdesk", "it.support", "scanner"];
     let users = SIGN_IN_USERS.len();
-    let mut sign_in = SignIn::of_user(step % users, SPRAY, APPS[0], rng);
+    let mut sign_in = if step + 1 == length {
+        // The spray found erin's password; IMAP is not behind MFA.
+        SignIn::of_user(4, SPRAY, APPS[0], rng)
+    } else {
+        let mut attempt = SignIn { outcome: Outcome::BadPassword, ..SignIn::of_user(step % users, SPRAY, APPS[0], rng) };
+        if step >= 2 * users {
+            let made_up = MADE_UP[(step - 2 * users) % MADE_UP.len()];
+            attempt.upn = format!("{made_up}@{UPN_DOMAIN}");
+            (attempt.display_name, attempt.user_id, attempt.outcome) = (String::new(), String::new(), Outcome::NoSuchUser);
+        } else if step >= users && step % users == 5 {
+            attempt.outcome = Outcome::Locked;
+        }
+        attempt
+    };
     (sign_in.client_app, sign_in.user_agent, sign_in.operating_system, sign_in.browser, sign_in.mfa) =
         ("IMAP4", "", "", "", false);
-    sign_in.outcome = Outcome::BadPassword;
-    if step + 1 == length {
-        // The spray found erin's password; IMAP is not behind MFA.
-        sign_in = SignIn { outcome: Outcome::Success, ..SignIn::of_user(4, SPRAY, APPS[0], rng) };
-        (sign_in.client_app, sign_in.user_agent, sign_in.operating_system, sign_in.browser, sign_in.mfa) =
-            ("IMAP4", "", "", "", false);
-    } else if step >= 2 * users {
-        let made_up = MADE_UP[(step - 2 * users) % MADE_UP.len()];
-        sign_in.upn = format!("{made_up}@{UPN_DOMAIN}");
-        (sign_in.display_name, sign_in.user_id, sign_in.outcome) = (String::new(), String::new(), Outcome::NoSuchUser);
-    } else if step >= users && step % users == 5 {
-        sign_in.outcome = Outcome::Locked;
-    }
     sign_in
 }
 
