@@ -119,6 +119,9 @@ pub fn dispatch() -> Option<i32> {
     if Path::new(&program).file_name().is_some_and(|n| n == SHIM_NAME) {
         return Some(run_shim(&rest));
     }
+    if crate::analysis::called_as_cargo(Path::new(&program)) {
+        return Some(crate::analysis::run_cargo(&rest));
+    }
     None
 }
 
@@ -127,7 +130,7 @@ fn looks_like_rustc(program: &std::ffi::OsStr) -> bool {
 }
 
 /// The folder holding the shim for this kernel binary.
-fn shim_dir() -> PathBuf {
+pub(crate) fn shim_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
     let tag = hex::encode(&Sha256::digest(exe.to_string_lossy().as_bytes())[..6]);
     // SAFETY: getuid has no preconditions.
@@ -136,28 +139,35 @@ fn shim_dir() -> PathBuf {
 }
 
 /// Puts the shim first on this process's `PATH` (before evcxr starts: it decides at start whether
-/// to build through `mold`). Does nothing when `MSTIC_FAST_BUILD=0`.
-pub fn install_shim() {
+/// to build through `mold`). Does nothing when `MSTIC_FAST_BUILD=0`. Returns whether the shim is
+/// in place.
+pub fn install_shim() -> bool {
     if std::env::var(SWITCH_ENV).is_ok_and(|v| v == "0") {
-        return;
+        return false;
     }
     let dir = shim_dir();
     let link = dir.join(SHIM_NAME);
-    let Ok(exe) = std::env::current_exe() else { return };
-    let current = std::fs::read_link(&link).ok();
-    if current.as_deref() != Some(exe.as_path()) {
-        let created = std::fs::create_dir_all(&dir).and_then(|_| {
-            let staged = dir.join(format!(".{SHIM_NAME}.{}", std::process::id()));
-            let _ = std::fs::remove_file(&staged);
-            std::os::unix::fs::symlink(&exe, &staged)?;
-            std::fs::rename(&staged, &link)
-        });
-        if let Err(e) = created {
-            eprintln!("rust-mstic: fast cell builds are off (cannot create {}: {e})", link.display());
-            return;
-        }
+    if let Err(e) = link_to_this_binary(&link) {
+        eprintln!("rust-mstic: fast cell builds are off (cannot create {}: {e})", link.display());
+        return false;
     }
     put_first_on_path(&dir);
+    true
+}
+
+/// Makes `link` a symbolic link to this binary (replacing it atomically when it points elsewhere).
+pub(crate) fn link_to_this_binary(link: &Path) -> std::io::Result<()> {
+    let exe = std::env::current_exe()?;
+    if std::fs::read_link(link).ok().as_deref() == Some(exe.as_path()) {
+        return Ok(());
+    }
+    let dir = link.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = link.file_name().unwrap_or_default().to_string_lossy();
+    let staged = dir.join(format!(".{name}.{}", std::process::id()));
+    let _ = std::fs::remove_file(&staged);
+    std::os::unix::fs::symlink(&exe, &staged)?;
+    std::fs::rename(&staged, link)
 }
 
 /// Prepends `dir` to `PATH` unless it is already first.
@@ -262,6 +272,7 @@ fn pass_to_real_mold(args: &[OsString]) -> i32 {
 fn cargo_command(cargo: &Path, args: &[OsString]) -> Command {
     let mut command = Command::new(cargo);
     command.args(args);
+    crate::analysis::with_real_cargo_home(&mut command);
     command
 }
 
@@ -496,6 +507,7 @@ pub fn run_capture_wrapper(args: &[OsString]) -> i32 {
 fn fast_build(record: &Record) -> (i32, Option<f64>) {
     let mut command = Command::new(&record.rustc);
     command.args(&record.args).args(cell_optimisation(&record.args)).current_dir(&record.cwd).envs(&record.env);
+    crate::analysis::with_real_cargo_home(&mut command);
     for name in ["CARGO_MAKEFLAGS", "MAKEFLAGS", "MFLAGS", CAPTURE_ENV] {
         command.env_remove(name);
     }

@@ -8,6 +8,7 @@
 //! `rust-mstic seed-build-dir [--workspace W] DIR` (a cargo target folder filled from the warm
 //! template, for the workspace's tests).
 
+mod analysis;
 mod cellbuild;
 mod comms;
 mod connection;
@@ -146,7 +147,9 @@ impl Launch {
         memory::limit_arenas();
         let scratch = template::kernel_dir_path()?;
         template::set_runtime_library_path();
-        cellbuild::install_shim();
+        if cellbuild::install_shim() {
+            analysis::install();
+        }
         let comm_listener = comms::Listener::bind()
             .inspect_err(|e| eprintln!("rust-mstic: comms and widgets are unavailable: {e:#}"))
             .ok();

@@ -146,7 +146,9 @@ pub fn warm(workspace: &Path) -> anyhow::Result<PathBuf> {
     println!("Building the warm template in {} (compiles the mstic crates; from scratch this takes 10+ minutes)…", dir.display());
     let started = Instant::now();
     set_runtime_library_path();
-    crate::cellbuild::install_shim();
+    if crate::cellbuild::install_shim() {
+        crate::analysis::install();
+    }
     // SAFETY: set before evcxr starts any thread in this process.
     unsafe {
         std::env::set_var("EVCXR_TMPDIR", &building);

@@ -3,6 +3,7 @@ panics, interrupts, partial lines, rich tables, compile errors and the small rep
 
 from __future__ import annotations
 
+import os
 import queue
 import time
 
@@ -97,6 +98,28 @@ def test_let_whose_type_cannot_be_inferred_reports_the_error(kernel):
     km, kc, _ = kernel
     single_error(kc, "let typo = kept.no_such_method();", "E0599", "no_such_method")
     assert result_text(kc, "kept + 1") == "42"
+
+
+def test_variables_typed_by_the_reexported_crates_persist_and_cells_see_the_users_cargo_home(kernel):
+    # rust-analyzer is shown only the packages whose types a notebook can hold (kernel/src/analysis.rs):
+    # variables typed by arrow, chrono, serde_json and DataFusion must still infer and persist.
+    km, kc, _ = kernel
+    cell = ("let ids = mstic::arrow::array::Int64Array::from(vec![3i64, 4]);\n"
+            "let when = mstic::chrono::DateTime::from_timestamp(86_400, 0).unwrap();\n"
+            "let doc = mstic::serde_json::json!({\"n\": 2});\n"
+            "let expr = mstic::datafusion::prelude::col(\"port\").gt(mstic::datafusion::prelude::lit(1024));")
+    reply, _ = run_cell(kc, cell)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    text = result_text(kc, 'format!("{} {} {} {}", ids.value(1), when.date_naive(), doc["n"], expr)')
+    assert text == '"4 1970-01-02 2 port > Int32(1024)"'
+    # The kernel's stand-in CARGO_HOME (for rust-analyzer's `cargo metadata`) stays out of cells.
+    assert result_text(kc, 'std::env::var("CARGO_HOME").ok()') == repr_option(os.environ.get("CARGO_HOME"))
+    assert result_text(kc, 'std::env::var_os("MSTIC_REAL_CARGO_HOME").is_none()') == "true"
+
+
+def repr_option(value: str | None) -> str:
+    """How Rust's Debug shows an `Option<String>` (paths here have no quotes or backslashes)."""
+    return "None" if value is None else f'Some("{value}")'
 
 
 def test_frame_is_an_html_table(kernel):
