@@ -22,6 +22,9 @@ that adopts a ready standby engine — it prints:
 With `--settle N`, a cold-started kernel is also left idle for N seconds before its first cell
 (the first-cell latency of a user who opens a notebook and runs a cell a little later).
 
+To compare rust-analyzer's pruned view of the crates (the default, see `kernel/src/analysis.rs`) with the whole
+graph in one run, install a copy of the kernelspec whose `env` sets `MSTIC_ANALYSIS=full` and name both.
+
 Usage: .venv/bin/python bench/kernel_latency.py [--kernels rust-mstic,rust-mstic-baseline] [--cells 20] [--settle 60]
 """
 

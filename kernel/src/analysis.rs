@@ -13,7 +13,8 @@
 //! (`cellbuild`) and the cell process restore the real `CARGO_HOME` ([`restore_cargo_home`]).
 //!
 //! A type from a left-out package cannot be inferred: evcxr then asks for an explicit type on the
-//! `let`. `MSTIC_ANALYSIS=full` shows rust-analyzer the whole graph.
+//! `let`. `MSTIC_ANALYSIS=full` shows rust-analyzer the whole graph, as does `MSTIC_FAST_BUILD=0`
+//! (without the build shim, builds would not get the real `CARGO_HOME` back).
 
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -179,13 +180,20 @@ pub fn run_cargo(args: &[OsString]) -> i32 {
     0
 }
 
-/// The cargo the user's environment would run: `<real CARGO_HOME or ~/.cargo>/bin/cargo`, else the
-/// first `cargo` on `PATH` outside the stand-in.
+/// The user's cargo home: `CARGO_HOME` as it was before the stand-in, else `~/.cargo`.
+pub fn real_cargo_home() -> Option<PathBuf> {
+    let set = match std::env::var_os(REAL_HOME_ENV) {
+        Some(real) => Some(real).filter(|h| !h.is_empty()),
+        None => std::env::var_os("CARGO_HOME"),
+    };
+    set.map(PathBuf::from).or_else(|| dirs::home_dir().map(|h| h.join(".cargo")))
+}
+
+/// The cargo the user's environment would run: `<real cargo home>/bin/cargo`, else the first
+/// `cargo` on `PATH` outside the stand-in.
 fn real_cargo() -> Option<PathBuf> {
-    let real_home = std::env::var_os(REAL_HOME_ENV).filter(|h| !h.is_empty()).map(PathBuf::from);
-    let home = real_home.or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
     let stand_in = stand_in_home().join("bin");
-    home.map(|h| h.join("bin").join("cargo")).filter(|p| p.is_file()).or_else(|| {
+    real_cargo_home().map(|h| h.join("bin").join("cargo")).filter(|p| p.is_file()).or_else(|| {
         let path = std::env::var_os("PATH")?;
         std::env::split_paths(&path).filter(|d| d != &stand_in).map(|d| d.join("cargo")).find(|p| p.is_file())
     })

@@ -408,7 +408,7 @@ fn forget_old_records(dir: &Path) {
 /// registry crates and the toolchain never change in place and are skipped.
 fn path_dependency_sources(record: &Record) -> Vec<PathBuf> {
     let Some(deps) = flag_value(&record.args, "--out-dir").map(PathBuf::from) else { return Vec::new() };
-    let cargo_home = std::env::var_os("CARGO_HOME").map(PathBuf::from).or_else(|| dirs::home_dir().map(|h| h.join(".cargo")));
+    let cargo_home = crate::analysis::real_cargo_home();
     let sysroot = record.rustc.parent().and_then(Path::parent).map(Path::to_path_buf);
     let mut sources = std::collections::BTreeSet::new();
     let Ok(entries) = std::fs::read_dir(&deps) else { return Vec::new() };

@@ -184,8 +184,9 @@ def test_comm_info_and_history(kernel):
 def test_interrupt_stops_an_endless_loop(kernel):
     km, kc, _ = kernel
     drain(kc.get_iopub_msg)
-    msg_id = kc.execute("let before_loop = 3;\nloop {}")
-    time.sleep(4)
+    msg_id = kc.execute("let before_loop = 3;\nprintln!(\"looping\");\nloop {}")
+    wait_for_stream(kc, msg_id, "looping")  # the cell runs its loop (it is no longer compiling)
+    time.sleep(1)
     km.interrupt_kernel()
     reply = kc.get_shell_msg(timeout=60)
     while reply["parent_header"].get("msg_id") != msg_id:
@@ -198,6 +199,15 @@ def test_interrupt_stops_an_endless_loop(kernel):
     # The support code is back in the new process: panics are still reported as such.
     reply, _ = run_cell(kc, 'panic!("after restart")')
     assert reply["content"]["ename"] == "panic"
+
+
+def wait_for_stream(kc, msg_id: str, text: str) -> None:
+    """Waits until the cell `msg_id` has printed `text` (IOPub messages read meanwhile are dropped)."""
+    seen = ""
+    while text not in seen:
+        msg = kc.get_iopub_msg(timeout=CELL_TIMEOUT)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
+            seen += msg["content"]["text"]
 
 
 def test_question_mark_error_fails_the_cell_and_keeps_earlier_variables(kernel):
