@@ -136,6 +136,19 @@ pub fn restore_cargo_home() {
     }
 }
 
+/// evcxr's message for a variable whose type rust-analyzer could not name, with what to do when
+/// the type comes from a package left out of its view (other messages are returned unchanged).
+pub fn explain_unknown_type(message: String) -> String {
+    if !message.starts_with("Couldn't automatically determine type of variable") || std::env::var_os(REAL_HOME_ENV).is_none() {
+        return message;
+    }
+    format!(
+        "{message}\nThe kernel shows rust-analyzer only the crates whose types notebooks usually hold (the mstic crates, \
+         arrow, chrono, serde_json, DataFusion's API and your :dep crates); for a type from another crate, write the \
+         type on the `let`, or start the kernel with MSTIC_ANALYSIS=full."
+    )
+}
+
 /// Whether this process was started as the stand-in's `bin/cargo`.
 pub fn called_as_cargo(program: &Path) -> bool {
     program.file_name().is_some_and(|n| n == "cargo") && std::env::var_os(REAL_HOME_ENV).is_some()

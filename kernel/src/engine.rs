@@ -557,7 +557,7 @@ impl Engine {
                 "Interrupted",
                 format!("the cell was interrupted while compiling; no variables were lost ({})", first_line(&message)),
             )),
-            Ok(Err(e)) => Some(CellError::plain("Error", e.to_string())),
+            Ok(Err(e)) => Some(CellError::plain("Error", crate::analysis::explain_unknown_type(e.to_string()))),
             Err(_) => Some(CellError::plain("KernelError", "evcxr panicked while running the cell; the kernel is still running")),
         };
         if let Some(error) = &error

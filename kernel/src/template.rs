@@ -99,6 +99,15 @@ fn on_path(program: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
+/// A source of the workspace copy (`crates/`, `queries/`) modified after `marker` was written.
+fn source_newer_than(workspace: &Path, marker: &Path) -> Option<PathBuf> {
+    let written = marker.metadata().and_then(|m| m.modified()).ok()?;
+    let mut files = Vec::new();
+    collect_files(&workspace.join("crates"), &mut files);
+    collect_files(&workspace.join("queries"), &mut files);
+    files.into_iter().find(|f| f.metadata().and_then(|m| m.modified()).is_ok_and(|modified| modified > written))
+}
+
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
@@ -126,11 +135,24 @@ pub fn dir_for_key(key: &str) -> PathBuf {
 /// Builds the template unless a ready one exists for the current key.
 pub fn warm(workspace: &Path) -> anyhow::Result<PathBuf> {
     let dir = template_dir(workspace);
-    if dir.join("READY").exists() {
-        println!("Warm template up to date: {}", dir.display());
-        return Ok(dir);
-    }
     let building = dir.with_extension("building");
+    if dir.join("READY").exists() {
+        let Some(newer) = source_newer_than(workspace, &dir.join("READY")) else {
+            println!("Warm template up to date: {}", dir.display());
+            return Ok(dir);
+        };
+        // A new copy of the same sources (a fresh install, e.g. from a new clone): cargo judges
+        // path dependencies by file times, so every kernel would recompile the mstic crates in its
+        // own copy of the template. Refresh the template once instead.
+        println!(
+            "Warm template {} predates {} (the same sources, copied again): refreshing it (the mstic crates recompile once)",
+            dir.display(),
+            newer.display()
+        );
+        let _ = std::fs::remove_dir_all(&building);
+        std::fs::rename(&dir, &building)?;
+        let _ = std::fs::remove_file(building.join("READY"));
+    }
     if building.exists() {
         println!("Resuming the interrupted warm-up in {}", building.display());
     } else if let Some(previous) = newest_seed() {
@@ -462,6 +484,23 @@ mod copy_tests {
         assert!(!shared("target/debug/build/ring-77/output"));
         assert!(!shared("target/x86_64-unknown-linux-gnu/debug/.fingerprint/serde-1/lib-serde"));
         assert!(!shared("src/lib.rs"));
+    }
+
+    #[test]
+    fn a_template_older_than_a_copied_source_is_found_stale() {
+        let root = std::env::temp_dir().join(format!("mstic-stale-{}", uuid::Uuid::new_v4()));
+        let source = root.join("crates/mstic-core/src/lib.rs");
+        std::fs::create_dir_all(source.parent().unwrap()).unwrap();
+        std::fs::write(&source, "pub fn a() {}").unwrap();
+        let marker = root.join("READY");
+        std::fs::write(&marker, "").unwrap();
+        let earlier = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        std::fs::File::options().write(true).open(&source).unwrap().set_modified(earlier).unwrap();
+        assert_eq!(source_newer_than(&root, &marker), None);
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+        std::fs::File::options().write(true).open(&source).unwrap().set_modified(later).unwrap();
+        assert_eq!(source_newer_than(&root, &marker), Some(source));
+        std::fs::remove_dir_all(root).unwrap();
     }
 
     #[test]

@@ -117,6 +117,19 @@ def test_variables_typed_by_the_reexported_crates_persist_and_cells_see_the_user
     assert result_text(kc, 'std::env::var_os("MSTIC_REAL_CARGO_HOME").is_none()') == "true"
 
 
+def test_a_type_from_a_crate_left_out_of_the_analysis_asks_for_an_explicit_type(kernel):
+    # DataFusion's physical plans are left out of rust-analyzer's view (kernel/src/analysis.rs).
+    km, kc, _ = kernel
+    plan = "mstic::datafusion::physical_plan::empty::EmptyExec::new(std::sync::Arc::new(mstic::arrow::datatypes::Schema::empty()))"
+    reply, _ = run_cell(kc, f"let plan = {plan};")
+    assert reply["content"]["status"] == "error"
+    assert "Couldn't automatically determine type of variable `plan`" in reply["content"]["evalue"]
+    assert "MSTIC_ANALYSIS=full" in reply["content"]["evalue"]
+    reply, _ = run_cell(kc, f"let plan: mstic::datafusion::physical_plan::empty::EmptyExec = {plan};")
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert result_text(kc, "format!(\"{plan:?}\").starts_with(\"EmptyExec\")") == "true"
+
+
 def repr_option(value: str | None) -> str:
     """How Rust's Debug shows an `Option<String>` (paths here have no quotes or backslashes)."""
     return "None" if value is None else f'Some("{value}")'
