@@ -8,6 +8,8 @@ that adopts a ready standby engine — it prints:
 
 * start -> kernel_info reply; the first cell; start -> first cell done;
 * median and p90 of N trivial cells (`x + i`, each one a new cell text);
+* the first `let` whose type rust-analyzer must infer (a `Frame`): after a cold start this cell
+  widens rust-analyzer's lean view (see `kernel/src/analysis.rs`), unless the kernel had idle time;
 * the median and p90 of `%%kql` cells (and the median of `%%sql` cells): small queries over a
   1,000-row registered table, run in the cell process without compiling;
 * a `let` with a typo (an error found by a type check); a cell that builds and displays a
@@ -179,6 +181,8 @@ def measure(kernel_name: str, cells: int, with_frame: bool, env: dict[str, str] 
         figures[f"trivial cell median ({cells})"] = statistics.median(trivial)
         figures[f"trivial cell p90 ({cells})"] = p90(trivial)
         figures.update(phase_medians(log, set(range(first_count + 1, first_count + 1 + cells))))
+        figures["first `let` whose type is inferred"] = run(
+            kc, 'let inferred = Frame::from_string_rows(&["host"], &[vec![Some("ws01")]]).unwrap();')[0]
         # `%%kql` / `%%sql` cells run in the cell process without compiling: a table of 1,000 rows,
         # then small queries (each a new text).
         run(kc, MAGIC_TABLE)

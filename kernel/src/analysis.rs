@@ -15,6 +15,15 @@
 //! A type from a left-out package cannot be inferred: evcxr then asks for an explicit type on the
 //! `let`. `MSTIC_ANALYSIS=full` shows rust-analyzer the whole graph, as does `MSTIC_FAST_BUILD=0`
 //! (without the build shim, builds would not get the real `CARGO_HOME` back).
+//!
+//! Even pruned, loading the view costs seconds (the standard library alone about 3 s), and evcxr
+//! analyses every cell, the boot's included. So an engine starts with a *lean* view — the scratch
+//! crate alone, with an empty `core` in place of the standard library's sources — in which
+//! rust-analyzer answers at once and knows only the types written on a `let`. [`widen`] turns it
+//! into the pruned view; the engine does that when it is idle after the boot, or when a cell needs
+//! a type inferred (see `widen_analysis` in `engine.rs`). rust-analyzer finds the standard library's
+//! sources through `RUST_SRC_PATH`, which [`install`] points at a per-process link: to the lean
+//! folder, then to the real sources.
 
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -26,6 +35,12 @@ use std::process::Command;
 const REAL_HOME_ENV: &str = "MSTIC_REAL_CARGO_HOME";
 /// `MSTIC_ANALYSIS=full` turns the pruning off.
 const SWITCH_ENV: &str = "MSTIC_ANALYSIS";
+/// Where rust-analyzer looks for the standard library's sources.
+const SOURCES_ENV: &str = "RUST_SRC_PATH";
+/// Holds the user's `RUST_SRC_PATH` while the kernel's link is in place (empty: it was unset).
+const REAL_SOURCES_ENV: &str = "MSTIC_REAL_RUST_SRC_PATH";
+/// The lean view's stand-in for the standard library's sources, beside the link.
+const LEAN_SOURCES: &str = "lean-std";
 /// evcxr's scratch crate, whose metadata is pruned.
 const SCRATCH_PACKAGE: &str = "ctx";
 
@@ -101,45 +116,150 @@ pub fn install() -> bool {
         return false;
     }
     let real = std::env::var_os("CARGO_HOME").unwrap_or_default();
+    let lean_link = start_lean(&home);
     // SAFETY: called before evcxr starts its threads; nothing else reads the environment meanwhile.
     unsafe {
         std::env::set_var(REAL_HOME_ENV, real);
         std::env::set_var("CARGO_HOME", &home);
+        if let Some(link) = lean_link {
+            std::env::set_var(REAL_SOURCES_ENV, std::env::var_os(SOURCES_ENV).unwrap_or_default());
+            std::env::set_var(SOURCES_ENV, link);
+        }
     }
     true
 }
 
-/// Puts the real `CARGO_HOME` back on `command` (a build) when the stand-in is installed.
-pub fn with_real_cargo_home(command: &mut Command) {
-    if let Some(real) = std::env::var_os(REAL_HOME_ENV) {
-        if real.is_empty() {
-            command.env_remove("CARGO_HOME");
-        } else {
-            command.env("CARGO_HOME", real);
+/// Prepares this process's lean view (see the module documentation): a folder with an empty
+/// `core`, and a link to it that [`widen`] later points at the real sources. Returns the link, or
+/// None (the view starts pruned) when the standard library's sources are not found.
+fn start_lean(home: &Path) -> Option<PathBuf> {
+    let real = std_sources()?;
+    let views = home.join("views");
+    forget_views_of_ended_processes(&views);
+    let view = views.join(std::process::id().to_string());
+    let lean = view.join(LEAN_SOURCES);
+    let link = view.join("std");
+    let made = std::fs::create_dir_all(lean.join("core").join("src"))
+        .and_then(|_| std::fs::write(lean.join("core").join("src").join("lib.rs"), ""))
+        .and_then(|_| point_link(&link, &lean));
+    match made {
+        Ok(()) => {
+            let _ = STD_SOURCES.set(real);
+            Some(link)
         }
-        command.env_remove(REAL_HOME_ENV);
+        Err(e) => {
+            eprintln!("rust-mstic: rust-analyzer's view starts pruned, not lean (cannot prepare {}: {e})", view.display());
+            None
+        }
     }
 }
 
-/// Restores the real `CARGO_HOME` in this process (the cell process: user code sees the user's
-/// environment).
-pub fn restore_cargo_home() {
-    let Some(real) = std::env::var_os(REAL_HOME_ENV) else { return };
-    // SAFETY: called first thing in the cell process's `main`, before other threads start.
-    unsafe {
-        if real.is_empty() {
-            std::env::remove_var("CARGO_HOME");
-        } else {
-            std::env::set_var("CARGO_HOME", real);
-        }
-        std::env::remove_var(REAL_HOME_ENV);
+/// The standard library's sources the widened view shows (set with the lean view).
+static STD_SOURCES: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The standard library's sources rust-analyzer would read: the user's `RUST_SRC_PATH`, else the
+/// toolchain's `lib/rustlib/src/rust/library` (the `rust-src` component).
+fn std_sources() -> Option<PathBuf> {
+    let has_core = |p: &Path| p.join("core").is_dir();
+    if let Some(set) = std::env::var_os(SOURCES_ENV).map(PathBuf::from).filter(|p| has_core(p)) {
+        return Some(set);
     }
+    let output = Command::new("rustc").args(["--print", "sysroot"]).output().ok()?;
+    let sysroot = PathBuf::from(String::from_utf8(output.stdout).ok()?.trim());
+    Some(sysroot.join("lib/rustlib/src/rust/library")).filter(|p| has_core(p))
+}
+
+/// Removes the view folders of processes that have ended.
+fn forget_views_of_ended_processes(views: &Path) {
+    let Ok(entries) = std::fs::read_dir(views) else { return };
+    for entry in entries.flatten() {
+        let pid = entry.file_name().to_string_lossy().parse::<u32>().ok();
+        if pid.is_some_and(|pid| !Path::new("/proc").join(pid.to_string()).exists()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Points `link` at `target`, replacing it in one step.
+fn point_link(link: &Path, target: &Path) -> std::io::Result<()> {
+    let next = link.with_extension("next");
+    let _ = std::fs::remove_file(&next);
+    std::os::unix::fs::symlink(target, &next)?;
+    std::fs::rename(&next, link)
+}
+
+/// The link `RUST_SRC_PATH` names in this process while the kernel's view is installed.
+fn view_link() -> Option<PathBuf> {
+    std::env::var_os(REAL_SOURCES_ENV)?;
+    std::env::var_os(SOURCES_ENV).map(PathBuf::from)
+}
+
+/// Whether rust-analyzer's view is the lean one (read by this process and by the stand-in cargo it
+/// starts).
+pub fn is_lean() -> bool {
+    view_link().and_then(|link| std::fs::read_link(link).ok()).is_some_and(|target| target.ends_with(LEAN_SOURCES))
+}
+
+/// Turns the lean view into the pruned one; rust-analyzer reads it the next time it loads the
+/// scratch crate's manifest. Returns whether the view was lean.
+pub fn widen() -> bool {
+    if !is_lean() {
+        return false;
+    }
+    let (Some(link), Some(real)) = (view_link(), STD_SOURCES.get()) else { return false };
+    match point_link(&link, real) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("rust-mstic: rust-analyzer's view stays lean (cannot update {}: {e})", link.display());
+            false
+        }
+    }
+}
+
+/// The variables the stand-ins replace, each with the variable that holds its real value.
+const REPLACED: [(&str, &str); 2] = [("CARGO_HOME", REAL_HOME_ENV), (SOURCES_ENV, REAL_SOURCES_ENV)];
+
+/// Puts the real `CARGO_HOME` (and `RUST_SRC_PATH`) back on `command` (a build) when the stand-ins
+/// are installed.
+pub fn with_real_cargo_home(command: &mut Command) {
+    for (name, holder) in REPLACED {
+        if let Some(real) = std::env::var_os(holder) {
+            if real.is_empty() {
+                command.env_remove(name);
+            } else {
+                command.env(name, real);
+            }
+            command.env_remove(holder);
+        }
+    }
+}
+
+/// Restores the real `CARGO_HOME` (and `RUST_SRC_PATH`) in this process (the cell process: user
+/// code sees the user's environment).
+pub fn restore_cargo_home() {
+    for (name, holder) in REPLACED {
+        let Some(real) = std::env::var_os(holder) else { continue };
+        // SAFETY: called first thing in the cell process's `main`, before other threads start.
+        unsafe {
+            if real.is_empty() {
+                std::env::remove_var(name);
+            } else {
+                std::env::set_var(name, real);
+            }
+            std::env::remove_var(holder);
+        }
+    }
+}
+
+/// Whether `message` is evcxr's error for a variable whose type rust-analyzer could not name.
+pub fn is_unknown_type(message: &str) -> bool {
+    message.starts_with("Couldn't automatically determine type of variable")
 }
 
 /// evcxr's message for a variable whose type rust-analyzer could not name, with what to do when
 /// the type comes from a package left out of its view (other messages are returned unchanged).
 pub fn explain_unknown_type(message: String) -> String {
-    if !message.starts_with("Couldn't automatically determine type of variable") || std::env::var_os(REAL_HOME_ENV).is_none() {
+    if !is_unknown_type(&message) || std::env::var_os(REAL_HOME_ENV).is_none() {
         return message;
     }
     format!(
@@ -180,7 +300,7 @@ pub fn run_cargo(args: &[OsString]) -> i32 {
     }
     let text = match serde_json::from_slice::<Value>(&output.stdout) {
         Ok(mut metadata) => {
-            prune(&mut metadata);
+            prune(&mut metadata, is_lean());
             metadata.to_string().into_bytes()
         }
         Err(_) => output.stdout,
@@ -215,9 +335,10 @@ fn real_cargo() -> Option<PathBuf> {
 /// Leaves out of `metadata` (cargo's `metadata --format-version 1` output) of evcxr's scratch
 /// crate the [`INTERNAL_ONLY`] packages below its path dependencies (the `mstic` crates), and what
 /// is reached only through them; registry and git packages the scratch crate depends on directly (a
-/// user's `:dep`) are kept with everything below them. Other metadata (the standard library's) is left as it is. Returns how
-/// many packages were left out.
-pub fn prune(metadata: &mut Value) -> usize {
+/// user's `:dep`) are kept with everything below them. In the `lean` view only the scratch crate
+/// stays. Other metadata (the standard library's) is left as it is. Returns how many packages were
+/// left out.
+pub fn prune(metadata: &mut Value, lean: bool) -> usize {
     let Some(root) = scratch_root(metadata) else { return 0 };
     let names: HashMap<String, String> = metadata["packages"]
         .as_array()
@@ -245,7 +366,7 @@ pub fn prune(metadata: &mut Value) -> usize {
     // below the path dependencies (the `mstic` crates), internal packages are left out.
     let mut kept: HashSet<String> = HashSet::from([root.clone()]);
     let mut whole: HashSet<String> = HashSet::new();
-    let mut pending = vec![(root.clone(), false)];
+    let mut pending = if lean { vec![] } else { vec![(root.clone(), false)] };
     while let Some((id, show_whole)) = pending.pop() {
         for dep in edges.get(&id).into_iter().flatten() {
             let dep_whole = show_whole || (id == root && registry.contains(dep.as_str()));
@@ -288,7 +409,7 @@ fn scratch_root(metadata: &Value) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{internal_only, prune};
+    use super::{forget_views_of_ended_processes, internal_only, point_link, prune, start_lean};
     use serde_json::{Value, json};
 
     fn package(id: &str) -> Value {
@@ -342,7 +463,7 @@ mod tests {
             ("tracing", &["tracing-core"]),
             ("tracing-core", &[]),
         ]);
-        assert_eq!(prune(&mut metadata), 5);
+        assert_eq!(prune(&mut metadata, false), 5);
         // `tracing` is a user's `:dep`, so it and everything below it stay.
         let kept = vec!["arrow", "ctx", "mstic-data", "mstic-dylib", "tracing", "tracing-core"];
         assert_eq!(ids(&metadata, "packages"), kept);
@@ -353,10 +474,37 @@ mod tests {
     }
 
     #[test]
+    fn the_lean_view_keeps_the_scratch_crate_alone() {
+        let mut metadata = graph("ctx", &[("ctx", &["mstic-dylib", "serde"]), ("mstic-dylib", &["arrow"]), ("arrow", &[]), ("serde", &[])]);
+        assert_eq!(prune(&mut metadata, true), 3);
+        assert_eq!(ids(&metadata, "packages"), vec!["ctx"]);
+        assert_eq!(metadata["resolve"]["nodes"][0]["dependencies"], json!([]));
+        assert_eq!(metadata["resolve"]["nodes"][0]["deps"], json!([]));
+    }
+
+    #[test]
+    fn the_lean_link_names_an_empty_core_and_views_of_ended_processes_are_removed() {
+        let home = std::env::temp_dir().join(format!("mstic-analysis-{}", uuid::Uuid::new_v4()));
+        let ended = home.join("views").join("4194305"); // above the largest process id Linux gives
+        std::fs::create_dir_all(&ended).unwrap();
+        let link = start_lean(&home).expect("the toolchain's rust-src component");
+        assert!(!ended.exists());
+        assert!(std::fs::read_link(&link).unwrap().ends_with("lean-std"));
+        assert_eq!(std::fs::read_to_string(link.join("core/src/lib.rs")).unwrap(), "");
+        assert!(!link.join("alloc").exists());
+        point_link(&link, &home).unwrap();
+        assert_eq!(std::fs::read_link(&link).unwrap(), home);
+        forget_views_of_ended_processes(&home.join("views"));
+        assert!(link.parent().unwrap().exists(), "this process's view stays");
+        std::fs::remove_dir_all(&home).unwrap();
+    }
+
+    #[test]
     fn other_metadata_is_left_as_it_is() {
         let mut metadata = graph("std", &[("std", &["libc"]), ("libc", &[])]);
         let before = metadata.clone();
-        assert_eq!(prune(&mut metadata), 0);
+        assert_eq!(prune(&mut metadata, false), 0);
+        assert_eq!(prune(&mut metadata, true), 0);
         assert_eq!(metadata, before);
     }
 }

@@ -365,9 +365,12 @@ fn cargo_build_and_record(cargo: &Path, cargo_args: &[OsString], record_path: &P
     let code = exit_code(command.status());
     let captured = read_record(&pending);
     let _ = std::fs::remove_file(&pending);
-    // A failed build keeps the earlier record of this state: the command line is the same, only
-    // the cell's code failed. When cargo found the cell crate fresh, nothing was captured.
-    if code != 0 {
+    // When the cell crate's rustc failed, only the cell's code did: its command line serves the
+    // state as well as a successful one (evcxr's first build and the preload's `?` cell fail on
+    // purpose, and a kernel boot meets their states again). A failed build keeps an earlier record
+    // of its state, though. Nothing was captured when cargo failed before the cell crate, or
+    // found it fresh.
+    if code != 0 && record_path.exists() {
         return code;
     }
     if let Some(mut record) = captured {

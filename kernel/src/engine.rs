@@ -77,6 +77,9 @@ pub struct EngineHandle {
     running: Arc<AtomicU64>,
     /// The cell an interrupt was requested for.
     interrupted: Arc<AtomicU64>,
+    /// The cell that waits for rust-analyzer's view to widen (see `widen_analysis`), or 0: an
+    /// interrupt waits for that to end (it cannot be cut short), then the cell stops unrun.
+    widening: Arc<AtomicU64>,
     /// The cell whose process was ended because it ignored an interrupt.
     killed: Arc<AtomicU64>,
     /// The number of the last cell started.
@@ -141,6 +144,10 @@ impl EngineHandle {
             }
             return InterruptOutcome::Stopped;
         }
+        // rust-analyzer cannot be stopped while it loads the crates; the cell ends unrun after.
+        while still_running() && self.widening.load(Ordering::SeqCst) == cell {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let deadline = Instant::now() + interrupt::grace();
         let mut asked = false;
         while still_running() && Instant::now() < deadline {
@@ -194,6 +201,7 @@ impl EngineHandle {
             flag.store(false, Ordering::SeqCst);
         }
         self.running.store(0, Ordering::SeqCst);
+        self.widening.store(0, Ordering::SeqCst);
         let (tx, rx) = mpsc::channel();
         *self.tx.lock().unwrap_or_else(|e| e.into_inner()) = tx;
         let note = format!(
@@ -217,6 +225,8 @@ struct EngineParts {
 pub struct Preload {
     /// The preload cell (facade, prelude, display shortcut).
     pub code: String,
+    /// The command that widens rust-analyzer's view of the crates (`support::widen_command`).
+    pub widen: String,
     /// The crates' folder (`crates/` of the installed workspace copy), read for completions.
     pub sources: std::path::PathBuf,
 }
@@ -243,6 +253,7 @@ pub fn start(iopub: Iopub, stdin: Stdin, progress: Progress, preload: Preload, c
         running: Arc::new(AtomicU64::new(0)),
         running_magic: Arc::new(AtomicU64::new(0)),
         interrupted: Arc::new(AtomicU64::new(0)),
+        widening: Arc::new(AtomicU64::new(0)),
         killed: Arc::new(AtomicU64::new(0)),
         cells_started: Arc::new(AtomicU64::new(0)),
         cooperative: Arc::new(AtomicBool::new(false)),
@@ -278,6 +289,32 @@ fn spawn_engine(handle: EngineHandle, rx: mpsc::Receiver<Job>, prepare: Prepare,
         .expect("spawn engine thread");
 }
 
+/// Turns rust-analyzer's lean view into the pruned one (see `crate::analysis`) and loads it:
+/// `widen` restates the manifest, so rust-analyzer reads the crate graph again. Returns whether
+/// the view was lean.
+fn widen_analysis(ctx: &mut CommandContext, widen: &str) -> bool {
+    if !crate::analysis::widen() {
+        return false;
+    }
+    let started = Instant::now();
+    match catch_unwind(AssertUnwindSafe(|| ctx.execute(widen))) {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => eprintln!("rust-mstic: widening rust-analyzer's view: {}", errors::describe(&e)),
+        Err(_) => eprintln!("rust-mstic: evcxr panicked while widening rust-analyzer's view"),
+    }
+    eprintln!("rust-mstic: rust-analyzer's view widened in {:.1} s", started.elapsed().as_secs_f64());
+    true
+}
+
+/// Runs one completion over typed variables, so rust-analyzer analyses what first cells
+/// typically hold.
+fn warm(ctx: &mut CommandContext) {
+    let started = Instant::now();
+    let code = support::ANALYZER_WARMUP;
+    let _ = catch_unwind(AssertUnwindSafe(|| ctx.completions(code, code.len())));
+    eprintln!("rust-mstic: rust-analyzer warmed in {:.1} s", started.elapsed().as_secs_f64());
+}
+
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
     panic
         .downcast_ref::<&str>()
@@ -309,6 +346,8 @@ struct Engine {
     method_owners: std::collections::HashMap<String, (String, String)>,
     /// Results of magic cells to bind as Rust variables before the next Rust cell.
     pending: PendingBindings,
+    /// The command that widens rust-analyzer's view (see [`widen_analysis`]).
+    widen: String,
 }
 
 impl Engine {
@@ -328,6 +367,7 @@ impl Engine {
             private_methods: std::sync::OnceLock::new(),
             method_owners: std::collections::HashMap::new(),
             pending: PendingBindings::default(),
+            widen: preload.widen.clone(),
         };
         let booting = std::time::Instant::now();
         match catch_unwind(CommandContext::new) {
@@ -382,14 +422,12 @@ impl Engine {
     }
 
     fn run(mut self, rx: mpsc::Receiver<Job>) {
-        // Unless a request is already waiting (its own analysis does the same work), load
-        // rust-analyzer's view of the preloaded crates now, while the kernel is idle.
+        // Unless a request is already waiting (it runs with the lean view, and widens it only if
+        // it needs a type inferred), load rust-analyzer's view of the crates now, while the
+        // kernel is idle.
         let mut next = match rx.try_recv() {
             Ok(job) => Some(job),
-            Err(_) => {
-                self.warm_analyzer();
-                None
-            }
+            Err(_) => self.warm_analyzer(&rx),
         };
         self.handle.warmed.store(true, Ordering::SeqCst);
         let mut trim_pending = true;
@@ -401,6 +439,12 @@ impl Engine {
                     Ok(job) => job,
                     Err(mpsc::RecvTimeoutError::Timeout) if trim_pending => {
                         trim_pending = false;
+                        if crate::analysis::is_lean()
+                            && let Some(job) = self.warm_analyzer(&rx)
+                        {
+                            next = Some(job);
+                            continue;
+                        }
                         crate::memory::release_free_memory();
                         if timing::enabled()
                             && let Some(bytes) = crate::memory::resident_bytes()
@@ -428,9 +472,15 @@ impl Engine {
                     let _ = reply.send(outcome);
                 }
                 Job::Complete { code, pos, reply } => {
+                    if crate::analysis::is_lean() {
+                        next = self.warm_analyzer(&rx);
+                    }
                     let _ = reply.send(self.complete(&code, pos));
                 }
                 Job::Inspect { code, pos, reply } => {
+                    if crate::analysis::is_lean() {
+                        next = self.warm_analyzer(&rx);
+                    }
                     let _ = reply.send(self.inspect(&code, pos));
                 }
             }
@@ -490,11 +540,33 @@ impl Engine {
         };
         timer.mark("setup");
         self.handle.running.store(cell, Ordering::SeqCst);
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            let mut callbacks = EvalCallbacks { input_reader: &|request| read_input.read(&request.prompt, request.is_password) };
-            let adjusted = support::end_never_loop(code);
-            ctx.execute_with_callbacks(adjusted.as_deref().unwrap_or(code), &mut callbacks)
-        }));
+        let adjusted = support::end_never_loop(code);
+        let run_cell = |ctx: &mut CommandContext| {
+            catch_unwind(AssertUnwindSafe(|| {
+                let mut callbacks = EvalCallbacks { input_reader: &|request| read_input.read(&request.prompt, request.is_password) };
+                ctx.execute_with_callbacks(adjusted.as_deref().unwrap_or(code), &mut callbacks)
+            }))
+        };
+        let mut result = run_cell(ctx);
+        // A variable whose type the lean view cannot infer: the cell did not run (evcxr asks for
+        // the types first), so widen the view and run it again (unless it was interrupted).
+        let interrupted_now = || self.handle.interrupted.load(Ordering::SeqCst) == cell;
+        if matches!(&result, Ok(Err(e)) if crate::analysis::is_unknown_type(&e.to_string()))
+            && crate::analysis::is_lean()
+            && !interrupted_now()
+        {
+            if !silent {
+                let text = "rust-mstic: loading rust-analyzer's view of the crates to infer this cell's variable types \
+                            (once per kernel, 10–15 s)…\n";
+                self.iopub.publish(Some(parent), "stream", json!({"name": "stderr", "text": text}));
+            }
+            self.handle.widening.store(cell, Ordering::SeqCst);
+            let widened = widen_analysis(ctx, &self.widen);
+            self.handle.widening.store(0, Ordering::SeqCst);
+            if widened && !interrupted_now() {
+                result = run_cell(ctx);
+            }
+        }
         self.handle.running.store(0, Ordering::SeqCst);
         timer.mark("evcxr");
         let ran = matches!(result, Ok(Ok(_)));
@@ -688,15 +760,19 @@ impl Engine {
         }
     }
 
-    /// Runs one completion over a typed variable: the first analysis after start loads the
-    /// standard library and every preloaded crate into rust-analyzer (seconds), which would
-    /// otherwise delay the user's first cell.
-    fn warm_analyzer(&mut self) {
-        let Some(ctx) = self.ctx.as_mut() else { return };
-        let started = std::time::Instant::now();
-        let code = support::ANALYZER_WARMUP;
-        let _ = catch_unwind(AssertUnwindSafe(|| ctx.completions(code, code.len())));
-        eprintln!("rust-mstic: rust-analyzer warmed in {:.1} s", started.elapsed().as_secs_f64());
+    /// Widens rust-analyzer's view when it is lean (see [`widen_analysis`]) and warms it: the
+    /// first analysis of the view reads the standard library and every preloaded crate (seconds),
+    /// which would otherwise delay a cell. When a request arrived while the view widened, it is
+    /// returned instead of warming (its own analysis loads what it needs).
+    fn warm_analyzer(&mut self, rx: &mpsc::Receiver<Job>) -> Option<Job> {
+        let ctx = self.ctx.as_mut()?;
+        if widen_analysis(ctx, &self.widen)
+            && let Ok(job) = rx.try_recv()
+        {
+            return Some(job);
+        }
+        warm(ctx);
+        None
     }
 
     /// Completions at byte `pos`, ranked by [`completion::rank`]: the type's own items first,

@@ -173,7 +173,11 @@ impl Launch {
     pub fn boot(&self) -> server::Booted {
         let (dir, ws, key) = (self.scratch.clone(), self.workspace.clone(), self.key.clone());
         let prepare: engine::Prepare = Box::new(move || template::populate_kernel_dir(&dir, &ws, &key));
-        let preload = engine::Preload { code: template::preload(&self.workspace), sources: self.workspace.join("crates") };
+        let preload = engine::Preload {
+            code: template::preload(&self.workspace),
+            widen: support::widen_command(&template::facade(&self.workspace)),
+            sources: self.workspace.join("crates"),
+        };
         let comm_listener = self.comm_listener.lock().unwrap_or_else(|e| e.into_inner()).take();
         server::boot(self.progress.clone(), preload, prepare, comm_listener)
     }

@@ -70,10 +70,19 @@ pub const QUESTION_MARK_SUPPORT: &str = "Ok::<(), std::fmt::Error>(())?;";
 /// as a path dependency named `mstic`, and its prelude. This part decides what the warm template
 /// contains.
 pub fn preload_header(facade: &std::path::Path, opt_level: &str) -> String {
-    format!(
-        ":offline 1\n:opt {opt_level}\n:dep mstic = {{ path = {:?}, package = \"mstic-dylib\" }}\nuse mstic::prelude::*;\n",
-        facade.display().to_string()
-    )
+    format!(":offline 1\n:opt {opt_level}\n{}use mstic::prelude::*;\n", facade_dependency(facade, ""))
+}
+
+/// The command that widens rust-analyzer's view of the crates (see `crate::analysis`): the facade's
+/// dependency restated with a key that changes nothing (`default-features = true` is cargo's
+/// default), so the manifest's text changes and rust-analyzer loads the crate graph again.
+pub fn widen_command(facade: &std::path::Path) -> String {
+    facade_dependency(facade, ", default-features = true")
+}
+
+/// The `:dep` line of the facade's shared-library package as `mstic`, with `extra` keys.
+fn facade_dependency(facade: &std::path::Path, extra: &str) -> String {
+    format!(":dep mstic = {{ path = {:?}, package = \"mstic-dylib\"{extra} }}\n", facade.display().to_string())
 }
 
 /// A small cell whose completion makes rust-analyzer load the standard library and the preloaded

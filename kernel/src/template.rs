@@ -66,6 +66,10 @@ pub fn preload(workspace: &Path) -> String {
     )
 }
 
+/// What a template holds besides the builds (changing it rebuilds templates): here, the fast-path
+/// records of a kernel's boot (see [`record_kernel_boots`]).
+const TEMPLATE_LAYOUT: &str = "layout 2: kernel boots recorded";
+
 /// The template key: rustc, evcxr and kernel versions, linker on PATH, the preload text, the lock
 /// file, every file of the workspace's crates and of its query library (`queries/`, compiled in),
 /// except the sources a build writes into the copy.
@@ -74,12 +78,14 @@ pub fn key(workspace: &Path) -> String {
     let rustc = std::process::Command::new("rustc").arg("-vV").output().map(|o| o.stdout).unwrap_or_default();
     hash.update(&rustc);
     hash.update(b"evcxr 0.22");
+    hash.update(TEMPLATE_LAYOUT.as_bytes());
     hash.update(env!("CARGO_PKG_VERSION").as_bytes());
     for linker in ["mold", "ld.lld"] {
         hash.update(format!("{linker}={}", on_path(linker)).as_bytes());
     }
     hash.update(support::preload_header(&facade(workspace), &opt_level()).as_bytes());
     hash.update(TYPE_CHECK_WARMUP.as_bytes());
+    hash.update(support::widen_command(&facade(workspace)).as_bytes());
     hash.update(std::fs::read(workspace.join("Cargo.lock")).unwrap_or_default());
     hash.update(std::fs::read(workspace.join("Cargo.toml")).unwrap_or_default());
     let mut files = Vec::new();
@@ -192,7 +198,12 @@ pub fn warm(workspace: &Path) -> anyhow::Result<PathBuf> {
     ctx.execute("let mstic_warmup = 40u32;\nmstic_warmup + 2")
         .map_err(|e| anyhow::anyhow!("warm-up cell failed: {e}"))?;
     warm_type_checks(&mut ctx)?;
+    // A cell after widening rust-analyzer's view restates the manifest (see `crate::analysis`):
+    // record that build state too, for the fast path.
+    ctx.execute(&format!("{}mstic_warmup + 3", support::widen_command(&facade(workspace))))
+        .map_err(|e| anyhow::anyhow!("warm-up cell after widening failed: {e}"))?;
     drop(ctx);
+    record_kernel_boots(workspace)?;
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::rename(&building, &dir)?;
     std::fs::write(dir.join("READY"), format!("{}\n", key(workspace)))?;
@@ -209,6 +220,21 @@ pub fn warm(workspace: &Path) -> anyhow::Result<PathBuf> {
 /// The cell that makes evcxr type-check instead of build: a variable whose type rust-analyzer
 /// cannot infer (here a call to a missing function), as in a user's typo in `let x = …`.
 const TYPE_CHECK_WARMUP: &str = "let mstic_check_warmup = mstic_warmup_missing_function();";
+
+/// Boots evcxr twice more in the template, so the fast path (`crate::cellbuild`) has records of the
+/// build states a kernel boot meets. A kernel's scratch folder starts as a copy of the finished
+/// template, so evcxr's first build sees the final `Cargo.lock`, which the template's own first
+/// build did not (cargo rewrites the lock in each build, the fast path does not). The first extra
+/// boot records those states; in the second, as in a kernel's boot, every build is a fast one.
+fn record_kernel_boots(workspace: &Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    for _ in 0..2 {
+        let (mut ctx, _outputs) = evcxr::CommandContext::new().map_err(|e| anyhow::anyhow!("evcxr could not start again: {e}"))?;
+        ctx.execute(&preload(workspace)).map_err(|e| anyhow::anyhow!("preloading mstic again failed: {}", errors::describe(&e)))?;
+    }
+    println!("Kernel boots recorded in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
 
 /// Runs [`TYPE_CHECK_WARMUP`] so the template also holds `cargo check` results for every crate.
 /// evcxr runs `cargo check` when it cannot infer a new variable's type; without these results the

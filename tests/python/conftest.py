@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 import queue
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from jupyter_client.manager import start_new_kernel
+from jupyter_client.manager import KernelManager, start_new_kernel
 
 KERNEL_NAME = "rust-mstic"
 REPO = Path(__file__).resolve().parents[2]
@@ -77,6 +78,23 @@ def drain(channel_get, wait: float = 0.2) -> None:
             channel_get(timeout=wait)
         except queue.Empty:
             return
+
+
+@contextmanager
+def cold_kernel(log: Path, **env: str):
+    """A kernel started without standby engines (it boots itself), its stderr in `log`, with `env`
+    added: (KernelManager, client), shut down on exit."""
+    km = KernelManager(kernel_name=KERNEL_NAME)
+    with log.open("w") as stderr:
+        km.start_kernel(env=dict(os.environ, MSTIC_STANDBY="0", **env), stderr=stderr)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        yield km, kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
 
 
 @pytest.fixture(scope="module")

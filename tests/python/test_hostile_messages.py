@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 import zmq
-from jupyter_client.manager import KernelManager
 from jupyter_client.session import Session
 
-from conftest import KERNEL_NAME, WARMUP_TIMEOUT, run_cell
+from conftest import WARMUP_TIMEOUT, cold_kernel, run_cell
 
 # The size limit the test kernel runs with (MSTIC_MAX_MESSAGE_BYTES), so an oversized message is small.
 MAX_MESSAGE_BYTES = 65_536
@@ -32,20 +31,10 @@ LOG_WAIT = 30
 def hostile(tmp_path_factory):
     """A kernel without standby engines, its stderr in a file: (KernelManager, client, log path)."""
     log = tmp_path_factory.mktemp("hostile") / "kernel.log"
-    env = dict(os.environ, MSTIC_STANDBY="0", MSTIC_MAX_MESSAGE_BYTES=str(MAX_MESSAGE_BYTES))
-    km = KernelManager(kernel_name=KERNEL_NAME)
-    with log.open("w") as stderr:
-        km.start_kernel(env=env, stderr=stderr)
-    kc = km.client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=120)
+    with cold_kernel(log, MSTIC_MAX_MESSAGE_BYTES=str(MAX_MESSAGE_BYTES)) as (km, kc):
         reply, _ = run_cell(kc, "let kept: u64 = 41;", timeout=WARMUP_TIMEOUT)
         assert reply["content"]["status"] == "ok", reply["content"]
         yield km, kc, log
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=False)
 
 
 def dealer(km, channel: str) -> zmq.Socket:

@@ -9,7 +9,7 @@ import time
 
 from jupyter_client.session import Session
 
-from conftest import CELL_TIMEOUT, WARMUP_TIMEOUT, collect_iopub, drain, result_text, run_cell, stream_text
+from conftest import CELL_TIMEOUT, WARMUP_TIMEOUT, cold_kernel, collect_iopub, drain, result_text, run_cell, stream_text
 
 
 def test_execution_count_starts_at_one_and_silent_cells_do_not_count(kernel):
@@ -115,6 +115,43 @@ def test_variables_typed_by_the_reexported_crates_persist_and_cells_see_the_user
     # The kernel's stand-in CARGO_HOME (for rust-analyzer's `cargo metadata`) stays out of cells.
     assert result_text(kc, 'std::env::var("CARGO_HOME").ok()') == repr_option(os.environ.get("CARGO_HOME"))
     assert result_text(kc, 'std::env::var_os("MSTIC_REAL_CARGO_HOME").is_none()') == "true"
+    # So does the link rust-analyzer reads the standard library's sources through.
+    assert result_text(kc, 'std::env::var("RUST_SRC_PATH").ok()') == repr_option(os.environ.get("RUST_SRC_PATH"))
+    assert result_text(kc, 'std::env::var_os("MSTIC_REAL_RUST_SRC_PATH").is_none()') == "true"
+
+
+def test_a_cold_kernel_runs_typed_cells_with_the_lean_analysis_and_widens_it_when_a_type_must_be_inferred(tmp_path):
+    # kernel/src/analysis.rs: an engine starts with rust-analyzer's lean view (no crates, no standard
+    # library), so cells whose variables have written types run without waiting for the analysis.
+    log = tmp_path / "kernel.log"
+    with cold_kernel(log) as (km, kc):
+        # Sent before the boot ends, so the engine finds work waiting and does not widen the view.
+        reply, _ = run_cell(kc, "let count: i64 = 40;", timeout=WARMUP_TIMEOUT)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert result_text(kc, "count + 2") == "42"
+        assert "view widened" not in log.read_text()
+        # `frame` and `label` need their types inferred: the cell says it widens the view. An
+        # interrupt meanwhile waits for rust-analyzer, then the cell ends unrun and nothing is lost.
+        cell = ('let frame = Frame::from_string_rows(&["host"], &[vec![Some("ws01")], vec![Some("ws02")]]).unwrap();\n'
+                'let label = format!("{} rows", frame.len());')
+        drain(kc.get_iopub_msg)
+        msg_id = kc.execute(cell)
+        wait_for_stream(kc, msg_id, "loading rust-analyzer's view of the crates")
+        km.interrupt_kernel()
+        reply = kc.get_shell_msg(timeout=CELL_TIMEOUT)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = kc.get_shell_msg(timeout=CELL_TIMEOUT)
+        assert reply["content"]["ename"] == "Interrupted", reply["content"]
+        assert "no variables were lost" in reply["content"]["evalue"]
+        collect_iopub(kc, msg_id)
+        assert result_text(kc, "count + 2") == "42"
+        assert log.read_text().count("rust-analyzer's view widened") == 1
+        # The view stays wide: the cell now runs at once.
+        reply, outputs = run_cell(kc, cell)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert "loading rust-analyzer's view" not in stream_text(outputs, "stderr")
+        assert result_text(kc, "format!(\"{label} {count}\")") == '"2 rows 40"'
+        assert log.read_text().count("rust-analyzer's view widened") == 1
 
 
 def test_a_type_from_a_crate_left_out_of_the_analysis_asks_for_an_explicit_type(kernel):

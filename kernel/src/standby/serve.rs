@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 /// (`PATH` only needs to find the same build tools).
 const BUILD_VARIABLES: &[&str] = &[
     "HOME", "LD_LIBRARY_PATH", "RUSTFLAGS", "RUSTUP_TOOLCHAIN", "RUSTUP_HOME", "CARGO_HOME",
-    "CARGO_BUILD_RUSTFLAGS", "RUSTC", "RUSTC_WRAPPER", "MSTIC_OPT_LEVEL", "MSTIC_ANALYSIS",
+    "CARGO_BUILD_RUSTFLAGS", "RUSTC", "RUSTC_WRAPPER", "MSTIC_OPT_LEVEL", "MSTIC_ANALYSIS", "RUST_SRC_PATH",
 ];
 
 /// The programs a cell build runs, as found on `PATH`.
