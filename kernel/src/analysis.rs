@@ -10,7 +10,7 @@
 //! that program ([`run_cargo`]) it runs the real cargo with the real `CARGO_HOME` and, for the
 //! metadata of evcxr's scratch crate, leaves out the packages in [`INTERNAL_ONLY`] that are only
 //! reached through the `mstic` crates ([`prune`]). Builds never see the stand-in: the build shim
-//! (`cellbuild`) and the cell process restore the real `CARGO_HOME` ([`restore_cargo_home`]).
+//! (`cellbuild`) and the cell process restore the real `CARGO_HOME` ([`restore_real_environment`]).
 //!
 //! A type from a left-out package cannot be inferred: evcxr then asks for an explicit type on the
 //! `let`. `MSTIC_ANALYSIS=full` shows rust-analyzer the whole graph, as does `MSTIC_FAST_BUILD=0`
@@ -131,9 +131,8 @@ pub fn install() -> bool {
 
 /// Prepares this process's lean view (see the module documentation): a folder with an empty
 /// `core`, and a link to it that [`widen`] later points at the real sources. Returns the link, or
-/// None (the view starts pruned) when the standard library's sources are not found.
+/// None (the view starts pruned) when the folder cannot be made.
 fn start_lean(home: &Path) -> Option<PathBuf> {
-    let real = std_sources()?;
     let views = home.join("views");
     forget_views_of_ended_processes(&views);
     let view = views.join(std::process::id().to_string());
@@ -143,10 +142,7 @@ fn start_lean(home: &Path) -> Option<PathBuf> {
         .and_then(|_| std::fs::write(lean.join("core").join("src").join("lib.rs"), ""))
         .and_then(|_| point_link(&link, &lean));
     match made {
-        Ok(()) => {
-            let _ = STD_SOURCES.set(real);
-            Some(link)
-        }
+        Ok(()) => Some(link),
         Err(e) => {
             eprintln!("rust-mstic: rust-analyzer's view starts pruned, not lean (cannot prepare {}: {e})", view.display());
             None
@@ -154,14 +150,11 @@ fn start_lean(home: &Path) -> Option<PathBuf> {
     }
 }
 
-/// The standard library's sources the widened view shows (set with the lean view).
-static STD_SOURCES: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-
-/// The standard library's sources rust-analyzer would read: the user's `RUST_SRC_PATH`, else the
-/// toolchain's `lib/rustlib/src/rust/library` (the `rust-src` component).
+/// The standard library's sources rust-analyzer would read without the kernel's link: the user's
+/// `RUST_SRC_PATH`, else the toolchain's `lib/rustlib/src/rust/library` (the `rust-src` component).
 fn std_sources() -> Option<PathBuf> {
     let has_core = |p: &Path| p.join("core").is_dir();
-    if let Some(set) = std::env::var_os(SOURCES_ENV).map(PathBuf::from).filter(|p| has_core(p)) {
+    if let Some(set) = std::env::var_os(REAL_SOURCES_ENV).map(PathBuf::from).filter(|p| has_core(p)) {
         return Some(set);
     }
     let output = Command::new("rustc").args(["--print", "sysroot"]).output().ok()?;
@@ -201,13 +194,12 @@ pub fn is_lean() -> bool {
 }
 
 /// Turns the lean view into the pruned one; rust-analyzer reads it the next time it loads the
-/// scratch crate's manifest. Returns whether the view was lean.
+/// scratch crate's manifest. Without the standard library's sources the link points nowhere, and
+/// rust-analyzer looks for them as it would without it. Returns whether the view was lean.
 pub fn widen() -> bool {
-    if !is_lean() {
-        return false;
-    }
-    let (Some(link), Some(real)) = (view_link(), STD_SOURCES.get()) else { return false };
-    match point_link(&link, real) {
+    let Some(link) = view_link().filter(|_| is_lean()) else { return false };
+    let real = std_sources().unwrap_or_else(|| link.with_extension("none"));
+    match point_link(&link, &real) {
         Ok(()) => true,
         Err(e) => {
             eprintln!("rust-mstic: rust-analyzer's view stays lean (cannot update {}: {e})", link.display());
@@ -219,9 +211,9 @@ pub fn widen() -> bool {
 /// The variables the stand-ins replace, each with the variable that holds its real value.
 const REPLACED: [(&str, &str); 2] = [("CARGO_HOME", REAL_HOME_ENV), (SOURCES_ENV, REAL_SOURCES_ENV)];
 
-/// Puts the real `CARGO_HOME` (and `RUST_SRC_PATH`) back on `command` (a build) when the stand-ins
+/// Puts the real `CARGO_HOME` and `RUST_SRC_PATH` back on `command` (a build) when the stand-ins
 /// are installed.
-pub fn with_real_cargo_home(command: &mut Command) {
+pub fn with_real_environment(command: &mut Command) {
     for (name, holder) in REPLACED {
         if let Some(real) = std::env::var_os(holder) {
             if real.is_empty() {
@@ -234,9 +226,9 @@ pub fn with_real_cargo_home(command: &mut Command) {
     }
 }
 
-/// Restores the real `CARGO_HOME` (and `RUST_SRC_PATH`) in this process (the cell process: user
-/// code sees the user's environment).
-pub fn restore_cargo_home() {
+/// Restores the real `CARGO_HOME` and `RUST_SRC_PATH` in this process (the cell process: user code
+/// sees the user's environment).
+pub fn restore_real_environment() {
     for (name, holder) in REPLACED {
         let Some(real) = std::env::var_os(holder) else { continue };
         // SAFETY: called first thing in the cell process's `main`, before other threads start.
@@ -282,7 +274,7 @@ pub fn run_cargo(args: &[OsString]) -> i32 {
     };
     let mut command = Command::new(cargo);
     command.args(args);
-    with_real_cargo_home(&mut command);
+    with_real_environment(&mut command);
     let is_metadata = args.first().is_some_and(|a| a == "metadata");
     let no_deps = args.iter().any(|a| a == "--no-deps");
     if !is_metadata || no_deps {
@@ -487,7 +479,7 @@ mod tests {
         let home = std::env::temp_dir().join(format!("mstic-analysis-{}", uuid::Uuid::new_v4()));
         let ended = home.join("views").join("4194305"); // above the largest process id Linux gives
         std::fs::create_dir_all(&ended).unwrap();
-        let link = start_lean(&home).expect("the toolchain's rust-src component");
+        let link = start_lean(&home).unwrap();
         assert!(!ended.exists());
         assert!(std::fs::read_link(&link).unwrap().ends_with("lean-std"));
         assert_eq!(std::fs::read_to_string(link.join("core/src/lib.rs")).unwrap(), "");

@@ -272,7 +272,7 @@ fn pass_to_real_mold(args: &[OsString]) -> i32 {
 fn cargo_command(cargo: &Path, args: &[OsString]) -> Command {
     let mut command = Command::new(cargo);
     command.args(args);
-    crate::analysis::with_real_cargo_home(&mut command);
+    crate::analysis::with_real_environment(&mut command);
     command
 }
 
@@ -349,8 +349,8 @@ impl Record {
     }
 }
 
-/// Runs cargo with this binary as its rustc wrapper; on success records how the cell crate was
-/// built (or keeps the previous record when cargo found the cell crate fresh).
+/// Runs cargo with this binary as its rustc wrapper; records how the cell crate was built, whether
+/// or not its rustc succeeded (or keeps the previous record when cargo found the cell crate fresh).
 fn cargo_build_and_record(cargo: &Path, cargo_args: &[OsString], record_path: &Path, validity: String) -> i32 {
     let pending = record_path.with_extension("pending");
     if let Some(dir) = record_path.parent() {
@@ -367,12 +367,8 @@ fn cargo_build_and_record(cargo: &Path, cargo_args: &[OsString], record_path: &P
     let _ = std::fs::remove_file(&pending);
     // When the cell crate's rustc failed, only the cell's code did: its command line serves the
     // state as well as a successful one (evcxr's first build and the preload's `?` cell fail on
-    // purpose, and a kernel boot meets their states again). A failed build keeps an earlier record
-    // of its state, though. Nothing was captured when cargo failed before the cell crate, or
-    // found it fresh.
-    if code != 0 && record_path.exists() {
-        return code;
-    }
+    // purpose, and a kernel boot meets their states again). Nothing was captured when cargo failed
+    // before the cell crate, or found it fresh.
     if let Some(mut record) = captured {
         record.validity = validity;
         record.built_at_unix_ms = unix_ms(started);
@@ -510,7 +506,7 @@ pub fn run_capture_wrapper(args: &[OsString]) -> i32 {
 fn fast_build(record: &Record) -> (i32, Option<f64>) {
     let mut command = Command::new(&record.rustc);
     command.args(&record.args).args(cell_optimisation(&record.args)).current_dir(&record.cwd).envs(&record.env);
-    crate::analysis::with_real_cargo_home(&mut command);
+    crate::analysis::with_real_environment(&mut command);
     for name in ["CARGO_MAKEFLAGS", "MAKEFLAGS", "MFLAGS", CAPTURE_ENV] {
         command.env_remove(name);
     }

@@ -144,7 +144,7 @@ pub fn install_if_runtime_child() {
     }
     // User code sees the user's PATH, not the kernel's build shim.
     crate::cellbuild::remove_from_path();
-    crate::analysis::restore_cargo_home();
+    crate::analysis::restore_real_environment();
     let Some(stderr_state) = redirect(2) else { return };
     let Some(stdout_state) = redirect(1) else { return };
     let flusher = flush_pipes();
