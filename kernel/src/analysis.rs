@@ -19,9 +19,10 @@
 //! Even pruned, loading the view costs seconds (the standard library alone about 3 s), and evcxr
 //! analyses every cell, the boot's included. So an engine starts with a *lean* view — the scratch
 //! crate alone, with an empty `core` in place of the standard library's sources — in which
-//! rust-analyzer answers at once and knows only the types written on a `let`. [`widen`] turns it
-//! into the pruned view; the engine does that when it is idle after the boot, or when a cell needs
-//! a type inferred (see `widen_analysis` in `engine.rs`). rust-analyzer finds the standard library's
+//! rust-analyzer answers at once and knows only the types written on a `let`; the compiler names
+//! the others (`crate::type_probe`). [`widen`] turns it into the pruned view; the engine does that
+//! when a completion or hover asks for it, or when a cell's variable types cannot be found
+//! otherwise, and a standby engine before it is adopted (see `widen_analysis` in `engine.rs`). rust-analyzer finds the standard library's
 //! sources through `RUST_SRC_PATH`, which [`install`] points at a per-process link: to the lean
 //! folder, then to the real sources.
 
@@ -255,9 +256,10 @@ pub fn explain_unknown_type(message: String) -> String {
         return message;
     }
     format!(
-        "{message}\nThe kernel shows rust-analyzer only the crates whose types notebooks usually hold (the mstic crates, \
-         arrow, chrono, serde_json, DataFusion's API and your :dep crates); for a type from another crate, write the \
-         type on the `let`, or start the kernel with MSTIC_ANALYSIS=full."
+        "{message}\nNeither rust-analyzer, which is shown only the crates whose types notebooks usually hold (the mstic \
+         crates, arrow, chrono, serde_json, DataFusion's API and your :dep crates), nor the compiler, which the kernel \
+         asks only about a `let` that binds one name (not `let (a, b) = …`), named this type. Write the type on the \
+         `let`, bind the parts one by one, or start the kernel with MSTIC_ANALYSIS=full."
     )
 }
 

@@ -49,6 +49,27 @@ pub const TIMING_FILE: &str = "mstic-cell-build-timing.json";
 const LINK_TIMING_ENV: &str = "MSTIC_LINK_TIMING_FILE";
 const LINK_WITH_ENV: &str = "MSTIC_LINK_WITH";
 
+/// Present in the scratch crate's target folder while the kernel builds a type probe (see
+/// `crate::type_probe`): fast builds then have the compiler print types with their whole paths.
+const WHOLE_TYPE_PATHS_MARKER: &str = "mstic-whole-type-paths";
+
+/// Runs `build` (a type probe's build) with the compiler printing types with their whole paths:
+/// rustc shortens a type's name in its messages to the last segment when that is unique among all
+/// crates (`PrimitiveArray<Int64Type>`), which a cell cannot always name. The switch is an unstable
+/// compiler option, allowed through `RUSTC_BOOTSTRAP` for that build only; it changes messages, not
+/// code, and the probe's build fails by design. Builds that go to cargo keep the short names.
+pub fn with_whole_type_paths<T>(build: impl FnOnce() -> T) -> T {
+    let marker = std::env::var_os("EVCXR_TMPDIR").map(|dir| PathBuf::from(dir).join("target").join(WHOLE_TYPE_PATHS_MARKER));
+    if let Some(marker) = &marker {
+        let _ = std::fs::write(marker, b"");
+    }
+    let result = build();
+    if let Some(marker) = &marker {
+        let _ = std::fs::remove_file(marker);
+    }
+    result
+}
+
 /// One cell build's durations, for the kernel's timing lines (see `crate::timing`).
 #[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 pub struct BuildTiming {
@@ -238,7 +259,7 @@ pub fn run_shim(args: &[OsString]) -> i32 {
         }
         return code;
     }
-    let code = cargo_build_and_record(&cargo, &cargo_args, &record_path, validity);
+    let code = cargo_build_and_record(&cargo, &cargo_args, &crate_dir, &record_path, validity);
     if timing_enabled() {
         write_timing(&crate_dir, &BuildTiming { path: "cargo".into(), build_ms: ms(started.elapsed()), link_ms: None, reason: refusal });
     }
@@ -350,8 +371,9 @@ impl Record {
 }
 
 /// Runs cargo with this binary as its rustc wrapper; records how the cell crate was built, whether
-/// or not its rustc succeeded (or keeps the previous record when cargo found the cell crate fresh).
-fn cargo_build_and_record(cargo: &Path, cargo_args: &[OsString], record_path: &Path, validity: String) -> i32 {
+/// or not its rustc succeeded (or renews the record of this state when cargo found the cell crate
+/// fresh).
+fn cargo_build_and_record(cargo: &Path, cargo_args: &[OsString], crate_dir: &Path, record_path: &Path, validity: String) -> i32 {
     let pending = record_path.with_extension("pending");
     if let Some(dir) = record_path.parent() {
         let _ = std::fs::create_dir_all(dir);
@@ -373,17 +395,32 @@ fn cargo_build_and_record(cargo: &Path, cargo_args: &[OsString], record_path: &P
         record.validity = validity;
         record.built_at_unix_ms = unix_ms(started);
         record.sources = path_dependency_sources(&record);
-        if let Ok(json) = serde_json::to_vec(&record) {
-            let staged = record_path.with_extension("staged");
-            if std::fs::write(&staged, json).is_ok() {
-                let _ = std::fs::rename(&staged, record_path);
-            }
-        }
+        write_record(record_path, &record);
         if let Some(dir) = record_path.parent() {
             forget_old_records(dir);
         }
+    } else if code == 0
+        && let Some(mut record) = read_record(record_path).filter(|r| r.validity == validity).map(|r| r.relocated(crate_dir))
+    {
+        // Cargo found the cell crate fresh: the recorded command of this state still builds it
+        // from the current dependencies (cargo would have run rustc if any had changed), so the
+        // record is current again; otherwise it stayed stale and every later build of the state
+        // went to cargo.
+        record.built_at_unix_ms = unix_ms(started);
+        record.sources = path_dependency_sources(&record);
+        write_record(record_path, &record);
     }
     code
+}
+
+/// Replaces a record file whole (a reader never sees half of one).
+fn write_record(record_path: &Path, record: &Record) {
+    if let Ok(json) = serde_json::to_vec(record) {
+        let staged = record_path.with_extension("staged");
+        if std::fs::write(&staged, json).is_ok() {
+            let _ = std::fs::rename(&staged, record_path);
+        }
+    }
 }
 
 /// Keeps the [`RECORDS_KEPT`] most recent build records.
@@ -510,6 +547,9 @@ fn fast_build(record: &Record) -> (i32, Option<f64>) {
     for name in ["CARGO_MAKEFLAGS", "MAKEFLAGS", "MFLAGS", CAPTURE_ENV] {
         command.env_remove(name);
     }
+    if record.cwd.join("target").join(WHOLE_TYPE_PATHS_MARKER).exists() {
+        command.arg("-Ztrim-diagnostic-paths=false").env("RUSTC_BOOTSTRAP", "1");
+    }
     let link_file = record.cwd.join("target").join("mstic-link-ms");
     let timed = timing_enabled() && !record.args.iter().any(|a| a.starts_with("-Clinker") || a == "linker=");
     if timed && let Ok(exe) = std::env::current_exe() {
@@ -609,6 +649,42 @@ mod tests {
         record.built_at_unix_ms = modified + 1;
         record.sources.push(dir.join("gone.rs"));
         assert_eq!(record.changed_source(), Some(dir.join("gone.rs").as_path()), "a missing file counts as changed");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_state_cargo_finds_fresh_gets_its_record_renewed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("mstic-cellbuild-{}", uuid::Uuid::new_v4()));
+        let records = dir.join("target").join(RECORD_DIR);
+        std::fs::create_dir_all(&records).unwrap();
+        // A cargo that finds the cell crate fresh: it exits without running the rustc wrapper.
+        let cargo = dir.join("cargo");
+        let record_path = records.join("state.json");
+        let stale = Record {
+            rustc: "rustc".into(),
+            args: vec![],
+            cwd: dir.clone(),
+            env: BTreeMap::new(),
+            validity: "state".into(),
+            sources: vec![],
+            built_at_unix_ms: 1,
+        };
+        write_record(&record_path, &stale);
+        let run = |exit: &str, validity: &str| {
+            std::fs::write(&cargo, format!("#!/bin/sh\nexit {exit}\n")).unwrap();
+            std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+            cargo_build_and_record(&cargo, &["build".into()], &dir, &record_path, validity.into())
+        };
+        assert_eq!(run("1", "state"), 1);
+        assert_eq!(read_record(&record_path).unwrap().built_at_unix_ms, 1, "a failed cargo run renews nothing");
+        assert_eq!(run("0", "another state"), 0);
+        assert_eq!(read_record(&record_path).unwrap().built_at_unix_ms, 1, "a record of another state is not renewed");
+        let before = unix_ms(SystemTime::now());
+        assert_eq!(run("0", "state"), 0);
+        let renewed = read_record(&record_path).unwrap();
+        assert!(renewed.built_at_unix_ms >= before, "{}", renewed.built_at_unix_ms);
+        assert_eq!((renewed.validity.as_str(), renewed.rustc.as_path()), ("state", Path::new("rustc")));
         std::fs::remove_dir_all(dir).unwrap();
     }
 

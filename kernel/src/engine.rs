@@ -14,7 +14,8 @@ use crate::stdin::Stdin;
 use crate::support::{self, SUPPORT_CODE};
 use crate::timing::{self, CellTimer};
 use crate::wire::Message;
-use evcxr::{CommandContext, Error as EvcxrError, EvalCallbacks};
+use crate::type_probe::{self, TypeProbe};
+use evcxr::{CommandContext, Error as EvcxrError, EvalCallbacks, EvalOutputs};
 use serde_json::{Value, json};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -289,6 +290,46 @@ fn spawn_engine(handle: EngineHandle, rx: mpsc::Receiver<Job>, prepare: Prepare,
         .expect("spawn engine thread");
 }
 
+/// What running a cell through evcxr gives (a panic inside evcxr is caught).
+type CellRun = std::thread::Result<Result<EvalOutputs, EvcxrError>>;
+
+/// Runs a cell with the types the compiler names for its variables written on their `let`s (see
+/// `crate::type_probe`). `None` when the cell is not run: the probe found an error of the cell's
+/// own or no type for any variable, the cell was interrupted, or the cell with the types written
+/// did not compile. The caller then runs the cell as written (and evcxr reports its errors).
+fn run_with_probed_types(
+    ctx: &mut CommandContext,
+    probe: &TypeProbe,
+    source: &str,
+    run_code: &dyn Fn(&mut CommandContext, &str) -> CellRun,
+    interrupted: &dyn Fn() -> bool,
+) -> Option<CellRun> {
+    let started = Instant::now();
+    let probed = crate::cellbuild::with_whole_type_paths(|| run_code(ctx, &probe.code(source)));
+    let Ok(Err(EvcxrError::CompilationErrors(errors))) = &probed else {
+        return None;
+    };
+    let messages: Vec<String> = errors.iter().map(|e| type_probe::plain_text(&e.rendered())).collect();
+    if errors.iter().zip(&messages).any(|(error, text)| error.level() == "error" && !type_probe::is_probe_message(text)) {
+        return None;
+    }
+    let Some((annotated, left)) = probe.annotate(source, &messages.join("\n")) else {
+        eprintln!("rust-mstic: the compiler named no type a cell can hold for {}", probe.names().join(", "));
+        return None;
+    };
+    if interrupted() {
+        return None;
+    }
+    let typed: Vec<&str> = probe.names().into_iter().filter(|name| !left.contains(name)).collect();
+    eprintln!("rust-mstic: types of {} from the compiler in {:.2} s", typed.join(", "), started.elapsed().as_secs_f64());
+    let run = run_code(ctx, &annotated);
+    if matches!(&run, Ok(Err(EvcxrError::CompilationErrors(_)))) {
+        eprintln!("rust-mstic: the cell did not compile with the types the compiler named");
+        return None;
+    }
+    Some(run)
+}
+
 /// Turns rust-analyzer's lean view into the pruned one (see `crate::analysis`) and loads it:
 /// `widen` restates the manifest, so rust-analyzer reads the crate graph again. Returns whether
 /// the view was lean.
@@ -422,12 +463,16 @@ impl Engine {
     }
 
     fn run(mut self, rx: mpsc::Receiver<Job>) {
-        // Unless a request is already waiting (it runs with the lean view, and widens it only if
-        // it needs a type inferred), load rust-analyzer's view of the crates now, while the
-        // kernel is idle.
+        // A standby engine loads rust-analyzer's view of the crates now, before a kernel adopts
+        // it (unless a request is already waiting). A kernel's own engine keeps the lean view
+        // until a completion or hover asks for the wide one, or a cell's types cannot be found
+        // otherwise (see `execute`): widening takes 10–15 s that no interrupt can cut short, and a
+        // cell sent meanwhile would wait for it.
+        let standby = std::env::var_os(crate::standby::ADOPT_ENV).is_some();
         let mut next = match rx.try_recv() {
             Ok(job) => Some(job),
-            Err(_) => self.warm_analyzer(&rx),
+            Err(_) if standby => self.warm_analyzer(&rx),
+            Err(_) => None,
         };
         self.handle.warmed.store(true, Ordering::SeqCst);
         let mut trim_pending = true;
@@ -439,12 +484,6 @@ impl Engine {
                     Ok(job) => job,
                     Err(mpsc::RecvTimeoutError::Timeout) if trim_pending => {
                         trim_pending = false;
-                        if crate::analysis::is_lean()
-                            && let Some(job) = self.warm_analyzer(&rx)
-                        {
-                            next = Some(job);
-                            continue;
-                        }
                         crate::memory::release_free_memory();
                         if timing::enabled()
                             && let Some(bytes) = crate::memory::resident_bytes()
@@ -541,20 +580,40 @@ impl Engine {
         timer.mark("setup");
         self.handle.running.store(cell, Ordering::SeqCst);
         let adjusted = support::end_never_loop(code);
-        let run_cell = |ctx: &mut CommandContext| {
+        let source = adjusted.as_deref().unwrap_or(code);
+        let run_code = |ctx: &mut CommandContext, code: &str| {
             catch_unwind(AssertUnwindSafe(|| {
                 let mut callbacks = EvalCallbacks { input_reader: &|request| read_input.read(&request.prompt, request.is_password) };
-                ctx.execute_with_callbacks(adjusted.as_deref().unwrap_or(code), &mut callbacks)
+                ctx.execute_with_callbacks(code, &mut callbacks)
             }))
         };
-        let mut result = run_cell(ctx);
-        // A variable whose type the lean view cannot infer: the cell did not run (evcxr asks for
-        // the types first), so widen the view and run it again (unless it was interrupted).
+        // Variables whose types rust-analyzer cannot infer (in the lean view, or from a crate left
+        // out of the view) stop a cell before it runs: evcxr asks for the types first. The compiler
+        // names them (see `crate::type_probe`): at once in the lean view, when a `let` has more
+        // than a simple value (`TypeProbe::needs_the_compiler`); else after evcxr's attempt. Failing that, a lean view is widened and the
+        // cell runs again (unless it was interrupted).
         let interrupted_now = || self.handle.interrupted.load(Ordering::SeqCst) == cell;
-        if matches!(&result, Ok(Err(e)) if crate::analysis::is_unknown_type(&e.to_string()))
-            && crate::analysis::is_lean()
+        let unknown_type = |result: &CellRun| matches!(result, Ok(Err(e)) if crate::analysis::is_unknown_type(&e.to_string()));
+        let probe = TypeProbe::plan(source);
+        let probe_first = crate::analysis::is_lean() && probe.as_ref().is_some_and(TypeProbe::needs_the_compiler);
+        let probed_run = match &probe {
+            Some(probe) if probe_first => run_with_probed_types(ctx, probe, source, &run_code, &interrupted_now),
+            _ => None,
+        };
+        let mut result = match probed_run {
+            Some(run) => run,
+            None if interrupted_now() => Ok(Err(EvcxrError::Message("interrupted before the cell ran".into()))),
+            None => run_code(ctx, source),
+        };
+        if unknown_type(&result)
+            && !probe_first
             && !interrupted_now()
+            && let Some(probe) = &probe
+            && let Some(typed) = run_with_probed_types(ctx, probe, source, &run_code, &interrupted_now)
         {
+            result = typed;
+        }
+        if unknown_type(&result) && crate::analysis::is_lean() && !interrupted_now() {
             if !silent {
                 let text = "rust-mstic: loading rust-analyzer's view of the crates to infer this cell's variable types \
                             (once per kernel, 10–15 s)…\n";
@@ -564,7 +623,7 @@ impl Engine {
             let widened = widen_analysis(ctx, &self.widen);
             self.handle.widening.store(0, Ordering::SeqCst);
             if widened && !interrupted_now() {
-                result = run_cell(ctx);
+                result = run_code(ctx, source);
             }
         }
         self.handle.running.store(0, Ordering::SeqCst);

@@ -221,18 +221,29 @@ pub fn warm(workspace: &Path) -> anyhow::Result<PathBuf> {
 /// cannot infer (here a call to a missing function), as in a user's typo in `let x = …`.
 const TYPE_CHECK_WARMUP: &str = "let mstic_check_warmup = mstic_warmup_missing_function();";
 
-/// Boots evcxr twice more in the template, so the fast path (`crate::cellbuild`) has records of the
-/// build states a kernel boot meets. A kernel's scratch folder starts as a copy of the finished
-/// template, so evcxr's first build sees the final `Cargo.lock`, which the template's own first
-/// build did not (cargo rewrites the lock in each build, the fast path does not). The first extra
-/// boot records those states; in the second, as in a kernel's boot, every build is a fast one.
+/// Boots evcxr again in the template until the boots repeat themselves, so the fast path
+/// (`crate::cellbuild`) has records of the build states a kernel boot meets. A kernel's scratch
+/// folder starts as a copy of the finished template, so evcxr's first build sees the template's
+/// final `Cargo.lock`. Cargo rewrites the lock in each build and the fast path does not, so the lock
+/// a boot ends with depends on how its builds went: a boot whose builds went to cargo leaves another
+/// lock than one whose builds were fast (after a template refresh, the first boot's builds go to
+/// cargo). Once a boot ends with the lock it started with, its states are the ones the next boot,
+/// and so every kernel's, meets, and this boot recorded them.
 fn record_kernel_boots(workspace: &Path) -> anyhow::Result<()> {
+    const MOST_BOOTS: usize = 4;
     let started = Instant::now();
-    for _ in 0..2 {
+    let lock = || std::fs::read(std::env::var_os("EVCXR_TMPDIR").map(PathBuf::from).unwrap_or_default().join("Cargo.lock")).ok();
+    let mut boots = 0;
+    loop {
+        let before = lock();
         let (mut ctx, _outputs) = evcxr::CommandContext::new().map_err(|e| anyhow::anyhow!("evcxr could not start again: {e}"))?;
         ctx.execute(&preload(workspace)).map_err(|e| anyhow::anyhow!("preloading mstic again failed: {}", errors::describe(&e)))?;
+        boots += 1;
+        if lock() == before || boots == MOST_BOOTS {
+            break;
+        }
     }
-    println!("Kernel boots recorded in {:.0} s", started.elapsed().as_secs_f64());
+    println!("Kernel boots recorded in {:.0} s ({boots} boots)", started.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -300,7 +311,7 @@ pub fn populate_kernel_dir(dir: &Path, workspace: &Path, key: &str) -> anyhow::R
 fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
     mirror(from, to, &mut |entry, target, relative| {
         let name = entry.file_name();
-        if name == "READY" || name.to_string_lossy().starts_with("libcode_") {
+        if name == "READY" || name == crate::cellbuild::TIMING_FILE || name.to_string_lossy().starts_with("libcode_") {
             return Ok(());
         }
         place(entry, target, relative)

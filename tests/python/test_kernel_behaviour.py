@@ -120,22 +120,32 @@ def test_variables_typed_by_the_reexported_crates_persist_and_cells_see_the_user
     assert result_text(kc, 'std::env::var_os("MSTIC_REAL_RUST_SRC_PATH").is_none()') == "true"
 
 
-def test_a_cold_kernel_runs_typed_cells_with_the_lean_analysis_and_widens_it_when_a_type_must_be_inferred(tmp_path):
+def test_a_cold_kernel_types_variables_without_the_analysis_and_widens_it_only_when_the_compiler_cannot(tmp_path):
     # kernel/src/analysis.rs: an engine starts with rust-analyzer's lean view (no crates, no standard
-    # library), so cells whose variables have written types run without waiting for the analysis.
+    # library), so cells run without waiting for the analysis; kernel/src/type_probe.rs: the types
+    # the lean view cannot infer come from the compiler.
     log = tmp_path / "kernel.log"
     with cold_kernel(log) as (km, kc):
-        # Sent before the boot ends, so the engine finds work waiting and does not widen the view.
         reply, _ = run_cell(kc, "let count: i64 = 40;", timeout=WARMUP_TIMEOUT)
         assert reply["content"]["status"] == "ok", reply["content"]
-        assert result_text(kc, "count + 2") == "42"
+        # `frame`, `names` and `label` need their types inferred: the compiler names them.
+        cell = ('let frame = Frame::from_string_rows(&["host"], &[vec![Some("ws01")], vec![Some("ws02")]])?;\n'
+                'let mut names: Vec<_> = vec![frame.len().to_string()];\n'
+                'let label = format!("{} rows", frame.len());\nnames.push(label.clone());\nnames.len()')
+        reply, outputs = run_cell(kc, cell)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"] == ["2"]
+        assert "loading rust-analyzer's view" not in stream_text(outputs, "stderr")
+        assert "types of frame, names, label from the compiler" in log.read_text()
+        assert result_text(kc, 'format!("{label} {count} {names:?} {}", frame.len())') == '"2 rows 40 [\\"2\\", \\"2 rows\\"] 2"'
+        # Idle time does not widen a kernel's view (a cell sent meanwhile would wait for it).
+        time.sleep(3)
         assert "view widened" not in log.read_text()
-        # `frame` and `label` need their types inferred: the cell says it widens the view. An
-        # interrupt meanwhile waits for rust-analyzer, then the cell ends unrun and nothing is lost.
-        cell = ('let frame = Frame::from_string_rows(&["host"], &[vec![Some("ws01")], vec![Some("ws02")]]).unwrap();\n'
-                'let label = format!("{} rows", frame.len());')
+        # A destructuring `let` is beyond the probe: the cell says it widens the view. An interrupt
+        # meanwhile waits for rust-analyzer, then the cell ends unrun and nothing is lost.
+        pair = "let (first, rows) = (frame.clone(), frame.len());"
         drain(kc.get_iopub_msg)
-        msg_id = kc.execute(cell)
+        msg_id = kc.execute(pair)
         wait_for_stream(kc, msg_id, "loading rust-analyzer's view of the crates")
         km.interrupt_kernel()
         reply = kc.get_shell_msg(timeout=CELL_TIMEOUT)
@@ -147,24 +157,30 @@ def test_a_cold_kernel_runs_typed_cells_with_the_lean_analysis_and_widens_it_whe
         assert result_text(kc, "count + 2") == "42"
         assert log.read_text().count("rust-analyzer's view widened") == 1
         # The view stays wide: the cell now runs at once.
-        reply, outputs = run_cell(kc, cell)
+        reply, outputs = run_cell(kc, pair)
         assert reply["content"]["status"] == "ok", reply["content"]
         assert "loading rust-analyzer's view" not in stream_text(outputs, "stderr")
-        assert result_text(kc, "format!(\"{label} {count}\")") == '"2 rows 40"'
+        assert result_text(kc, 'format!("{rows} {} {label}", first.len())') == '"2 2 2 rows"'
         assert log.read_text().count("rust-analyzer's view widened") == 1
 
 
-def test_a_type_from_a_crate_left_out_of_the_analysis_asks_for_an_explicit_type(kernel):
-    # DataFusion's physical plans are left out of rust-analyzer's view (kernel/src/analysis.rs).
+def test_a_type_from_a_crate_left_out_of_the_analysis_comes_from_the_compiler(kernel):
+    # DataFusion's physical plans are left out of rust-analyzer's view (kernel/src/analysis.rs); the
+    # compiler names the type (kernel/src/type_probe.rs), with a path the cell can write.
     km, kc, _ = kernel
     plan = "mstic::datafusion::physical_plan::empty::EmptyExec::new(std::sync::Arc::new(mstic::arrow::datatypes::Schema::empty()))"
     reply, _ = run_cell(kc, f"let plan = {plan};")
-    assert reply["content"]["status"] == "error"
-    assert "Couldn't automatically determine type of variable `plan`" in reply["content"]["evalue"]
-    assert "MSTIC_ANALYSIS=full" in reply["content"]["evalue"]
-    reply, _ = run_cell(kc, f"let plan: mstic::datafusion::physical_plan::empty::EmptyExec = {plan};")
     assert reply["content"]["status"] == "ok", reply["content"]
     assert result_text(kc, "format!(\"{plan:?}\").starts_with(\"EmptyExec\")") == "true"
+    # A destructuring `let` is beyond the probe: the message says what to do.
+    reply, _ = run_cell(kc, f"let (other_plan, n) = ({plan}, 1);")
+    assert reply["content"]["status"] == "error"
+    assert "Couldn't automatically determine type of variable `other_plan`" in reply["content"]["evalue"]
+    assert "bind the parts one by one" in reply["content"]["evalue"]
+    assert "MSTIC_ANALYSIS=full" in reply["content"]["evalue"]
+    reply, _ = run_cell(kc, f"let other_plan = {plan}; let n = 1;")
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert result_text(kc, "format!(\"{other_plan:?} {n}\").starts_with(\"EmptyExec\")") == "true"
 
 
 def repr_option(value: str | None) -> str:

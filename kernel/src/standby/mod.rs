@@ -22,6 +22,10 @@ use std::time::{Duration, Instant};
 mod serve;
 pub use serve::run;
 
+/// Set in a standby engine's process until a kernel adopts it: where the cell process finds the
+/// adopting notebook's directory.
+pub const ADOPT_ENV: &str = "MSTIC_STANDBY_ADOPT";
+
 /// How long a kernel start waits for a standby that is still warming up.
 const WAIT_FOR_WARMING: Duration = Duration::from_secs(120);
 

@@ -38,7 +38,7 @@ fn refusal(ask: &AdoptRequest, identity: &str) -> Option<String> {
 /// Variables the kernel sets for itself and its cell process; never copied from the adopter.
 fn kernel_managed(name: &str) -> bool {
     name.starts_with("EVCXR_")
-        || matches!(name, "MSTIC_KERNEL" | "MSTIC_STANDBY_ADOPT" | "MSTIC_FLUSH_FDS" | "LD_LIBRARY_PATH")
+        || matches!(name, "MSTIC_KERNEL" | super::ADOPT_ENV | "MSTIC_FLUSH_FDS" | "LD_LIBRARY_PATH")
         || name == crate::comms::SOCKET_VARIABLE
 }
 
@@ -70,7 +70,7 @@ fn take_environment(ask: &AdoptRequest, handoff: &Path) {
     // The adopter's PATH replaced this process's: keep the build shim first (see `cellbuild`).
     crate::cellbuild::keep_on_path();
     // SAFETY: as above. A restarted cell process must not wait for a handoff.
-    unsafe { std::env::remove_var("MSTIC_STANDBY_ADOPT") };
+    unsafe { std::env::remove_var(super::ADOPT_ENV) };
     let _ = std::env::set_current_dir(&ask.cwd);
     let staged = handoff.with_extension("staged");
     let written = private_file(&staged).and_then(|mut f| f.write_all(&data)).and_then(|_| std::fs::rename(&staged, handoff));
@@ -117,7 +117,7 @@ fn wait_and_serve(workspace: &Path, key: &str, identity: &str, pid_file: &Path) 
     let launch = crate::Launch::new(workspace, key.to_string())?;
     let handoff = launch.scratch.join("mstic-adopt");
     // SAFETY: set before the engine thread starts the cell process that reads it.
-    unsafe { std::env::set_var("MSTIC_STANDBY_ADOPT", &handoff) };
+    unsafe { std::env::set_var(super::ADOPT_ENV, &handoff) };
     let booted = launch.boot();
     while !booted.engine.warmed.load(std::sync::atomic::Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(100));
