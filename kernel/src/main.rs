@@ -173,14 +173,7 @@ impl Launch {
     /// Starts the engine: fills the scratch directory, starts evcxr and loads the crates.
     pub fn boot(&self) -> server::Booted {
         let (dir, ws, key) = (self.scratch.clone(), self.workspace.clone(), self.key.clone());
-        let prepare: engine::Prepare = Box::new(move || {
-            let started = std::time::Instant::now();
-            let filled = template::populate_kernel_dir(&dir, &ws, &key);
-            if timing::enabled() {
-                eprintln!("rust-mstic timing: scratch directory filled in {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
-            }
-            filled
-        });
+        let prepare: engine::Prepare = Box::new(move || template::populate_kernel_dir(&dir, &ws, &key));
         let preload = engine::Preload {
             code: template::preload(&self.workspace),
             widen: support::widen_command(&template::facade(&self.workspace)),
