@@ -1,4 +1,4 @@
-//! Variable types from the compiler, for a lean rust-analyzer view. evcxr needs the type of every
+//! Variable types from the compiler, where rust-analyzer has none. evcxr needs the type of every
 //! new top-level variable before it builds a cell, and asks rust-analyzer; in the lean view (see
 //! `crate::analysis`) rust-analyzer knows no crate, so `let events = Frame::read_csv(…)?;` has no
 //! type, and loading the full view costs 10–15 s. The compiler knows the type: the kernel builds the
@@ -42,8 +42,8 @@ struct Variable {
 
 impl TypeProbe {
     /// The probe for a cell, or `None` when the cell has nothing a probe can type: no top-level
-    /// `let` without a whole type, a `let` whose pattern is not a plain name (`let (a, b) = …`), a
-    /// line evcxr reads as a command (`:dep`), or code that does not parse.
+    /// `let` of a plain name (not `let (a, b) = …`) without a whole type, a line evcxr reads as a
+    /// command (`:dep`), or code that does not parse.
     pub fn plan(code: &str) -> Option<TypeProbe> {
         if code.lines().any(|line| line.trim_start().starts_with(':')) {
             return None;
@@ -59,10 +59,22 @@ impl TypeProbe {
         let mut order = Vec::new();
         for statement in body.statements() {
             let ast::Stmt::LetStmt(binding) = statement else { continue };
-            let Some(ast::Pat::IdentPat(pattern)) = binding.pat() else { return None };
-            if pattern.pat().is_some() || pattern.ref_token().is_some() {
-                return None;
-            }
+            let pattern = match binding.pat() {
+                Some(ast::Pat::IdentPat(plain)) if plain.pat().is_none() && plain.ref_token().is_none() => plain,
+                // A destructuring `let` (or `let _`): its names are left to evcxr, and an earlier
+                // `let` of the same name is no longer the one that defines the variable.
+                other => {
+                    let bound = other.iter().flat_map(|p| p.syntax().descendants()).filter_map(ast::IdentPat::cast);
+                    for name in bound.filter_map(|p| p.name()) {
+                        let name = name.text().to_string();
+                        if !last_binding.contains_key(&name) {
+                            order.push(name.clone());
+                        }
+                        last_binding.insert(name, None);
+                    }
+                    continue;
+                }
+            };
             let name = pattern.name()?.text().to_string();
             let annotation = match binding.ty() {
                 None => {
@@ -247,6 +259,15 @@ mod tests {
         assert!(TypeProbe::plan("let port = 443;\nlet host = name.to_string();").unwrap().needs_the_compiler());
         assert!(TypeProbe::plan("let max = i64::MAX;").unwrap().needs_the_compiler());
         assert!(TypeProbe::plan("let ports: Vec<_> = Vec::new();").unwrap().needs_the_compiler());
+    }
+
+    #[test]
+    fn destructured_and_discarded_names_are_left_to_evcxr() {
+        let code = "let _ = frame.display();\nlet (a, b) = pair();\nlet n = frame.len();";
+        let probe = TypeProbe::plan(code).unwrap();
+        assert_eq!(probe.names(), ["n"]);
+        assert_eq!(TypeProbe::plan("let x = make();\nlet (x, y) = split(x);"), None, "the destructuring `let` defines `x`");
+        assert_eq!(TypeProbe::plan("let (x, y) = split(z);\nlet x = x.to_string();").unwrap().names(), ["x"]);
     }
 
     #[test]
