@@ -22,9 +22,9 @@
 //! rust-analyzer answers at once and knows only the types written on a `let`; the compiler names
 //! the others (`crate::type_probe`). [`widen`] turns it into the pruned view; the engine does that
 //! when a completion or hover asks for it, or when a cell's variable types cannot be found
-//! otherwise, and a standby engine before it is adopted (see `widen_analysis` in `engine.rs`). rust-analyzer finds the standard library's
-//! sources through `RUST_SRC_PATH`, which [`install`] points at a per-process link: to the lean
-//! folder, then to the real sources.
+//! otherwise, and a standby engine before it is adopted (see `widen_analysis` in `engine.rs`).
+//! rust-analyzer finds the standard library's sources through `RUST_SRC_PATH`, which [`install`]
+//! points at a per-process link: to the lean folder, then to the real sources.
 
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};

@@ -590,16 +590,16 @@ impl Engine {
         // Variables whose types rust-analyzer cannot infer (in the lean view, or from a crate left
         // out of the view) stop a cell before it runs: evcxr asks for the types first. The compiler
         // names them (see `crate::type_probe`): at once in the lean view, when a `let` has more
-        // than a simple value (`TypeProbe::needs_the_compiler`); else after evcxr's attempt. Failing that, a lean view is widened and the
-        // cell runs again (unless it was interrupted).
+        // than a simple value (`TypeProbe::needs_the_compiler`); else after evcxr's attempt.
+        // Failing that, a lean view is widened and the cell runs again (unless it was interrupted).
         let interrupted_now = || self.handle.interrupted.load(Ordering::SeqCst) == cell;
         let unknown_type = |result: &CellRun| matches!(result, Ok(Err(e)) if crate::analysis::is_unknown_type(&e.to_string()));
         let probe = TypeProbe::plan(source);
         let probe_first = crate::analysis::is_lean() && probe.as_ref().is_some_and(TypeProbe::needs_the_compiler);
-        let probed_run = match &probe {
-            Some(probe) if probe_first => run_with_probed_types(ctx, probe, source, &run_code, &interrupted_now),
-            _ => None,
-        };
+        let probed_run = probe
+            .as_ref()
+            .filter(|_| probe_first)
+            .and_then(|probe| run_with_probed_types(ctx, probe, source, &run_code, &interrupted_now));
         let mut result = match probed_run {
             Some(run) => run,
             None if interrupted_now() => Ok(Err(EvcxrError::Message("interrupted before the cell ran".into()))),

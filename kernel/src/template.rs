@@ -203,7 +203,7 @@ pub fn warm(workspace: &Path) -> anyhow::Result<PathBuf> {
     ctx.execute(&format!("{}mstic_warmup + 3", support::widen_command(&facade(workspace))))
         .map_err(|e| anyhow::anyhow!("warm-up cell after widening failed: {e}"))?;
     drop(ctx);
-    record_kernel_boots(workspace)?;
+    record_kernel_boots(workspace, &building)?;
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::rename(&building, &dir)?;
     std::fs::write(dir.join("READY"), format!("{}\n", key(workspace)))?;
@@ -229,10 +229,12 @@ const TYPE_CHECK_WARMUP: &str = "let mstic_check_warmup = mstic_warmup_missing_f
 /// lock than one whose builds were fast (after a template refresh, the first boot's builds go to
 /// cargo). Once a boot ends with the lock it started with, its states are the ones the next boot,
 /// and so every kernel's, meets, and this boot recorded them.
-fn record_kernel_boots(workspace: &Path) -> anyhow::Result<()> {
+///
+/// `scratch` is the template being built (evcxr's folder).
+fn record_kernel_boots(workspace: &Path, scratch: &Path) -> anyhow::Result<()> {
     const MOST_BOOTS: usize = 4;
     let started = Instant::now();
-    let lock = || std::fs::read(std::env::var_os("EVCXR_TMPDIR").map(PathBuf::from).unwrap_or_default().join("Cargo.lock")).ok();
+    let lock = || std::fs::read(scratch.join("Cargo.lock")).ok();
     let mut boots = 0;
     loop {
         let before = lock();
